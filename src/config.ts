@@ -1,0 +1,83 @@
+/**
+ * Configuration: the one place that reads the environment. Every setting has a default that runs the embedded
+ * app; a bad value stops start-up with a message naming the variable.
+ *
+ * @module
+ */
+
+/** The validated settings of one process. */
+export interface Config {
+  /** HTTP port of the upload server. `PORT`, default 8000. */
+  port: number;
+  /** Where the DuckDB file, the built site and other state live. `DATA_DIR`, default `./data`. */
+  dataDir: string;
+  /** Largest accepted upload body in bytes. `MAX_UPLOAD_BYTES`, default 512 MiB. */
+  maxUploadBytes: number;
+  /** When marts are rebuilt (cron syntax, UTC). `MARTS_CRON`, default every minute. */
+  martsCron: string;
+  /** Kafka bootstrap servers; empty means the in-process bus. `KAFKA_BROKERS` (comma-separated). */
+  kafkaBrokers: string[];
+  /** ClickHouse HTTP URL; `null` means the embedded DuckDB store. `CLICKHOUSE_URL`. */
+  clickhouseUrl: string | null;
+  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 2048. */
+  batchSize: number;
+  /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
+  maxConcurrentUploads: number;
+}
+
+/** Raised when an environment variable holds a value the app cannot use. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @param env the variables to read; defaults to the process environment.
+ * @throws {ConfigError} naming the variable and the value expected.
+ */
+export function loadConfig(env: Record<string, string | undefined> = Deno.env.toObject()): Config {
+  const get = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+
+  const martsCron = get("MARTS_CRON") ?? "* * * * *";
+  if (martsCron.split(/\s+/).length !== 5) {
+    throw new ConfigError(`MARTS_CRON must be a five-field cron expression such as "* * * * *", got "${martsCron}"`);
+  }
+
+  const clickhouseUrl = get("CLICKHOUSE_URL") ?? null;
+  if (clickhouseUrl !== null && !URL.canParse(clickhouseUrl)) {
+    throw new ConfigError(`CLICKHOUSE_URL must be a URL such as http://localhost:8123, got "${clickhouseUrl}"`);
+  }
+
+  const kafkaBrokers = (get("KAFKA_BROKERS") ?? "").split(",").map((b) => b.trim()).filter(Boolean);
+  for (const broker of kafkaBrokers) {
+    if (!/^[\w.-]+:\d+$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS must list host:port pairs separated by commas, got "${broker}"`);
+    }
+  }
+
+  return {
+    port: integer("PORT", 8000, 0, 65535),
+    dataDir: get("DATA_DIR") ?? "./data",
+    maxUploadBytes: integer("MAX_UPLOAD_BYTES", 512 * MIB, 1, Number.MAX_SAFE_INTEGER),
+    martsCron,
+    kafkaBrokers,
+    clickhouseUrl,
+    batchSize: integer("BATCH_SIZE", 2048, 1, 1_000_000),
+    maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Reading dates from ticket exports: ISO 8601 (`2021-06-07`, `2023-06-01 19:11:14`) and spreadsheet exports
+ * that write day and month as numbers (`22-03-21`, `22-03-2021`, `01-06-23 12:15`). Whether such a file is
+ * day-first or month-first is decided once per file, from evidence in the data (a first number above 12 can only
+ * be a day), and reported; it is never guessed value by value.
+ *
+ * @module
+ */
+
+/** How a numeric date names its parts. ISO dates are always year-month-day whatever the file's order. */
+export type DateOrder = "DMY" | "MDY";
+
+/** The date order an upload used, and why. */
+export interface DateOrderReport {
+  order: DateOrder;
+  /**
+   * `override`: the uploader said so; `inferred`: the data showed it; `default`: no value in the file told
+   * day from month (every number ≤ 12, or only ISO dates), so the default (day-first) was used.
+   */
+  source: "override" | "inferred" | "default";
+  /** Values that could only be read one way, per order, among those examined. */
+  evidence: Record<DateOrder, number>;
+}
+
+/** The order used when a file's numeric dates never tell day from month. */
+export const DEFAULT_DATE_ORDER: DateOrder = "DMY";
+
+const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const NUMERIC = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * Which order a value proves, if any: `"DMY"` for `22-03-21`, `"MDY"` for `03-22-21`, `null` for `01-06-23`
+ * (could be either) or for anything that is not a numeric date.
+ */
+export function orderEvidence(value: string): DateOrder | null {
+  const m = NUMERIC.exec(value.trim());
+  if (!m) return null;
+  const first = Number(m[1]), second = Number(m[2]);
+  if (first > 12 && second >= 1 && second <= 12) return "DMY";
+  if (second > 12 && first >= 1 && first <= 12) return "MDY";
+  return null;
+}
+
+/** Collects evidence about a file's date order from its first rows, then decides. */
+export class DateOrderDetector {
+  readonly #evidence: Record<DateOrder, number> = { DMY: 0, MDY: 0 };
+
+  /** Looks at one date cell. */
+  observe(value: string): void {
+    const order = orderEvidence(value);
+    if (order) this.#evidence[order]++;
+  }
+
+  /** The order the evidence supports (the majority), or the default when there is none. */
+  decide(override?: DateOrder): DateOrderReport {
+    const evidence = { ...this.#evidence };
+    if (override) return { order: override, source: "override", evidence };
+    if (evidence.DMY === 0 && evidence.MDY === 0) return { order: DEFAULT_DATE_ORDER, source: "default", evidence };
+    return { order: evidence.MDY > evidence.DMY ? "MDY" : "DMY", source: "inferred", evidence };
+  }
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+function validDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+function validTime(hour: number, minute: number, second: number): boolean {
+  return hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/** Two-digit years: 00–69 are 2000–2069, 70–99 are 1970–1999 (the POSIX `strptime` rule). */
+function fullYear(text: string): number {
+  const year = Number(text);
+  if (text.length === 4) return year;
+  return year < 70 ? 2000 + year : 1900 + year;
+}
+
+/**
+ * Reads a date or date-time. Returns `YYYY-MM-DD HH:MM:SS` (midnight for a date alone), or `null` when the value
+ * is not a date, or names a day that does not exist under `order` (`31-02-21`, or `03-25-21` read day-first).
+ * A value with a UTC offset is converted to UTC.
+ */
+export function parseDateTime(value: string, order: DateOrder): string | null {
+  const text = value.trim();
+  let year: number, month: number, day: number, hour = 0, minute = 0, second = 0;
+  const iso = ISO.exec(text);
+  if (iso) {
+    [year, month, day] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+    [hour, minute, second] = [Number(iso[4] ?? 0), Number(iso[5] ?? 0), Number(iso[6] ?? 0)];
+    if (!validDate(year, month, day) || !validTime(hour, minute, second)) return null;
+    if (iso[7]) {
+      const instant = new Date(text.replace(" ", "T"));
+      if (Number.isNaN(instant.getTime())) return null;
+      return instant.toISOString().slice(0, 19).replace("T", " ");
+    }
+  } else {
+    const num = NUMERIC.exec(text);
+    if (!num) return null;
+    const [a, b] = [Number(num[1]), Number(num[2])];
+    [day, month] = order === "DMY" ? [a, b] : [b, a];
+    year = fullYear(num[3]);
+    [hour, minute, second] = [Number(num[4] ?? 0), Number(num[5] ?? 0), Number(num[6] ?? 0)];
+    if (!validDate(year, month, day) || !validTime(hour, minute, second)) return null;
+  }
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}:${pad(second)}`;
+}
+
+/** Reads a calendar date: like {@linkcode parseDateTime}, returning `YYYY-MM-DD` (a time part is dropped). */
+export function parseDate(value: string, order: DateOrder): string | null {
+  return parseDateTime(value, order)?.slice(0, 10) ?? null;
+}

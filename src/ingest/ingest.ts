@@ -1,0 +1,130 @@
+/**
+ * Ingest: a CSV byte stream in, batches of typed tickets out, and a summary that accounts for every row
+ * (`received = accepted + rejected`). The first rows are held back only until the file's date order is known;
+ * after that, memory holds one batch.
+ *
+ * @module
+ */
+import type { Ticket } from "../ticket/schema.ts";
+import { type CsvBreak, type CsvRecord, csvRecords } from "./csv_records.ts";
+import { type DateOrder, DateOrderDetector, type DateOrderReport } from "./dates.ts";
+import { UploadError } from "./errors.ts";
+import { type HeaderMap, mapHeader } from "./header.ts";
+import { type ColumnWarnings, type Rejection, RowReader } from "./row.ts";
+
+/** How many rejections a summary lists; the count covers them all. */
+export const MAX_REPORTED_ERRORS = 1000;
+
+/** Rows examined for date-order evidence before typing starts. */
+export const DATE_ORDER_WINDOW = 1000;
+
+/** Every row of one upload, accounted for. */
+export interface IngestSummary {
+  received: number;
+  accepted: number;
+  rejected: number;
+  /** The first {@linkcode MAX_REPORTED_ERRORS} rejections, in file order. */
+  errors: Rejection[];
+  /** Unreadable optional values, stored as null, by column. */
+  warnings: Record<string, ColumnWarnings>;
+  date_order: DateOrderReport;
+  /** Header columns the schema does not know (ignored). */
+  ignored_columns: string[];
+}
+
+/** Options for {@linkcode ingestCsv}. */
+export interface IngestOptions {
+  /** Tickets per batch handed to `onBatch`. */
+  batchSize: number;
+  /** Skip inference and read numeric dates in this order. */
+  dateOrder?: DateOrder;
+  /** Receives each batch of accepted tickets; ingest waits for it (backpressure). */
+  onBatch: (tickets: Ticket[]) => Promise<void> | void;
+}
+
+const DATE_KINDS = new Set(["date", "datetime"]);
+
+/**
+ * Reads a CSV upload to the end.
+ *
+ * @throws {UploadError} when the upload cannot be read at all (empty, binary, missing columns). Rows that are
+ * merely wrong never throw: they are rejected in the summary.
+ */
+export async function ingestCsv(body: ReadableStream<Uint8Array>, options: IngestOptions): Promise<IngestSummary> {
+  const records = csvRecords(body);
+  const first = await records.next();
+  if (first.done) throw new UploadError(400, "The upload is empty: expected a header row and ticket rows");
+  const header = mapHeader(first.value.fields);
+
+  // Hold back the first rows until their dates tell the order (bounded by DATE_ORDER_WINDOW).
+  const held: CsvRecord[] = [];
+  const detector = new DateOrderDetector();
+  const dateIndices = header.columns.filter((c) => DATE_KINDS.has(c.spec.kind)).map((c) => c.index);
+  let next = await records.next();
+  while (!next.done && held.length < DATE_ORDER_WINDOW && !options.dateOrder) {
+    held.push(next.value);
+    for (const i of dateIndices) if (i < next.value.fields.length) detector.observe(next.value.fields[i]);
+    next = await records.next();
+  }
+  const dateOrder = detector.decide(options.dateOrder);
+
+  const tally = new Tally(header, dateOrder, options);
+  for (const record of held) await tally.add(record);
+  while (!next.done) {
+    await tally.add(next.value);
+    next = await records.next();
+  }
+  return await tally.finish(next.value);
+}
+
+/** Counts, rejections and the batch being filled. */
+class Tally {
+  readonly #reader: RowReader;
+  readonly #options: IngestOptions;
+  readonly #summary: IngestSummary;
+  #batch: Ticket[] = [];
+
+  constructor(header: HeaderMap, dateOrder: DateOrderReport, options: IngestOptions) {
+    this.#reader = new RowReader(header, dateOrder.order);
+    this.#options = options;
+    this.#summary = {
+      received: 0,
+      accepted: 0,
+      rejected: 0,
+      errors: [],
+      warnings: this.#reader.warnings,
+      date_order: dateOrder,
+      ignored_columns: header.ignored,
+    };
+  }
+
+  async add(record: CsvRecord): Promise<void> {
+    this.#summary.received++;
+    const result = this.#reader.read(record.fields, record.line);
+    if ("rejection" in result) return this.#reject(result.rejection);
+    this.#summary.accepted++;
+    this.#batch.push(result.ticket);
+    if (this.#batch.length >= this.#options.batchSize) await this.#flush();
+  }
+
+  async finish(broken: CsvBreak | undefined): Promise<IngestSummary> {
+    if (broken) {
+      this.#summary.received++;
+      this.#reject({ line: broken.line, column: null, value: null, reason: broken.reason });
+    }
+    await this.#flush();
+    return this.#summary;
+  }
+
+  #reject(rejection: Rejection): void {
+    this.#summary.rejected++;
+    if (this.#summary.errors.length < MAX_REPORTED_ERRORS) this.#summary.errors.push(rejection);
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#batch.length === 0) return;
+    const batch = this.#batch;
+    this.#batch = [];
+    await this.#options.onBatch(batch);
+  }
+}

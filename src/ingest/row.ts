@@ -1,0 +1,149 @@
+/**
+ * Turning one CSV record into a typed ticket, or into a rejection that says which line, which column, which value
+ * and why. Unreadable values in optional fields do not cost the ticket: they become null and a warning.
+ *
+ * @module
+ */
+import { type CellKind, type ColumnSpec, PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import { type DateOrder, parseDate, parseDateTime } from "./dates.ts";
+import type { HeaderMap } from "./header.ts";
+
+/** A row that was not accepted. `line` is the 1-based physical line where the row starts (header = line 1). */
+export interface Rejection {
+  line: number;
+  /** The column at fault, or null when the row as a whole is (wrong number of fields). */
+  column: string | null;
+  value: string | null;
+  reason: string;
+}
+
+/** Unreadable optional values of one column, stored as null. */
+export interface ColumnWarnings {
+  count: number;
+  reason: string;
+  /** The first lines where it happened (at most {@linkcode FIRST_LINES_KEPT}). */
+  first_lines: number[];
+}
+
+/** How many example lines a warning keeps per column. */
+export const FIRST_LINES_KEPT = 10;
+
+/** Longest value kept in a rejection report; the rest is cut (reports are for people, not for replay). */
+const REPORTED_VALUE_CHARS = 200;
+
+const PRIORITY_BY_NAME = new Map<string, Priority>(PRIORITIES.map((p) => [p.toLowerCase(), p]));
+
+type Cell = { ok: true; value: string | number | null } | { ok: false; reason: string };
+
+function readCell(kind: CellKind, raw: string, order: DateOrder): Cell {
+  const text = raw.trim();
+  if (text === "") {
+    return kind === "id" ? { ok: false, reason: "a ticket needs a Ticket ID" } : { ok: true, value: null };
+  }
+  switch (kind) {
+    case "id":
+    case "category":
+      return { ok: true, value: text };
+    case "text":
+      return { ok: true, value: raw };
+    case "age": {
+      const age = Number(text);
+      return Number.isInteger(age) && age >= 0 && age <= 120
+        ? { ok: true, value: age }
+        : { ok: false, reason: "not an age in whole years from 0 to 120" };
+    }
+    case "priority": {
+      const priority = PRIORITY_BY_NAME.get(text.toLowerCase());
+      return priority
+        ? { ok: true, value: priority }
+        : { ok: false, reason: `not a priority (${PRIORITIES.join(", ")})` };
+    }
+    case "date": {
+      const date = parseDate(text, order);
+      return date ? { ok: true, value: date } : { ok: false, reason: `not a date that exists (read as ${order})` };
+    }
+    case "datetime": {
+      const at = parseDateTime(text, order);
+      return at ? { ok: true, value: at } : { ok: false, reason: `not a date and time that exists (read as ${order})` };
+    }
+    case "rating": {
+      const rating = Number(text);
+      return Number.isFinite(rating) && rating >= 1 && rating <= 5
+        ? { ok: true, value: rating }
+        : { ok: false, reason: "not a rating from 1 to 5" };
+    }
+  }
+}
+
+function emptyTicket(): Ticket {
+  return {
+    ticket_id: "",
+    customer_age: null,
+    customer_gender: null,
+    product_purchased: null,
+    date_of_purchase: null,
+    ticket_type: null,
+    ticket_subject: null,
+    ticket_description: null,
+    ticket_status: null,
+    resolution: null,
+    priority_label: null,
+    ticket_channel: null,
+    first_response_at: null,
+    resolved_at: null,
+    satisfaction_rating: null,
+  };
+}
+
+function clip(value: string): string {
+  return value.length > REPORTED_VALUE_CHARS ? `${value.slice(0, REPORTED_VALUE_CHARS)}…` : value;
+}
+
+/** Types the rows of one file, collecting the warnings they raise. */
+export class RowReader {
+  /** Warnings so far, by column header. */
+  readonly warnings: Record<string, ColumnWarnings> = {};
+  readonly #header: HeaderMap;
+  readonly #order: DateOrder;
+
+  constructor(header: HeaderMap, order: DateOrder) {
+    this.#header = header;
+    this.#order = order;
+  }
+
+  /** Reads one record that starts on `line`. */
+  read(record: readonly string[], line: number): { ticket: Ticket } | { rejection: Rejection } {
+    if (record.length !== this.#header.width) {
+      return {
+        rejection: {
+          line,
+          column: null,
+          value: null,
+          reason: `expected ${this.#header.width} fields, found ${record.length}`,
+        },
+      };
+    }
+    const ticket = emptyTicket();
+    const warned: [ColumnSpec, string][] = [];
+    for (const { spec, index } of this.#header.columns) {
+      if (spec.field === null) continue; // personal data is dropped here, before anything leaves ingest
+      const raw = record[index];
+      const cell = readCell(spec.kind, raw, this.#order);
+      if (cell.ok) {
+        (ticket as unknown as Record<string, unknown>)[spec.field] = cell.value;
+      } else if (spec.onUnreadable === "reject") {
+        return { rejection: { line, column: spec.header, value: clip(raw), reason: cell.reason } };
+      } else {
+        warned.push([spec, cell.reason]);
+      }
+    }
+    for (const [spec, reason] of warned) this.#warn(spec.header, reason, line);
+    return { ticket };
+  }
+
+  #warn(column: string, reason: string, line: number): void {
+    const entry = this.warnings[column] ??= { count: 0, reason, first_lines: [] };
+    entry.count++;
+    if (entry.first_lines.length < FIRST_LINES_KEPT) entry.first_lines.push(line);
+  }
+}
