@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Train the ticket priority model and export it for onnxruntime-node.
+
+Reads a training matrix written by the TypeScript feature module (`deno task features`, or `deno task train`
+which runs both steps): a CSV whose header is the feature names followed by `label` (class index 0..3 in the
+order Low, Medium, High, Critical; empty cells are NaN), plus its sidecar `<matrix>.meta.json` naming the
+feature spec version. Then:
+
+1. splits off a stratified, seeded 20% held-out set;
+2. trains a multiclass CatBoostClassifier (fixed seed, fixed iterations);
+3. exports ONNX, strips CatBoost's ZipMap so `probabilities` is a float tensor [N, 4] in class order
+   (onnxruntime-node accepts tensor outputs only), and checks the stripped model against CatBoost's own
+   predict_proba with Python onnxruntime (all held-out rows, plus rows with NaNs injected);
+4. writes into --out-dir: `priority.onnx`, `priority.json` (model version, classes, feature spec, training data
+   hash, held-out metrics, library versions) and `parity_sample.json` (held-out features with CatBoost's own
+   probabilities, for the Deno parity test).
+
+Needs: pip install catboost onnx onnxruntime (numpy and pandas come with catboost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLASSES = ["Low", "Medium", "High", "Critical"]
+PARITY_TOLERANCE = 1e-5
+HERE = Path(__file__).resolve().parent
+
+
+class TrainError(Exception):
+    """A problem with the inputs or the environment, reported without a traceback."""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="train.py",
+        description="Train the CatBoost priority model on a feature matrix and export it to ONNX.",
+        epilog="Usually run through `deno task train`, which writes the matrix first.",
+    )
+    p.add_argument("--matrix", required=True, help="training matrix CSV from `deno task features` (needs its .meta.json)")
+    p.add_argument("--out-dir", default=str(HERE), help="where to write priority.onnx, priority.json, "
+                   "parity_sample.json (default: %(default)s)")
+    p.add_argument("--source", action="append", default=[], help="describes where the matrix came from "
+                   "(recorded in the metadata; repeatable)")
+    p.add_argument("--iterations", type=int, default=300, help="boosting iterations (default: %(default)s)")
+    p.add_argument("--depth", type=int, default=6, help="tree depth (default: %(default)s)")
+    p.add_argument("--learning-rate", type=float, default=0.1, help="learning rate (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=42, help="seed for the split and for CatBoost (default: %(default)s)")
+    p.add_argument("--test-size", type=float, default=0.2, help="held-out fraction, stratified (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=2, help="CatBoost threads (default: %(default)s)")
+    p.add_argument("--parity-rows", type=int, default=200, help="held-out rows in parity_sample.json "
+                   "(default: %(default)s)")
+    args = p.parse_args(argv)
+    if args.iterations < 1 or args.depth < 1 or args.depth > 16:
+        p.error("--iterations must be >= 1 and --depth between 1 and 16")
+    if not 0 < args.test_size < 1:
+        p.error("--test-size must be between 0 and 1")
+    return args
+
+
+def import_libraries():
+    missing = []
+    modules = {}
+    for name in ("numpy", "pandas", "catboost", "onnx", "onnxruntime"):
+        try:
+            modules[name] = __import__(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise TrainError(f"missing Python packages: {', '.join(missing)}. Install them with: "
+                         "pip install catboost onnx onnxruntime")
+    return modules
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_matrix(path: Path, np, pd):
+    if not path.is_file():
+        raise TrainError(f"matrix not found: {path}")
+    meta_path = Path(str(path) + ".meta.json")
+    if not meta_path.is_file():
+        raise TrainError(f"{meta_path} is missing: write training matrices with `deno task features` "
+                         "(it records the feature spec next to the matrix)")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    feature_names = meta.get("feature_names")
+    spec_version = meta.get("feature_spec_version")
+    if not isinstance(feature_names, list) or not isinstance(spec_version, str):
+        raise TrainError(f"{meta_path} lacks feature_names / feature_spec_version")
+    if meta.get("classes", CLASSES) != CLASSES:
+        raise TrainError(f"{meta_path} has classes {meta.get('classes')}, expected {CLASSES}")
+    frame = pd.read_csv(path, dtype="float64", keep_default_na=False, na_values=[""])
+    header = list(frame.columns)
+    if header != feature_names + ["label"]:
+        raise TrainError(f"{path}: header does not match {meta_path.name} (expected the feature names then `label`)")
+    if len(frame) == 0:
+        raise TrainError(f"{path}: no rows (are the tickets labelled?)")
+    labels = frame["label"].to_numpy()
+    if np.isnan(labels).any() or not np.isin(labels, range(len(CLASSES))).all():
+        raise TrainError(f"{path}: `label` must be a class index 0..{len(CLASSES) - 1} in every row")
+    x = frame[feature_names].to_numpy(dtype=np.float32)
+    return x, labels.astype(np.int64), feature_names, spec_version, meta
+
+
+def stratified_split(y, test_size: float, seed: int, np):
+    rng = np.random.RandomState(seed)
+    test = []
+    for c in range(len(CLASSES)):
+        idx = np.flatnonzero(y == c)
+        if len(idx) == 0:
+            continue
+        if len(idx) < 2:
+            raise TrainError(f"class {CLASSES[c]} has {len(idx)} row(s); a stratified split needs at least 2")
+        rng.shuffle(idx)
+        n_test = min(len(idx) - 1, max(1, int(round(len(idx) * test_size))))
+        test.extend(idx[:n_test].tolist())
+    test_mask = np.zeros(len(y), dtype=bool)
+    test_mask[test] = True
+    return np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
+
+
+def metrics(y_true, y_pred, y_train, np) -> dict:
+    k = len(CLASSES)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        confusion[t, p] += 1
+    per_class = {}
+    f1s = []
+    for c, name in enumerate(CLASSES):
+        tp = int(confusion[c, c])
+        support = int(confusion[c, :].sum())
+        predicted = int(confusion[:, c].sum())
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        f1s.append(f1)
+        per_class[name] = {"support": support, "predicted": predicted, "precision": round(precision, 4),
+                           "recall": round(recall, 4), "f1": round(f1, 4)}
+    train_counts = np.bincount(y_train, minlength=k)
+    majority = int(train_counts.argmax())
+    return {
+        "rows": int(len(y_true)),
+        "accuracy": round(float((y_true == y_pred).mean()), 4),
+        "macro_f1": round(float(np.mean(f1s)), 4),
+        "per_class": per_class,
+        "confusion": {"rows_are": "labelled class", "columns_are": "predicted class", "classes": CLASSES,
+                      "matrix": confusion.tolist()},
+        "chance_baseline": {
+            "uniform_accuracy": round(1 / k, 4),
+            "majority_class": CLASSES[majority],
+            "majority_class_accuracy": round(float((y_true == majority).mean()), 4),
+        },
+    }
+
+
+def strip_zipmap(model_path: Path, n_classes: int, onnx) -> tuple[str, str]:
+    """Removes the ZipMap so the probabilities are a float tensor output named `probabilities`."""
+    model = onnx.load(str(model_path))
+    graph = model.graph
+    zipmaps = [n for n in graph.node if n.op_type == "ZipMap"]
+    if len(zipmaps) != 1:
+        raise TrainError(f"expected one ZipMap node in CatBoost's ONNX export, found {len(zipmaps)}")
+    zipmap = zipmaps[0]
+    tensor_name, output_name = zipmap.input[0], zipmap.output[0]
+    graph.node.remove(zipmap)
+    for node in graph.node:
+        for i, name in enumerate(node.output):
+            if name == tensor_name:
+                node.output[i] = output_name
+    for i, out in enumerate(graph.output):
+        if out.name == output_name:
+            graph.output.remove(out)
+            graph.output.insert(i, onnx.helper.make_tensor_value_info(output_name, onnx.TensorProto.FLOAT,
+                                                                      ["N", n_classes]))
+            break
+    onnx.checker.check_model(model)
+    onnx.save(model, str(model_path))
+    return graph.input[0].name, output_name
+
+
+def nan_injected(x, np, seed: int, numeric_columns: int):
+    """Copies of some rows with NaNs in the leading numeric columns, to check missing-value handling."""
+    rng = np.random.RandomState(seed + 1)
+    rows = x[rng.choice(len(x), size=min(len(x), 40), replace=False)].copy()
+    for i in range(len(rows)):
+        cols = rng.choice(numeric_columns, size=1 + i % numeric_columns, replace=False)
+        rows[i, cols] = np.nan
+    return rows
+
+
+def compact_json(doc: dict) -> str:
+    """JSON with one line per key and one line per element of `rows` (reviewable diffs, small file)."""
+    lines = []
+    for key, value in doc.items():
+        if key == "rows":
+            rows = ",\n".join("  " + json.dumps(r, separators=(",", ":")) for r in value)
+            lines.append(f' "rows": [\n{rows}\n ]')
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    libs = import_libraries()
+    np, pd, catboost, onnx, ort = (libs[n] for n in ("numpy", "pandas", "catboost", "onnx", "onnxruntime"))
+    started = time.time()
+
+    matrix_path = Path(args.matrix).resolve()
+    x, y, feature_names, spec_version, matrix_meta = load_matrix(matrix_path, np, pd)
+    data_sha = sha256_file(matrix_path)
+    train_idx, test_idx = stratified_split(y, args.test_size, args.seed, np)
+    print(f"train.py: {len(y)} rows x {len(feature_names)} features ({matrix_path.name}, sha256 {data_sha[:12]}); "
+          f"train {len(train_idx)}, held out {len(test_idx)}")
+
+    model = catboost.CatBoostClassifier(
+        loss_function="MultiClass", iterations=args.iterations, depth=args.depth, learning_rate=args.learning_rate,
+        random_seed=args.seed, thread_count=args.threads, class_names=list(range(len(CLASSES))), verbose=False,
+        allow_writing_files=False,
+    )
+    model.fit(x[train_idx], y[train_idx])
+    fit_seconds = time.time() - started
+    proba = model.predict_proba(x[test_idx])
+    held_out = metrics(y[test_idx], proba.argmax(axis=1), y[train_idx], np)
+    train_acc = float((model.predict_proba(x[train_idx]).argmax(axis=1) == y[train_idx]).mean())
+    print(f"train.py: trained in {fit_seconds:.1f}s; held-out accuracy {held_out['accuracy']:.4f}, macro-F1 "
+          f"{held_out['macro_f1']:.4f} (chance {held_out['chance_baseline']['uniform_accuracy']}, majority class "
+          f"{held_out['chance_baseline']['majority_class_accuracy']}); train accuracy {train_acc:.4f}")
+
+    today = dt.datetime.now(dt.timezone.utc)
+    model_version = f"priority-{today:%Y%m%d}-{data_sha[:8]}"
+    out_dir = Path(args.out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    with tempfile.TemporaryDirectory(prefix="train-onnx-") as tmp:
+        onnx_tmp = Path(tmp) / "priority.onnx"
+        model.save_model(str(onnx_tmp), format="onnx", export_parameters={
+            "onnx_domain": "ai.catboost",
+            "onnx_model_version": 1,
+            "onnx_doc_string": f"Ticket priority ({', '.join(CLASSES)}); {model_version}; features {spec_version}",
+            "onnx_graph_name": "ticket_priority",
+        })
+        input_name, output_name = strip_zipmap(onnx_tmp, len(CLASSES), onnx)
+
+        # Parity: the stripped ONNX model against CatBoost's own probabilities.
+        session = ort.InferenceSession(str(onnx_tmp), providers=["CPUExecutionProvider"])
+        checks = np.concatenate([x[test_idx], nan_injected(x[test_idx], np, args.seed, 4)])
+        expected = model.predict_proba(checks)
+        got = session.run([output_name], {input_name: checks})[0]
+        if got.shape != expected.shape:
+            raise TrainError(f"ONNX probabilities have shape {got.shape}, CatBoost's {expected.shape}")
+        max_diff = float(np.abs(got - expected).max())
+        if not max_diff <= PARITY_TOLERANCE:
+            raise TrainError(f"ONNX and CatBoost probabilities differ by {max_diff} (> {PARITY_TOLERANCE})")
+        print(f"train.py: ONNX matches CatBoost on {len(checks)} rows (incl. NaN-injected); max abs diff {max_diff:.2e}")
+        onnx_bytes = onnx_tmp.read_bytes()
+
+    # The parity sample for the Deno test: held-out rows first, then some rows with NaN features.
+    rng = np.random.RandomState(args.seed + 2)
+    n_sample = min(args.parity_rows, len(test_idx))
+    sample_rows = x[np.sort(rng.choice(test_idx, size=n_sample, replace=False))]
+    sample_rows = np.concatenate([sample_rows, nan_injected(x[test_idx], np, args.seed, 4)[:10]])
+    sample_proba = model.predict_proba(sample_rows)
+
+    def cell(v: float):
+        return None if math.isnan(v) else float(v)
+
+    parity = {
+        "about": "Held-out feature rows (null = NaN; the last rows have NaNs injected) with CatBoost's own "
+                 "predict_proba; the Deno parity test runs priority.onnx on them.",
+        "model_version": model_version,
+        "classes": CLASSES,
+        "feature_names": feature_names,
+        "tolerance": PARITY_TOLERANCE,
+        "rows": [{"features": [cell(v) for v in row], "probabilities": [float(p) for p in probs]}
+                 for row, probs in zip(sample_rows.tolist(), sample_proba.tolist())],
+    }
+
+    metadata = {
+        "model_version": model_version,
+        "created_at": today.replace(microsecond=0).isoformat(),
+        "classes": CLASSES,
+        "feature_spec_version": spec_version,
+        "feature_names": feature_names,
+        "onnx": {
+            "file": "priority.onnx",
+            "sha256": hashlib.sha256(onnx_bytes).hexdigest(),
+            "bytes": len(onnx_bytes),
+            "input": input_name,
+            "probabilities_output": output_name,
+            "note": "ZipMap stripped: probabilities is a float tensor [N, 4] in class order",
+        },
+        "training_data": {
+            "matrix_sha256": data_sha,
+            "rows": int(len(y)),
+            "train_rows": int(len(train_idx)),
+            "held_out_rows": int(len(test_idx)),
+            "label_counts": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
+            "sources": args.source or matrix_meta.get("sources", []),
+        },
+        "params": {
+            "loss_function": "MultiClass", "iterations": args.iterations, "depth": args.depth,
+            "learning_rate": args.learning_rate, "random_seed": args.seed, "test_size": args.test_size,
+            "split": "stratified by label, seeded",
+        },
+        "metrics": {"held_out": held_out, "train_accuracy": round(train_acc, 4)},
+        "parity": {"rows_checked": int(len(checks)), "max_abs_diff": max_diff, "tolerance": PARITY_TOLERANCE,
+                   "sample": "parity_sample.json"},
+        "versions": {"catboost": catboost.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__,
+                     "python": sys.version.split()[0]},
+        "training_seconds": round(time.time() - started, 1),
+    }
+
+    # Write the model last-but-one and the metadata last, each atomically, so a reader never pairs a new
+    # model with old metadata for long.
+    def write(name: str, data: bytes):
+        tmp = out_dir / f".{name}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, out_dir / name)
+
+    write("parity_sample.json", compact_json(parity).encode())
+    write("priority.onnx", onnx_bytes)
+    write("priority.json", (json.dumps(metadata, indent=2) + "\n").encode())
+    print(f"train.py: wrote {out_dir}/priority.onnx ({len(onnx_bytes) / 1024:.0f} KiB), priority.json, "
+          f"parity_sample.json; model_version {model_version}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except TrainError as e:
+        print(f"train.py: error: {e}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,79 @@
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { openDuckDbStore } from "../store/duckdb_store.ts";
+import { scoredTickets } from "../../tests/support/tickets.ts";
+import { buildMarts } from "./build.ts";
+
+Deno.test("marts count every stored ticket once and pass their data tests", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.writeScored(scoredTickets(100));
+    const report = await buildMarts(store);
+    equal(report.error, null);
+    ok(report.ok);
+    ok(report.tests.length >= 5 && report.tests.every((t) => t.passed));
+    const distribution = await store.readMart("mart_priority_distribution");
+    deepStrictEqual(distribution.map((r) => [r.priority, r.tickets]), [
+      ["Low", 25],
+      ["Medium", 25],
+      ["High", 25],
+      ["Critical", 25],
+    ]);
+    deepStrictEqual(distribution.map((r) => r.share), [0.25, 0.25, 0.25, 0.25]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("re-storing the same tickets replaces them instead of adding", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.writeScored(scoredTickets(40));
+    await store.writeScored(scoredTickets(40, { priority_pred: "Critical", scored_at: "2023-06-03T00:00:00.000Z" }));
+    // An older score redelivered late must not win over the newer one.
+    await store.writeScored(scoredTickets(40, { priority_pred: "Low", scored_at: "2023-06-01T00:00:00.000Z" }));
+    await buildMarts(store);
+    const rows = await store.readMart("mart_priority_distribution");
+    deepStrictEqual(rows.map((r) => r.tickets), [0, 0, 0, 40]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a failing data test fails the build and keeps the previous marts", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.writeScored(scoredTickets(8));
+    ok((await buildMarts(store)).ok);
+    // Probabilities that do not sum to one break a data test.
+    await store.writeScored(scoredTickets(12, { p_low: 0.9, p_medium: 0.9, scored_at: "2023-07-01T00:00:00.000Z" }));
+    const report = await buildMarts(store);
+    equal(report.ok, false);
+    ok(report.error?.includes("stg_tickets_probabilities"), report.error ?? "");
+    const kept = await store.readMart("mart_priority_distribution");
+    equal(kept.reduce((sum, r) => sum + Number(r.tickets), 0), 8);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("model metrics: accuracy and macro-F1 from the confusion of labels and predictions", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    // 3 of 4 right: Low→Low, Medium→Medium, High→High, Critical→Low
+    await store.writeScored([
+      ...scoredTickets(1, { ticket_id: "a", priority_label: "Low", priority_pred: "Low" }),
+      ...scoredTickets(1, { ticket_id: "b", priority_label: "Medium", priority_pred: "Medium" }),
+      ...scoredTickets(1, { ticket_id: "c", priority_label: "High", priority_pred: "High" }),
+      ...scoredTickets(1, { ticket_id: "d", priority_label: "Critical", priority_pred: "Low" }),
+      ...scoredTickets(1, { ticket_id: "e", priority_label: null, priority_pred: "Critical" }),
+    ]);
+    ok((await buildMarts(store)).ok);
+    const [metrics] = await store.readMart("mart_model_metrics");
+    equal(metrics.labelled_tickets, 4);
+    equal(metrics.accuracy, 0.75);
+    // F1: Low 2/3, Medium 1, High 1, Critical 0 → mean 2/3 + 2 over 4
+    ok(Math.abs(Number(metrics.macro_f1) - (2 / 3 + 2) / 4) < 1e-12);
+  } finally {
+    await store.close();
+  }
+});

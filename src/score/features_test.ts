@@ -1,0 +1,152 @@
+import { assert, assertEquals } from "node:assert/strict";
+import type { Ticket } from "../ticket/schema.ts";
+import {
+  CHANNELS,
+  FEATURE_NAMES,
+  FEATURE_SPEC_VERSION,
+  featurize,
+  GENDERS,
+  PRODUCTS,
+  STATUSES,
+  SUBJECTS,
+  TICKET_TYPES,
+} from "./features.ts";
+
+const ticket = (overrides: Partial<Ticket> = {}): Ticket => ({
+  ticket_id: "1",
+  customer_age: 32,
+  customer_gender: "Other",
+  product_purchased: "GoPro Hero",
+  date_of_purchase: "2021-03-22",
+  ticket_type: "Technical issue",
+  ticket_subject: "Product setup",
+  ticket_description: "It broke.",
+  ticket_status: "Pending Customer Response",
+  resolution: null,
+  priority_label: "Critical",
+  ticket_channel: "Social media",
+  first_response_at: "2023-06-01 12:15:00",
+  resolved_at: null,
+  satisfaction_rating: null,
+  ...overrides,
+});
+
+/** The named features of one ticket, as a record (zeros left out for one-hot columns). */
+function encode(t: Ticket): Record<string, number> {
+  const row = featurize([t]);
+  assertEquals(row.length, FEATURE_NAMES.length);
+  return Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, row[i]]).filter(([, v]) => v !== 0));
+}
+
+Deno.test("feature spec: names are unique, documented groups, fixed vocabularies", () => {
+  assertEquals(new Set(FEATURE_NAMES).size, FEATURE_NAMES.length);
+  assertEquals(FEATURE_NAMES.slice(0, 4), ["customer_age", "description_chars", "purchase_year", "purchase_month"]);
+  assertEquals(SUBJECTS.length, 16);
+  assertEquals(PRODUCTS.length, 42);
+  const groups = [GENDERS, TICKET_TYPES, CHANNELS, STATUSES, SUBJECTS, PRODUCTS];
+  assertEquals(FEATURE_NAMES.length, 4 + groups.reduce((n, g) => n + g.length + 1, 0));
+  for (const prefix of ["gender", "type", "channel", "status", "subject", "product"]) {
+    assert(FEATURE_NAMES.includes(`${prefix}_unknown`), prefix);
+  }
+  assert(!FEATURE_NAMES.some((n) => /priority|label/.test(n)), "the label must not be a feature");
+  assert(FEATURE_SPEC_VERSION.length > 0);
+});
+
+Deno.test("featurize: numeric columns and one hot per group", () => {
+  assertEquals(encode(ticket()), {
+    customer_age: 32,
+    description_chars: 9,
+    purchase_year: 2021,
+    purchase_month: 3,
+    gender_other: 1,
+    type_technical_issue: 1,
+    channel_social_media: 1,
+    status_pending_customer_response: 1,
+    subject_product_setup: 1,
+    product_gopro_hero: 1,
+  });
+});
+
+Deno.test("featurize: categories match ignoring case and surrounding spaces", () => {
+  const a = featurize([ticket()]);
+  const b = featurize([ticket({
+    customer_gender: " other",
+    product_purchased: "gopro HERO ",
+    ticket_type: "TECHNICAL ISSUE",
+    ticket_subject: "\tproduct setup",
+    ticket_status: "pending customer response",
+    ticket_channel: "Social Media",
+  })]);
+  assertEquals(b, a);
+});
+
+Deno.test("featurize: values outside a vocabulary set that group's unknown column", () => {
+  const features = encode(ticket({
+    customer_gender: "Nonbinary",
+    product_purchased: "Acme Gadget",
+    ticket_type: "Complaint",
+    ticket_subject: "Noise",
+    ticket_status: "Escalated",
+    ticket_channel: "Fax",
+  }));
+  for (const prefix of ["gender", "type", "channel", "status", "subject", "product"]) {
+    assertEquals(features[`${prefix}_unknown`], 1, prefix);
+    assertEquals(Object.keys(features).filter((n) => n.startsWith(`${prefix}_`)), [`${prefix}_unknown`]);
+  }
+  // Whitespace-only or partial names are not in the vocabulary either.
+  assertEquals(encode(ticket({ product_purchased: "GoPro" })).product_unknown, 1);
+  assertEquals(encode(ticket({ product_purchased: " " })).product_unknown, 1);
+});
+
+Deno.test("featurize: nulls give NaN numerics and all-zero groups", () => {
+  const features = encode(ticket({
+    customer_age: null,
+    ticket_description: null,
+    date_of_purchase: null,
+    customer_gender: null,
+    product_purchased: null,
+    ticket_type: null,
+    ticket_subject: null,
+    ticket_status: null,
+    ticket_channel: null,
+  }));
+  for (const n of ["customer_age", "description_chars", "purchase_year", "purchase_month"]) {
+    assert(Number.isNaN(features[n]), n);
+  }
+  assertEquals(Object.keys(features).length, 4, "every one-hot column is zero");
+});
+
+Deno.test("featurize: a malformed purchase date gives NaN year and month", () => {
+  for (const date of ["22-03-21", "2021/03/22", "20x1-03-22", "2021-3-2"]) {
+    const f = encode(ticket({ date_of_purchase: date }));
+    assert(Number.isNaN(f.purchase_year) && Number.isNaN(f.purchase_month), date);
+  }
+  assertEquals(encode(ticket({ date_of_purchase: "2020-12-01" })).purchase_month, 12);
+  assertEquals(encode(ticket({ ticket_description: "" })).description_chars, undefined, "empty text has length 0");
+});
+
+Deno.test("featurize: row-major, one row per ticket, labels ignored", () => {
+  const width = FEATURE_NAMES.length;
+  const tickets = [ticket(), ticket({ customer_age: 70, ticket_channel: "Email" }), ticket({ priority_label: null })];
+  const m = featurize(tickets);
+  assertEquals(m.length, 3 * width);
+  assertEquals(m.subarray(0, width), featurize([tickets[0]]));
+  assertEquals(m.subarray(width, 2 * width), featurize([tickets[1]]));
+  assertEquals(m[width], 70);
+  assertEquals(m.subarray(2 * width), m.subarray(0, width), "priority_label does not change the features");
+  assertEquals(featurize([]).length, 0);
+});
+
+Deno.test("featurize: 100k tickets in well under a second", () => {
+  const base = [
+    ticket(),
+    ticket({ product_purchased: "iphone", ticket_channel: " chat " }),
+    ticket({ customer_age: null }),
+  ];
+  const tickets = Array.from({ length: 100_000 }, (_, i) => base[i % base.length]);
+  const started = performance.now();
+  const m = featurize(tickets);
+  const ms = performance.now() - started;
+  assertEquals(m.length, 100_000 * FEATURE_NAMES.length);
+  assert(ms < 1000, `featurize took ${ms.toFixed(0)} ms`);
+});

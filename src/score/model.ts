@@ -1,0 +1,174 @@
+/**
+ * The priority model at scoring time: loads `models/priority.onnx` with onnxruntime-node, checks its metadata
+ * (`models/priority.json`) against the feature spec this code was built with, and turns tickets into predicted
+ * priorities and class probabilities, one ONNX run per batch. Features come from `features.ts`, the same module
+ * that wrote the training matrix.
+ *
+ * @module
+ */
+import * as ort from "onnxruntime-node";
+import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
+
+/** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
+export interface Prediction {
+  priority_pred: Priority;
+  p_low: number;
+  p_medium: number;
+  p_high: number;
+  p_critical: number;
+}
+
+/** A loaded model. Call {@linkcode PriorityModel.close} when done. */
+export interface PriorityModel {
+  /** `model_version` from the metadata, stored with every scored ticket. */
+  readonly version: string;
+  /** Class order of the probabilities: {@linkcode PRIORITIES}. */
+  readonly classes: readonly Priority[];
+  /** The metadata file as read (metrics, training data hash, versions). */
+  readonly metadata: ModelMetadata;
+  /** Scores a batch of tickets with one ONNX run; predictions are in ticket order. */
+  predict(tickets: readonly Ticket[]): Promise<Prediction[]>;
+  /**
+   * Runs the model on an already-encoded row-major feature matrix (`rows × FEATURE_NAMES.length`), returning
+   * row-major probabilities (`rows × classes.length`). {@linkcode PriorityModel.predict} is this plus
+   * {@linkcode featurize}; the parity test uses it directly.
+   */
+  probabilities(features: Float32Array): Promise<Float32Array>;
+  /** Releases the ONNX session. */
+  close(): Promise<void>;
+}
+
+/** The parts of `priority.json` scoring relies on (the file holds more: metrics, hashes, versions). */
+export interface ModelMetadata {
+  model_version: string;
+  classes: string[];
+  feature_spec_version: string;
+  feature_names: string[];
+  [key: string]: unknown;
+}
+
+/** Raised when a model directory cannot be used: files missing, metadata malformed or for another feature spec. */
+export class ModelLoadError extends Error {
+  override name = "ModelLoadError";
+}
+
+const RETRAIN = "retrain with `deno task train`";
+
+function checkMetadata(raw: unknown, path: string): ModelMetadata {
+  const m = raw as Partial<ModelMetadata> | null;
+  if (
+    typeof m !== "object" || m === null || typeof m.model_version !== "string" || !Array.isArray(m.classes) ||
+    typeof m.feature_spec_version !== "string" || !Array.isArray(m.feature_names)
+  ) {
+    throw new ModelLoadError(`${path}: expected model_version, classes, feature_spec_version, feature_names`);
+  }
+  if (m.classes.length !== PRIORITIES.length || m.classes.some((c, i) => c !== PRIORITIES[i])) {
+    throw new ModelLoadError(`${path}: classes ${JSON.stringify(m.classes)} are not ${JSON.stringify(PRIORITIES)}`);
+  }
+  if (m.feature_spec_version !== FEATURE_SPEC_VERSION) {
+    throw new ModelLoadError(
+      `${path}: the model was trained on feature spec ${m.feature_spec_version}, but this code encodes ` +
+        `${FEATURE_SPEC_VERSION} (src/score/features.ts); ${RETRAIN}`,
+    );
+  }
+  const names = m.feature_names;
+  const length = Math.max(names.length, FEATURE_NAMES.length);
+  for (let at = 0; at < length; at++) {
+    if (names[at] === FEATURE_NAMES[at]) continue;
+    throw new ModelLoadError(
+      `${path}: the model's feature names differ from src/score/features.ts (${names.length} vs ` +
+        `${FEATURE_NAMES.length} features; first difference at column ${at}: ` +
+        `${JSON.stringify(names[at] ?? null)} vs ${JSON.stringify(FEATURE_NAMES[at] ?? null)}); ${RETRAIN}`,
+    );
+  }
+  return m as ModelMetadata;
+}
+
+/** Picks the float tensor output with one column per class; prefers the one named `probabilities`. */
+function probabilityOutput(session: ort.InferenceSession, path: string): string {
+  const tensors = session.outputMetadata.filter((o) =>
+    o.isTensor && o.type === "float32" &&
+    (o.shape.length === 0 || (o.shape.length === 2 && o.shape[1] === PRIORITIES.length))
+  );
+  const chosen = tensors.find((o) => o.name === "probabilities") ?? (tensors.length === 1 ? tensors[0] : undefined);
+  if (!chosen) {
+    const outputs = session.outputMetadata.map((o) => (o.isTensor ? `${o.name} (${o.type} ${o.shape})` : o.name));
+    throw new ModelLoadError(
+      `${path}: no float tensor output [N, ${PRIORITIES.length}] with the class probabilities (outputs: ` +
+        `${outputs.join(", ")}); was the ZipMap stripped? ${RETRAIN}`,
+    );
+  }
+  return chosen.name;
+}
+
+/**
+ * Loads the model in `dir` (`priority.json` and `priority.onnx`).
+ *
+ * @throws {ModelLoadError} when a file is missing or the metadata does not match this code's feature spec.
+ */
+export async function loadModel(dir = "models"): Promise<PriorityModel> {
+  const metaPath = `${dir}/priority.json`, onnxPath = `${dir}/priority.onnx`;
+  let metadata: ModelMetadata;
+  let bytes: Uint8Array;
+  try {
+    metadata = checkMetadata(JSON.parse(await Deno.readTextFile(metaPath)), metaPath);
+    bytes = await Deno.readFile(onnxPath);
+  } catch (error) {
+    if (error instanceof ModelLoadError) throw error;
+    throw new ModelLoadError(`cannot load the priority model from ${dir}: ${(error as Error).message}; ${RETRAIN}`);
+  }
+  const session = await ort.InferenceSession.create(bytes);
+  if (session.inputNames.length !== 1) {
+    await session.release();
+    throw new ModelLoadError(`${onnxPath}: expected one input, found ${session.inputNames.join(", ")}`);
+  }
+  const input = session.inputNames[0];
+  let output: string;
+  try {
+    output = probabilityOutput(session, onnxPath);
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
+  const width = FEATURE_NAMES.length, classes = PRIORITIES.length;
+
+  const probabilities = async (features: Float32Array): Promise<Float32Array> => {
+    if (features.length % width !== 0) {
+      throw new RangeError(`feature matrix length ${features.length} is not a multiple of ${width}`);
+    }
+    const rows = features.length / width;
+    if (rows === 0) return new Float32Array(0);
+    const result = await session.run({ [input]: new ort.Tensor("float32", features, [rows, width]) }, [output]);
+    const tensor = result[output] as ort.Tensor;
+    if (tensor.dims.length !== 2 || tensor.dims[0] !== rows || tensor.dims[1] !== classes) {
+      throw new Error(`${onnxPath}: output ${output} has shape [${tensor.dims}], expected [${rows}, ${classes}]`);
+    }
+    return tensor.data as Float32Array;
+  };
+
+  return {
+    version: metadata.model_version,
+    classes: PRIORITIES,
+    metadata,
+    probabilities,
+    async predict(tickets) {
+      const p = await probabilities(featurize(tickets));
+      const out: Prediction[] = new Array(tickets.length);
+      for (let r = 0; r < tickets.length; r++) {
+        const o = r * classes;
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (p[o + c] > p[o + best]) best = c;
+        out[r] = {
+          priority_pred: PRIORITIES[best],
+          p_low: p[o],
+          p_medium: p[o + 1],
+          p_high: p[o + 2],
+          p_critical: p[o + 3],
+        };
+      }
+      return out;
+    },
+    close: () => session.release(),
+  };
+}

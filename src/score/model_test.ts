@@ -1,0 +1,121 @@
+import { assert, assertEquals, assertRejects } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
+import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
+import { loadModel, ModelLoadError } from "./model.ts";
+
+/** The committed model (`deno task train` writes it). */
+const MODELS = fileURLToPath(new URL("../../models", import.meta.url));
+
+interface ParitySample {
+  model_version: string;
+  classes: string[];
+  feature_names: string[];
+  tolerance: number;
+  rows: { features: (number | null)[]; probabilities: number[] }[];
+}
+
+Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample", async () => {
+  const sample: ParitySample = JSON.parse(await Deno.readTextFile(`${MODELS}/parity_sample.json`));
+  const model = await loadModel(MODELS);
+  try {
+    assertEquals(sample.model_version, model.version, "parity_sample.json belongs to another model");
+    assertEquals(sample.classes, [...PRIORITIES]);
+    assertEquals(sample.feature_names, [...FEATURE_NAMES]);
+    assert(sample.rows.length >= 100, `only ${sample.rows.length} parity rows`);
+    assert(sample.rows.some((r) => r.features.includes(null)), "the sample should include rows with missing values");
+    const features = new Float32Array(sample.rows.flatMap((r) => r.features.map((v) => v ?? NaN)));
+    const got = await model.probabilities(features);
+    let maxDiff = 0;
+    sample.rows.forEach((row, r) =>
+      row.probabilities.forEach((p, c) => maxDiff = Math.max(maxDiff, Math.abs(p - got[r * PRIORITIES.length + c])))
+    );
+    console.log(`parity: ${sample.rows.length} rows, max abs diff ${maxDiff.toExponential(2)}`);
+    assert(maxDiff <= 1e-5, `ONNX and CatBoost differ by ${maxDiff}`);
+  } finally {
+    await model.close();
+  }
+});
+
+const ticket = (id: string, overrides: Partial<Ticket> = {}): Ticket => ({
+  ticket_id: id,
+  customer_age: 44,
+  customer_gender: "Female",
+  product_purchased: "Dell XPS",
+  date_of_purchase: "2020-07-14",
+  ticket_type: "Billing inquiry",
+  ticket_subject: "Payment issue",
+  ticket_description: "I was charged twice.",
+  ticket_status: "Open",
+  resolution: null,
+  priority_label: null,
+  ticket_channel: "Email",
+  first_response_at: null,
+  resolved_at: null,
+  satisfaction_rating: null,
+  ...overrides,
+});
+
+Deno.test("predict: one prediction per ticket, in order, probabilities summing to 1", async () => {
+  const model = await loadModel(MODELS);
+  try {
+    assertEquals(model.classes, PRIORITIES);
+    assert(/^priority-/.test(model.version), model.version);
+    assertEquals(await model.predict([]), []);
+    const tickets = [
+      ticket("a"),
+      ticket("b", { customer_age: null, product_purchased: "Acme Gadget", ticket_channel: null }),
+      ticket("c", { ticket_type: "Refund request", customer_age: 19 }),
+    ];
+    const predictions = await model.predict(tickets);
+    assertEquals(predictions.length, 3);
+    const raw = await model.probabilities(featurize(tickets));
+    predictions.forEach((p, r) => {
+      const probs = [p.p_low, p.p_medium, p.p_high, p.p_critical];
+      assertEquals(probs, Array.from(raw.subarray(r * 4, r * 4 + 4)));
+      assert(Math.abs(probs.reduce((a, b) => a + b) - 1) < 1e-5);
+      assertEquals(p.priority_pred, PRIORITIES[probs.indexOf(Math.max(...probs))]);
+    });
+    // Batched scoring gives the same answer as scoring alone.
+    assertEquals((await model.predict([tickets[1]]))[0], predictions[1]);
+  } finally {
+    await model.close();
+  }
+});
+
+Deno.test("loadModel refuses a model trained on another feature spec", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "model-test-" });
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(`${MODELS}/priority.json`));
+    await Deno.copyFile(`${MODELS}/priority.onnx`, `${dir}/priority.onnx`);
+
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, feature_spec_version: "old-v0" }));
+    await assertRejects(() => loadModel(dir), (e: Error) => {
+      assert(e instanceof ModelLoadError);
+      assert(e.message.includes("old-v0") && e.message.includes(FEATURE_SPEC_VERSION), e.message);
+      return true;
+    });
+
+    const names = [...meta.feature_names];
+    [names[5], names[6]] = [names[6], names[5]];
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, feature_names: names }));
+    await assertRejects(() => loadModel(dir), (e: Error) => e instanceof ModelLoadError && /column 5/.test(e.message));
+
+    await Deno.writeTextFile(
+      `${dir}/priority.json`,
+      JSON.stringify({ ...meta, feature_names: meta.feature_names.slice(0, -1) }),
+    );
+    await assertRejects(() => loadModel(dir), ModelLoadError);
+
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, classes: ["Low", "High"] }));
+    await assertRejects(() => loadModel(dir), ModelLoadError);
+
+    await Deno.remove(`${dir}/priority.json`);
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /deno task train/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

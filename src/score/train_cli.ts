@@ -1,0 +1,206 @@
+/**
+ * Trains the priority model end to end (`deno task train`): ticket CSV files → training matrix (the feature
+ * module, via `features_cli.ts`) in a cache directory → `python3 models/train.py` → `models/priority.onnx`,
+ * `models/priority.json`, `models/parity_sample.json`. Python (with catboost, onnx, onnxruntime) is needed here
+ * only; the service never runs it.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { DateOrder } from "../ingest/dates.ts";
+import { FEATURE_SPEC_VERSION } from "./features.ts";
+import { inBatches, type MatrixSummary, syntheticTickets, ticketsFromFiles, writeMatrix } from "./features_cli.ts";
+
+/** The project root (where deno.json is). */
+export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+/** The training script. */
+export const TRAIN_PY = `${PROJECT_ROOT}/models/train.py`;
+/** What `deno task train` trains on when given no files. */
+export const DEFAULT_TRAINING_FILE = `${PROJECT_ROOT}/../shared/datasets/tickets_kaggle_excel_export.csv`;
+/** Where training matrices are written (git-ignored). */
+export const DEFAULT_CACHE_DIR = `${PROJECT_ROOT}/.cache/train`;
+
+const PIP_HINT = "pip install catboost onnx onnxruntime";
+
+/**
+ * Checks that `python` runs and has the training libraries.
+ *
+ * @returns null when it does, otherwise why not (naming the pip command that fixes it).
+ */
+export async function pythonMissing(python = "python3"): Promise<string | null> {
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(python, {
+      args: ["-c", "import catboost, onnx, onnxruntime, numpy, pandas"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+  } catch (error) {
+    return `${python} is not runnable (${(error as Error).message}); install Python 3, then: ${PIP_HINT}`;
+  }
+  if (out.success) return null;
+  const lastLine = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
+  return `${python} lacks the training libraries (${lastLine}); install them with: ${PIP_HINT}`;
+}
+
+/** Options for {@linkcode runTrainPy}. */
+export interface TrainPyOptions {
+  matrix: string;
+  outDir: string;
+  python?: string;
+  /** Recorded in the metadata as where the data came from. */
+  sources?: string[];
+  /** More arguments for train.py (e.g. `["--iterations", "100"]`). */
+  extraArgs?: string[];
+  /** Show train.py's output (default true); when false it is captured and shown only on failure. */
+  inheritOutput?: boolean;
+}
+
+/** Runs `models/train.py`; throws with its output when it fails. */
+export async function runTrainPy(options: TrainPyOptions): Promise<void> {
+  const args = [TRAIN_PY, "--matrix", options.matrix, "--out-dir", options.outDir];
+  for (const source of options.sources ?? []) args.push("--source", source);
+  args.push(...(options.extraArgs ?? []));
+  const inherit = options.inheritOutput ?? true;
+  const out = await new Deno.Command(options.python ?? "python3", {
+    args,
+    stdout: inherit ? "inherit" : "piped",
+    stderr: inherit ? "inherit" : "piped",
+  }).output();
+  if (!out.success) {
+    const text = inherit ? "" : ":\n" + new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    throw new Error(`models/train.py failed (exit ${out.code})${text}`);
+  }
+}
+
+/** SHA-256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  using file = await Deno.open(path);
+  for await (const chunk of file.readable) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+const USAGE = `Usage: deno task train [-- OPTIONS] [FILE.csv ...]
+
+Trains the ticket priority model: tickets -> feature matrix (src/score/features.ts, ${FEATURE_SPEC_VERSION}) ->
+models/train.py (CatBoost, exported to ONNX) -> priority.onnx, priority.json, parity_sample.json.
+Without files it trains on ../shared/datasets/tickets_kaggle_excel_export.csv.
+
+Options:
+  --out-dir DIR       where the model goes (default: models/ of the project)
+  --cache-dir DIR     where the training matrix goes (default: .cache/train/ of the project)
+  --date-order ORDER  DMY or MDY: read numeric dates in this order instead of inferring it per file
+  --synthetic N       train on N synthetic tickets whose priority depends on the features (see features_cli.ts)
+  --seed S            seed for --synthetic (default 1)
+  --iterations N      CatBoost iterations (default: train.py's)
+  --python PATH       the Python interpreter (default python3)
+  -h, --help          this help
+
+Needs Python 3 with catboost, onnx and onnxruntime: ${PIP_HINT}
+`;
+
+/** The CLI; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: args[0] === "--" ? args.slice(1) : args,
+      allowPositionals: true,
+      options: {
+        "out-dir": { type: "string", default: `${PROJECT_ROOT}/models` },
+        "cache-dir": { type: "string", default: DEFAULT_CACHE_DIR },
+        "date-order": { type: "string" },
+        synthetic: { type: "string" },
+        seed: { type: "string", default: "1" },
+        iterations: { type: "string" },
+        python: { type: "string", default: "python3" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    console.error(`train: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const fail = (message: string, usage = true) => {
+    console.error(`train: error: ${message}${usage ? `\n\n${USAGE}` : ""}`);
+    return 2;
+  };
+  const dateOrder = values["date-order"]?.toUpperCase();
+  if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
+    return fail(`--date-order must be DMY or MDY, not ${values["date-order"]}`);
+  }
+  const extraArgs: string[] = [];
+  if (values.iterations !== undefined) {
+    if (!/^[1-9]\d*$/.test(values.iterations)) return fail(`--iterations needs a positive whole number`);
+    extraArgs.push("--iterations", values.iterations);
+  }
+
+  const missing = await pythonMissing(values.python);
+  if (missing) return fail(missing, false);
+
+  await Deno.mkdir(values["cache-dir"], { recursive: true });
+  const started = performance.now();
+  const log = (line: string) => console.error(line);
+  let summary: MatrixSummary;
+  let sources: string[];
+  if (values.synthetic !== undefined) {
+    const n = Number(values.synthetic), seed = Number(values.seed);
+    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) {
+      return fail("--synthetic N and --seed S are whole numbers");
+    }
+    if (positionals.length > 0) return fail("give either --synthetic or files, not both");
+    sources = [`synthetic: ${n} tickets, seed ${seed}, priority = (type + channel + age band) mod 4`];
+    summary = await writeMatrix(
+      `${values["cache-dir"]}/synthetic-${n}-${seed}.csv`,
+      inBatches(syntheticTickets(n, seed)),
+      sources,
+    );
+  } else {
+    const files = positionals.length > 0 ? positionals : [DEFAULT_TRAINING_FILE];
+    sources = [];
+    for (const path of files) {
+      try {
+        if (!(await Deno.stat(path)).isFile) return fail(`not a file: ${path}`, false);
+      } catch {
+        return fail(`training file not found: ${path}`, false);
+      }
+      sources.push(`${path.replace(/^.*[\\/]/, "")} sha256:${await sha256File(path)}`);
+    }
+    summary = await writeMatrix(
+      `${values["cache-dir"]}/matrix.csv`,
+      ticketsFromFiles(files, { dateOrder: dateOrder as DateOrder | undefined, log }),
+      sources,
+    );
+  }
+  log(
+    `train: matrix ${summary.path}: ${summary.rows} labelled rows (${summary.skippedUnlabelled} unlabelled skipped) ` +
+      `in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+  );
+  if (summary.rows === 0) return fail("no labelled tickets to train on", false);
+
+  await Deno.mkdir(values["out-dir"], { recursive: true });
+  try {
+    await runTrainPy({ matrix: summary.path, outDir: values["out-dir"], python: values.python, sources, extraArgs });
+  } catch (error) {
+    return fail((error as Error).message, false);
+  }
+  log(`train: done in ${((performance.now() - started) / 1000).toFixed(1)}s; model in ${values["out-dir"]}`);
+  return 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (error) {
+    console.error(`train: error: ${(error as Error).message}`);
+    Deno.exit(1);
+  }
+}
