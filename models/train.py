@@ -46,7 +46,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Train the CatBoost priority model on a feature matrix and export it to ONNX.",
         epilog="Usually run through `deno task train`, which writes the matrix first.",
     )
-    p.add_argument("--matrix", required=True, help="training matrix CSV from `deno task features` (needs its .meta.json)")
+    p.add_argument("--matrix", required=True,
+                   help="training matrix CSV from `deno task features` (needs its .meta.json)")
     p.add_argument("--out-dir", default=str(HERE), help="where to write priority.onnx, priority.json, "
                    "parity_sample.json (default: %(default)s)")
     p.add_argument("--source", action="append", default=[], help="describes where the matrix came from "
@@ -187,6 +188,10 @@ def strip_zipmap(model_path: Path, n_classes: int, onnx) -> tuple[str, str]:
             graph.output.insert(i, onnx.helper.make_tensor_value_info(output_name, onnx.TensorProto.FLOAT,
                                                                       ["N", n_classes]))
             break
+    # Drop the properties that change from run to run (finish time, loss history, random GUID) so the same data
+    # and parameters give the same bytes.
+    for prop in [p for p in model.metadata_props if p.key in ("train_finish_time", "training", "model_guid")]:
+        model.metadata_props.remove(prop)
     onnx.checker.check_model(model)
     onnx.save(model, str(model_path))
     return graph.input[0].name, output_name
@@ -266,7 +271,8 @@ def main(argv: list[str]) -> int:
         max_diff = float(np.abs(got - expected).max())
         if not max_diff <= PARITY_TOLERANCE:
             raise TrainError(f"ONNX and CatBoost probabilities differ by {max_diff} (> {PARITY_TOLERANCE})")
-        print(f"train.py: ONNX matches CatBoost on {len(checks)} rows (incl. NaN-injected); max abs diff {max_diff:.2e}")
+        print(f"train.py: ONNX matches CatBoost on {len(checks)} rows (incl. NaN-injected); "
+              f"max abs diff {max_diff:.2e}")
         onnx_bytes = onnx_tmp.read_bytes()
 
     # The parity sample for the Deno test: held-out rows first, then some rows with NaN features.

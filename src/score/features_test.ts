@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import type { Ticket } from "../ticket/schema.ts";
 import {
   CHANNELS,

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert, rejects as assertRejects } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
@@ -76,8 +76,12 @@ Deno.test("predict: one prediction per ticket, in order, probabilities summing t
       assert(Math.abs(probs.reduce((a, b) => a + b) - 1) < 1e-5);
       assertEquals(p.priority_pred, PRIORITIES[probs.indexOf(Math.max(...probs))]);
     });
-    // Batched scoring gives the same answer as scoring alone.
-    assertEquals((await model.predict([tickets[1]]))[0], predictions[1]);
+    // Batched scoring gives the same answer as scoring alone (up to float rounding in the tree sums).
+    const alone = (await model.predict([tickets[1]]))[0];
+    assertEquals(alone.priority_pred, predictions[1].priority_pred);
+    for (const k of ["p_low", "p_medium", "p_high", "p_critical"] as const) {
+      assert(Math.abs(alone[k] - predictions[1][k]) < 1e-6, k);
+    }
   } finally {
     await model.close();
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { DateOrder } from "../ingest/dates.ts";
@@ -18,7 +19,10 @@ export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.u
 /** The training script. */
 export const TRAIN_PY = `${PROJECT_ROOT}/models/train.py`;
 /** What `deno task train` trains on when given no files. */
-export const DEFAULT_TRAINING_FILE = `${PROJECT_ROOT}/../shared/datasets/tickets_kaggle_excel_export.csv`;
+export const DEFAULT_TRAINING_FILE: string = resolve(
+  PROJECT_ROOT,
+  "../shared/datasets/tickets_kaggle_excel_export.csv",
+);
 /** Where training matrices are written (git-ignored). */
 export const DEFAULT_CACHE_DIR = `${PROJECT_ROOT}/.cache/train`;
 

@@ -2,7 +2,7 @@
  * Learnability: the real pipeline (features CLI → models/train.py → ONNX → loadModel → predict) must learn a
  * label that depends on the features. Needs python3 with catboost, onnx and onnxruntime; skipped loudly without.
  */
-import { assert, assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { haveMeans } from "../../tests/support/means.ts";
 import { PRIORITIES } from "../ticket/schema.ts";
 import { main as featuresMain, syntheticPriority, syntheticTickets } from "./features_cli.ts";
