@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parse } from "csv-parse";
+import { parse } from "csv-parse/stream";
 import { UploadError } from "./errors.ts";
 
 /** One CSV record and the 1-based line where it starts. */
@@ -43,66 +43,71 @@ function assertText(firstBytes: Uint8Array): void {
  * breaks off in a way no later row can recover from (an unclosed quote, a record over
  * {@linkcode MAX_RECORD_BYTES}); `undefined` when it was read to the end.
  *
+ * Records are taken from the parser as it finds them (`on_record`), not from its output stream: a stream that
+ * errors drops what it had queued, and every record before a break must still be counted.
+ *
  * @throws {UploadError} 415 for binary or non-UTF-8 bodies.
  */
 export async function* csvRecords(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord, CsvBreak | undefined> {
+  const found: { fields: string[]; emptyLines: number }[] = [];
   const parser = parse({
     bom: true,
-    info: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
     record_delimiter: ["\r\n", "\n"],
     max_record_size: MAX_RECORD_BYTES,
+    on_record: (fields: string[], info: { empty_lines: number }) => {
+      found.push({ fields, emptyLines: info.empty_lines });
+      return null; // taken here; nothing goes to the output stream
+    },
   });
-
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let feedError: unknown = null;
-  const feeding = (async () => {
-    let first = true;
-    try {
-      for await (const bytes of body) {
-        if (first) assertText(bytes), first = false;
-        const text = decoder.decode(bytes, { stream: true });
-        if (!parser.write(text)) await new Promise((resolve) => parser.once("drain", resolve));
-      }
-      decoder.decode();
-      parser.end();
-    } catch (error) {
-      feedError = error instanceof TypeError && /decode|encoded/i.test(error.message)
-        ? new UploadError(415, "The upload is not UTF-8 text; export the CSV as UTF-8")
-        : error;
-      parser.destroy();
-    }
-  })();
+  const writer = parser.writable.getWriter();
+  parser.readable.pipeTo(new WritableStream()).catch(() => {});
+  const utf8 = new TextDecoder("utf-8", { fatal: true }); // only to refuse text that is not UTF-8
 
   let consumed = 0; // physical lines taken by the records so far
-  let line = 1;
+  let line = 1; // where the next record starts, as far as known
+  let parseError: unknown = null;
+  function* drain(): Generator<CsvRecord> {
+    for (const record of found) {
+      line = 1 + consumed + record.emptyLines;
+      consumed += 1 + countNewlines(record.fields);
+      yield { fields: record.fields, line };
+      line = 1 + consumed + record.emptyLines;
+    }
+    found.length = 0;
+  }
+
+  let first = true;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { empty_lines: number } }>) {
-      line = 1 + consumed + info.empty_lines;
-      consumed += 1 + countNewlines(record);
-      yield { fields: record, line };
-      line = 1 + consumed + info.empty_lines;
+    for await (const bytes of body) {
+      if (first) assertText(bytes), first = false;
+      utf8.decode(bytes, { stream: true });
+      await writer.write(bytes).catch((error) => parseError = error);
+      yield* drain();
+      if (parseError) break;
+    }
+    if (!parseError) {
+      utf8.decode();
+      await writer.close().catch((error) => parseError = error);
+      yield* drain();
     }
   } catch (error) {
-    if (feedError) throw feedError;
-    const code = (error as { code?: string }).code;
-    if (code === "CSV_QUOTE_NOT_CLOSED") {
-      return { line, reason: "a quoted field opened on this line is never closed" };
-    }
-    if (code === "CSV_MAX_RECORD_SIZE") {
-      return {
-        line,
-        reason:
-          `the record starting on this line is over ${MAX_RECORD_BYTES} bytes (an unclosed quote?); reading stopped`,
-      };
+    if (error instanceof TypeError && /decode|encoded|invalid/i.test(error.message)) {
+      throw new UploadError(415, `The upload is not UTF-8 text (from line ${line} on); export the CSV as UTF-8`);
     }
     throw error;
-  } finally {
-    parser.destroy();
-    await feeding;
   }
-  if (feedError) throw feedError;
-  return undefined;
+  if (!parseError) return undefined;
+  const code = (parseError as { code?: string }).code;
+  if (code === "CSV_QUOTE_NOT_CLOSED") return { line, reason: "a quoted field opened on this line is never closed" };
+  if (code === "CSV_MAX_RECORD_SIZE") {
+    return {
+      line,
+      reason:
+        `the record starting on this line is over ${MAX_RECORD_BYTES} bytes (an unclosed quote?); reading stopped`,
+    };
+  }
+  throw parseError;
 }

@@ -1,0 +1,64 @@
+/**
+ * `deno task upload FILE`: sends a CSV to a running app's upload API, as the web form does, and prints the
+ * answer. Optionally waits until every accepted ticket is scored and the marts are refreshed.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import { parseArgs } from "node:util";
+
+const HELP = `Usage: deno task upload [--url URL] [--date-order DMY|MDY] [--wait] FILE
+
+Uploads a ticket CSV to the app (default http://localhost:$PORT, PORT defaulting to 8000) and prints the
+summary JSON. With --wait, also waits until every accepted ticket is scored, then refreshes the marts and the
+site. Exit code: 0 uploaded with no rejected rows, 1 uploaded with rejected rows, 2 refused or failed.`;
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    options: {
+      url: { type: "string" },
+      "date-order": { type: "string" },
+      wait: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: true,
+  });
+  if (values.help || positionals.length !== 1) {
+    console.log(HELP);
+    Deno.exit(values.help ? 0 : 2);
+  }
+  const base = values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`;
+  const path = positionals[0];
+  const query = values["date-order"] ? `?date_order=${encodeURIComponent(values["date-order"])}` : "";
+  const file = await Deno.open(path);
+  const { size } = await file.stat();
+  const started = performance.now();
+  const response = await fetch(`${base}/api/uploads${query}`, {
+    method: "POST",
+    headers: { "content-type": "text/csv", "content-length": String(size), "x-filename": basename(path) },
+    body: file.readable,
+  });
+  const answer = await response.json();
+  console.log(JSON.stringify(answer, null, 2));
+  if (!response.ok) Deno.exit(2);
+  console.error(`uploaded ${size} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  if (values.wait) {
+    while (true) {
+      const status = await (await fetch(`${base}/api/uploads/${answer.upload_id}`)).json();
+      console.error(`scored ${status.scored} of ${status.accepted}`);
+      if (status.scored >= status.accepted) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
+    const report = await refresh.json();
+    console.error(
+      `marts and site refreshed (${refresh.status}) after ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    );
+    if (!refresh.ok) {
+      console.error(JSON.stringify(report, null, 2));
+      Deno.exit(2);
+    }
+  }
+  Deno.exit(answer.rejected > 0 ? 1 : 0);
+}

@@ -1,0 +1,95 @@
+/**
+ * `deno task start`: the whole app in one process. Uploads are ingested, scored and stored; marts and the site
+ * are rebuilt on a schedule and shortly after each upload; the built site and the API are served on one port.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { TOPICS } from "./bus/bus.ts";
+import { MemoryBus } from "./bus/memory_bus.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { martNames } from "./marts/models.ts";
+import { Refresher } from "./marts/refresher.ts";
+import { loadModel } from "./score/model.ts";
+import { startScorer } from "./score/scorer.ts";
+import { buildSite } from "./site/build.ts";
+import { openStore } from "./store/open.ts";
+import { startStoreSink } from "./store/sink.ts";
+import { createApp } from "./web/app.ts";
+
+const HELP = `Usage: deno task start
+
+Runs Ticket Triage on one machine: upload form and API, scorer, store, marts and dashboards.
+
+Environment (all optional):
+  PORT                    HTTP port (default 8000)
+  DATA_DIR                database, marts snapshot and built site (default ./data)
+  MAX_UPLOAD_BYTES        largest upload accepted (default 536870912, 512 MiB)
+  MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
+  MARTS_CRON              when marts and site are rebuilt, cron syntax in UTC (default "* * * * *")
+  BATCH_SIZE              tickets per batch through bus, scorer and store (default 2048)
+  KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
+  CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR)
+
+Then open http://localhost:PORT/ and upload a CSV, or: deno task upload FILE
+`;
+
+function log(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+    console.log(HELP);
+    return;
+  }
+  const config = loadConfig();
+  if (config.kafkaBrokers.length > 0) {
+    throw new ConfigError("KAFKA_BROKERS is set, but this build runs the in-process bus only; unset it");
+  }
+
+  const model = await loadModel();
+  const store = await openStore(config);
+  const bus = new MemoryBus();
+  await startScorer(bus, model);
+  await startStoreSink(bus, store);
+  await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
+    for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
+    return Promise.resolve();
+  });
+
+  const siteDir = join(config.dataDir, "site");
+  const refresher = new Refresher(store, () => buildSite(config, { outputDir: siteDir }), log);
+  const app = createApp({ config, store, bus, refresher, martNames: await martNames(), siteDir, log });
+
+  Deno.cron("refresh marts and site", config.martsCron, async () => {
+    await refresher.refreshNow();
+  });
+
+  const server = Deno.serve({
+    port: config.port,
+    onListen: ({ port }) =>
+      log(`Ticket Triage on http://localhost:${port}/ (model ${model.version}, store ${store.engine} in ${config.dataDir})`),
+  }, app.fetch);
+
+  // Build once at start so the dashboards exist before the first upload.
+  refresher.refreshNow().catch((error) => log(`initial refresh failed: ${error.message}`));
+
+  const shutdown = async () => {
+    log("shutting down: finishing work in progress");
+    await server.shutdown();
+    await refresher.stop();
+    await store.close();
+    await model.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+}
+
+if (import.meta.main) {
+  main().catch((error) => {
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    Deno.exit(1);
+  });
+}

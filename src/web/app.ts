@@ -1,0 +1,161 @@
+/**
+ * The HTTP face of the app: the upload API, upload status, marts as JSON, a refresh trigger, health, and the
+ * built site. Routing is Hono's; every error answers JSON `{error}` with a status that says what went wrong.
+ *
+ * @module
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { getMimeType } from "hono/utils/mime";
+import { join, normalize } from "node:path";
+import type { Bus } from "../bus/bus.ts";
+import type { Config } from "../config.ts";
+import type { DateOrder } from "../ingest/dates.ts";
+import { UploadError } from "../ingest/errors.ts";
+import { runUpload } from "../ingest/upload.ts";
+import type { Refresher } from "../marts/refresher.ts";
+import type { Store } from "../store/store.ts";
+import { openUploadBody } from "./upload_body.ts";
+
+/** What the app serves from. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  refresher: Refresher;
+  /** Names accepted by `GET /api/marts/:name`. */
+  martNames: Set<string>;
+  /** The built site's directory. */
+  siteDir: string;
+  log: (line: string) => void;
+}
+
+const DATE_ORDERS = new Set<DateOrder>(["DMY", "MDY"]);
+
+function errorResponse(c: Context, error: unknown, log: (line: string) => void): Response {
+  if (error instanceof UploadError) {
+    return c.json({ error: error.message, ...error.details }, error.status as 400);
+  }
+  log(`internal error: ${(error as Error)?.stack ?? error}`);
+  return c.json({ error: "internal error; the server log has the details" }, 500);
+}
+
+/** Serves a file of the built site, honouring Framework's clean URLs (`/model` → `model.html`). */
+async function serveSite(siteDir: string, path: string): Promise<Response | null> {
+  const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.(\/|$))+/, "");
+  const base = join(siteDir, relative);
+  if (!base.startsWith(normalize(siteDir))) return null;
+  const candidates = relative.endsWith("/") ? [join(base, "index.html")] : [base, `${base}.html`, join(base, "index.html")];
+  for (const file of candidates) {
+    try {
+      const info = await Deno.stat(file);
+      if (!info.isFile) continue;
+      const opened = await Deno.open(file);
+      return new Response(opened.readable, {
+        headers: {
+          "content-type": getMimeType(file) ?? "application/octet-stream",
+          "content-length": String(info.size),
+          "x-content-type-options": "nosniff",
+          "cache-control": file.includes("/_") ? "public, max-age=31536000, immutable" : "no-cache",
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return null;
+}
+
+/** Builds the app. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, store, bus, refresher, log } = deps;
+  const app = new Hono();
+  let uploadsInFlight = 0;
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    c.header("x-content-type-options", "nosniff");
+    if (c.req.path.startsWith("/api/")) {
+      log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(0)} ms`);
+    }
+  });
+
+  app.get("/healthz", (c) =>
+    c.json({
+      ok: true,
+      store: store.engine,
+      bus: config.kafkaBrokers.length > 0 ? "kafka" : "memory",
+      uploads_in_flight: uploadsInFlight,
+      last_refresh: refresher.last?.finished_at ?? null,
+    }));
+
+  app.post("/api/uploads", async (c) => {
+    const order = c.req.query("date_order")?.toUpperCase();
+    if (order !== undefined && !DATE_ORDERS.has(order as DateOrder)) {
+      return c.json({ error: `date_order must be DMY or MDY, got "${order}"` }, 400);
+    }
+    if (uploadsInFlight >= config.maxConcurrentUploads) {
+      c.header("retry-after", "5");
+      return c.json({ error: `${uploadsInFlight} uploads are being processed; try again in a few seconds` }, 429);
+    }
+    uploadsInFlight++;
+    try {
+      const body = await openUploadBody(c.req.raw, config.maxUploadBytes);
+      const result = await runUpload({ bus, store, batchSize: config.batchSize }, {
+        body: body.stream,
+        filename: body.filename,
+        bytes: body.bytes,
+        dateOrder: order as DateOrder | undefined,
+      });
+      log(
+        `upload ${result.upload_id} (${body.filename ?? "unnamed"}): received ${result.received}, accepted ` +
+          `${result.accepted}, rejected ${result.rejected}, dates ${result.date_order.order} (${result.date_order.source})`,
+      );
+      refresher.refreshSoon();
+      return c.json(result, 201);
+    } catch (error) {
+      return errorResponse(c, error, log);
+    } finally {
+      uploadsInFlight--;
+    }
+  });
+
+  app.get("/api/uploads/:id", async (c) => {
+    const upload = await store.getUpload(c.req.param("id"));
+    if (!upload) return c.json({ error: "no upload with that id" }, 404);
+    const { summary, ...rest } = upload;
+    return c.json({ ...rest, ...summary });
+  });
+
+  app.get("/api/marts/:name", async (c) => {
+    const name = c.req.param("name");
+    if (!deps.martNames.has(name)) {
+      return c.json({ error: `no mart named "${name}"`, marts: [...deps.martNames].sort() }, 404);
+    }
+    return c.json({ rows: await store.readMart(name) });
+  });
+
+  app.post("/api/marts/refresh", async (c) => {
+    const report = await refresher.refreshNow();
+    const ok = report.marts.ok && (report.site?.ok ?? true);
+    return c.json(report, ok ? 200 : 500);
+  });
+
+  app.all("/api/*", (c) => c.json({ error: "no such endpoint" }, 404));
+
+  app.get("*", async (c) => {
+    const response = await serveSite(deps.siteDir, c.req.path);
+    if (response) return response;
+    if (c.req.path === "/") {
+      return c.html(
+        "<!doctype html><title>Ticket Triage</title><p>The dashboards are being built; reload in a few seconds.</p>",
+        503,
+      );
+    }
+    return c.text("Not found", 404);
+  });
+
+  app.onError((error, c) => errorResponse(c, error, log));
+  return app;
+}

@@ -1,0 +1,95 @@
+/**
+ * Getting the CSV bytes out of an upload request, whatever its shape (a raw `text/csv` body, or a multipart form
+ * with a `file` field), without holding the file in memory, and within the size limit.
+ *
+ * @module
+ */
+import busboy from "busboy";
+import { Readable } from "node:stream";
+import { UploadError } from "../ingest/errors.ts";
+
+/** Media types accepted as CSV text. Browsers label CSV files inconsistently, hence the spreadsheet ones. */
+const CSV_TYPES = new Set([
+  "text/csv",
+  "text/plain",
+  "application/csv",
+  "text/comma-separated-values",
+  "application/vnd.ms-excel",
+]);
+
+/** The CSV stream of a request and what the request said about it. */
+export interface UploadBody {
+  stream: ReadableStream<Uint8Array>;
+  filename: string | null;
+  /** The declared size, when the client sent one. */
+  bytes: number | null;
+}
+
+/** Fails the stream with a 413 once more than `limit` bytes have passed. */
+function limitBytes(limit: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > limit) {
+        controller.error(new UploadError(413, `The upload is larger than the limit of ${limit} bytes`));
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/** Streams the `file` field of a multipart form. */
+function multipartFile(request: Request, body: ReadableStream<Uint8Array>): Promise<UploadBody> {
+  return new Promise((resolve, reject) => {
+    let found = false;
+    const parser = busboy({ headers: Object.fromEntries(request.headers), limits: { files: 1 } });
+    parser.on("file", (field, file, info) => {
+      if (field !== "file" || found) return void file.resume();
+      found = true;
+      resolve({
+        stream: Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>,
+        filename: info.filename ?? null,
+        bytes: null,
+      });
+    });
+    parser.on("error", (error) => {
+      if (!found) reject(new UploadError(400, `The multipart body could not be read: ${(error as Error).message}`));
+    });
+    parser.on("close", () => {
+      if (!found) reject(new UploadError(400, 'The form has no file field named "file"'));
+    });
+    Readable.fromWeb(body as import("node:stream/web").ReadableStream).on("error", (error) => {
+      if (!found) reject(error);
+    }).pipe(parser);
+  });
+}
+
+/**
+ * Opens the CSV stream of an upload request.
+ *
+ * @throws {UploadError} 413 over the size limit (up front when Content-Length says so, otherwise while
+ * streaming), 415 for a media type that is not CSV text, 400 for a missing body or file field.
+ */
+export async function openUploadBody(request: Request, maxBytes: number): Promise<UploadBody> {
+  const declared = request.headers.get("content-length");
+  const bytes = declared === null ? null : Number(declared);
+  if (bytes !== null && bytes > maxBytes) {
+    throw new UploadError(413, `The upload is ${bytes} bytes; the limit is ${maxBytes} bytes`, {
+      limit_bytes: maxBytes,
+    });
+  }
+  if (request.body === null) throw new UploadError(400, "The request has no body: send the CSV file");
+  const limited = request.body.pipeThrough(limitBytes(maxBytes));
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type === "multipart/form-data") return await multipartFile(request, limited);
+  if (!CSV_TYPES.has(type)) {
+    throw new UploadError(
+      415,
+      `Content-Type "${type || "(none)"}" is not CSV text; send the file as text/csv or as a multipart form field "file"`,
+    );
+  }
+  const filename = request.headers.get("x-filename");
+  return { stream: limited, filename: filename ? filename.slice(0, 255) : null, bytes };
+}
