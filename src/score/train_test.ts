@@ -54,7 +54,7 @@ Deno.test("train.py refuses a matrix without its feature-spec sidecar, with a cl
       () => null,
       (e: Error) => e,
     );
-    assert(error && /meta\.json is missing/.test(error.message), error?.message);
+    assert(error && /meta\.json is missing/.test(error.message), error?.message ?? "");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

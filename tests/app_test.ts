@@ -1,0 +1,189 @@
+/**
+ * The embedded journey over real HTTP: upload → ingest → in-process bus → ONNX scorer → DuckDB → marts, with
+ * the real model and a DuckDB file in a temporary data directory. The site build is covered by its own test.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { MemoryBus } from "../src/bus/memory_bus.ts";
+import { loadConfig } from "../src/config.ts";
+import { martNames } from "../src/marts/models.ts";
+import { Refresher } from "../src/marts/refresher.ts";
+import { loadModel } from "../src/score/model.ts";
+import { startScorer } from "../src/score/scorer.ts";
+import { openDuckDbStore } from "../src/store/duckdb_store.ts";
+import { startStoreSink } from "../src/store/sink.ts";
+import { createApp } from "../src/web/app.ts";
+
+const DATASETS = new URL("../../shared/datasets/", import.meta.url);
+const HEADER =
+  "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
+  "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
+  "First Response Time,Time to Resolution,Customer Satisfaction Rating";
+
+/** Starts the app on a free port with its own data directory; `env` overrides configuration. */
+async function startApp(env: Record<string, string> = {}) {
+  const dataDir = await Deno.makeTempDir({ prefix: "triage-app-test-" });
+  const config = loadConfig({ DATA_DIR: dataDir, ...env });
+  const store = await openDuckDbStore(dataDir);
+  const model = await loadModel();
+  const bus = new MemoryBus();
+  await startScorer(bus, model);
+  await startStoreSink(bus, store);
+  const refresher = new Refresher(store, null, () => {});
+  const app = createApp({
+    config,
+    store,
+    bus,
+    refresher,
+    martNames: await martNames(),
+    siteDir: `${dataDir}/site`,
+    log: () => {},
+  });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  return {
+    base,
+    async close() {
+      await server.shutdown();
+      await refresher.stop();
+      await store.close();
+      await model.close();
+      await Deno.remove(dataDir, { recursive: true });
+    },
+  };
+}
+
+async function upload(base: string, body: BodyInit, headers: Record<string, string> = { "content-type": "text/csv" }) {
+  const response = await fetch(`${base}/api/uploads`, { method: "POST", body, headers });
+  return { status: response.status, json: await response.json() };
+}
+
+async function healthy(base: string): Promise<boolean> {
+  const response = await fetch(`${base}/healthz`);
+  return response.ok && (await response.json()).ok === true;
+}
+
+async function priorityTotal(base: string): Promise<number> {
+  const { rows } = await (await fetch(`${base}/api/marts/mart_priority_distribution`)).json();
+  deepStrictEqual(Object.keys(rows[0]).slice(0, 1), ["priority"]);
+  ok("tickets" in rows[0] && "share" in rows[0]);
+  return rows.reduce((sum: number, r: { tickets: number }) => sum + r.tickets, 0);
+}
+
+Deno.test("the Excel export is stored once, and re-uploading its ids as ISO data keeps the total", async () => {
+  const app = await startApp();
+  try {
+    const excel = await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS));
+    const first = await upload(app.base, excel);
+    equal(first.status, 201);
+    equal(first.json.received, 8469);
+    equal(first.json.accepted, 8469);
+    equal(first.json.rejected, 0);
+    equal(first.json.date_order.order, "DMY");
+
+    const status = await (await fetch(`${app.base}/api/uploads/${first.json.upload_id}`)).json();
+    equal(status.status, "done");
+    equal(status.scored, 8469);
+
+    const refresh = await fetch(`${app.base}/api/marts/refresh`, { method: "POST" });
+    equal(refresh.status, 200);
+    equal(await priorityTotal(app.base), 8469);
+
+    const iso = await upload(app.base, await Deno.readFile(new URL("tickets_iso_regenerated.csv", DATASETS)));
+    equal(iso.json.accepted, 8469);
+    equal((await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).status, 200);
+    equal(await priorityTotal(app.base), 8469);
+    const [overview] = (await (await fetch(`${app.base}/api/marts/mart_overview`)).json()).rows;
+    equal(overview.tickets, 8469);
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("bad rows are rejected by line, unreadable optional values become warnings", async () => {
+  const app = await startApp();
+  try {
+    const good =
+      "Ann Lee,ann@example.com,32,Female,GoPro Hero,22-03-21,Technical issue,Product setup,Broken.,Open,,High,Email,01-06-23 12:15,,";
+    const csv = [
+      HEADER,
+      `1,${good}`,
+      `2,${good.replace(",32,", ",abc,")}`, // line 3: unreadable age
+      `,${good}`, // line 4: no Ticket ID
+      `4,${good},extra`, // line 5: an extra field
+      `5,${good.replace("22-03-21", "31-02-21")}`, // impossible purchase date → warning
+      `6,${good}eleven`, // rating "eleven" → warning
+    ].join("\n");
+    const { status, json } = await upload(app.base, csv);
+    equal(status, 201);
+    equal(json.received, 6);
+    equal(json.accepted, 3);
+    deepStrictEqual(json.errors.map((e: { line: number }) => e.line), [3, 4, 5]);
+    deepStrictEqual(json.errors.map((e: { column: string | null }) => e.column), ["Customer Age", "Ticket ID", null]);
+    deepStrictEqual(json.warnings["Date of Purchase"].first_lines, [6]);
+    deepStrictEqual(json.warnings["Customer Satisfaction Rating"].first_lines, [7]);
+    ok(await healthy(app.base));
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("refused uploads: missing column, too large, not CSV; the server stays healthy", async () => {
+  const app = await startApp({ MAX_UPLOAD_BYTES: String(1024 * 1024) });
+  try {
+    const noType = await upload(app.base, HEADER.replace("Ticket Type,", "") + "\n");
+    equal(noType.status, 422);
+    ok(noType.json.error.includes("Ticket Type"));
+    deepStrictEqual(noType.json.missing_columns, ["Ticket Type"]);
+    ok(await healthy(app.base));
+
+    const twoMegabytes = new Uint8Array(2 * 1024 * 1024).fill(0x41);
+    const tooLarge = await upload(app.base, twoMegabytes);
+    equal(tooLarge.status, 413);
+    ok(await healthy(app.base));
+
+    // No Content-Length (streamed): the limit is enforced while reading.
+    const streamed = await upload(
+      app.base,
+      ReadableStream.from([new TextEncoder().encode(`${HEADER}\n`), twoMegabytes]),
+    );
+    equal(streamed.status, 413);
+    ok(await healthy(app.base));
+
+    const binary = await upload(app.base, new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d]));
+    equal(binary.status, 415);
+    const json = await upload(app.base, '{"tickets": []}', { "content-type": "application/json" });
+    equal(json.status, 415);
+    ok(json.json.error.includes("text/csv"));
+    const latin1 = await upload(app.base, new Uint8Array([...new TextEncoder().encode(`${HEADER}\n1,`), 0xe9, 0xff]));
+    equal(latin1.status, 415);
+    ok(await healthy(app.base));
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("multipart form uploads, unknown uploads and marts", async () => {
+  const app = await startApp();
+  try {
+    const form = new FormData();
+    const line = "7,A,a@example.com,40,Male,New Gadget 3000,2021-01-02,Refund request,Other,x,Closed,ok,Low,Fax,,,5";
+    form.append("file", new Blob([`${HEADER}\n${line}\n`], { type: "text/csv" }), "tickets.csv");
+    const response = await fetch(`${app.base}/api/uploads`, { method: "POST", body: form });
+    const json = await response.json();
+    equal(response.status, 201);
+    equal(json.accepted, 1); // an unknown product and channel are still a ticket
+    const stored = await (await fetch(`${app.base}/api/uploads/${json.upload_id}`)).json();
+    equal(stored.filename, "tickets.csv");
+    equal(stored.scored, 1);
+
+    equal((await fetch(`${app.base}/api/uploads/no-such-id`)).status, 404);
+    await fetch(`${app.base}/api/uploads/no-such-id`).then((r) => r.body?.cancel());
+    const unknown = await fetch(`${app.base}/api/marts/tickets; DROP TABLE tickets`);
+    equal(unknown.status, 404);
+    await unknown.body?.cancel();
+    equal((await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).status, 200);
+    equal(await priorityTotal(app.base), 1);
+  } finally {
+    await app.close();
+  }
+});
