@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   const server = Deno.serve({
     port: config.port,
     onListen: ({ port }) =>
-      log(`Ticket Triage on http://localhost:${port}/ (model ${model.version}, store ${store.engine} in ${config.dataDir})`),
+      log(
+        `Ticket Triage on http://localhost:${port}/ (model ${model.version}, store ${store.engine} in ${config.dataDir})`,
+      ),
   }, app.fetch);
 
   // Build once at start so the dashboards exist before the first upload.

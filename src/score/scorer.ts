@@ -22,7 +22,12 @@ export function unreadableTicket(value: unknown): string | null {
 export async function scoreTickets(model: PriorityModel, tickets: readonly IngestedTicket[]): Promise<ScoredTicket[]> {
   const predictions = await model.predict(tickets);
   const scoredAt = new Date().toISOString();
-  return tickets.map((ticket, i) => ({ ...ticket, ...predictions[i], model_version: model.version, scored_at: scoredAt }));
+  return tickets.map((ticket, i) => ({
+    ...ticket,
+    ...predictions[i],
+    model_version: model.version,
+    scored_at: scoredAt,
+  }));
 }
 
 /** Subscribes the scorer to the `tickets` topic as consumer group `group`. */

@@ -45,7 +45,9 @@ async function serveSite(siteDir: string, path: string): Promise<Response | null
   const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.(\/|$))+/, "");
   const base = join(siteDir, relative);
   if (!base.startsWith(normalize(siteDir))) return null;
-  const candidates = relative.endsWith("/") ? [join(base, "index.html")] : [base, `${base}.html`, join(base, "index.html")];
+  const candidates = relative.endsWith("/")
+    ? [join(base, "index.html")]
+    : [base, `${base}.html`, join(base, "index.html")];
   for (const file of candidates) {
     try {
       const info = await Deno.stat(file);

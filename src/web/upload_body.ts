@@ -87,7 +87,9 @@ export async function openUploadBody(request: Request, maxBytes: number): Promis
   if (!CSV_TYPES.has(type)) {
     throw new UploadError(
       415,
-      `Content-Type "${type || "(none)"}" is not CSV text; send the file as text/csv or as a multipart form field "file"`,
+      `Content-Type "${
+        type || "(none)"
+      }" is not CSV text; send the file as text/csv or as a multipart form field "file"`,
     );
   }
   const filename = request.headers.get("x-filename");
