@@ -187,3 +187,34 @@ Deno.test("multipart form uploads, unknown uploads and marts", async () => {
     await app.close();
   }
 });
+
+Deno.test("uploads beyond MAX_CONCURRENT_UPLOADS wait their turn with 429", async () => {
+  const app = await startApp({ MAX_CONCURRENT_UPLOADS: "1" });
+  let release = () => {};
+  const held = new Promise<void>((resolve) => release = resolve);
+  const slowBody = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(new TextEncoder().encode(`${HEADER}\n`));
+      await held;
+      controller.close();
+    },
+  });
+  try {
+    const slow = fetch(`${app.base}/api/uploads`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: slowBody,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await upload(app.base, `${HEADER}\n`);
+    equal(second.status, 429);
+    release();
+    const first = await slow;
+    equal(first.status, 201);
+    equal((await first.json()).received, 0);
+    equal((await upload(app.base, `${HEADER}\n`)).status, 201);
+  } finally {
+    release();
+    await app.close();
+  }
+});

@@ -285,6 +285,11 @@ export async function openDuckDbStore(dataDir: string): Promise<DuckDbStore> {
     throw new Error(`The tickets table in ${dataDir} has columns ${actual}; this version expects ${expected}`);
   }
   await writer.run("CREATE TEMP TABLE incoming AS SELECT * FROM tickets LIMIT 0");
+  // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
+  await writer.run(
+    `UPDATE uploads SET status = 'failed', failure = 'the server stopped while this upload was being received'
+     WHERE status = 'receiving'`,
+  );
   const reader = await instance.connect();
   return new DuckDbStore(instance, writer, reader, inMemory ? null : join(dataDir, MARTS_SNAPSHOT_FILE));
 }

@@ -1,0 +1,179 @@
+/**
+ * Building the static site: Observable Framework 1.13.4 run by Deno, offline, as a subprocess. The data loaders
+ * (`loaders/`) read the marts of the configured data directory; the site lands in `<dataDir>/site` unless told
+ * otherwise, swapped in whole only when the build succeeded.
+ *
+ * What this relies on (see DESIGN.md, "What runs where"): the CLI with an explicit `--config`, telemetry off,
+ * empty `pages/.observablehq/cache/_npm/<name>@<version>/` folders so the bundler's version look-ups of lazily
+ * imported libraries are answered without the npm registry, and a cleared loader cache since `build` reuses
+ * stale loader output. Builds in different processes share that cache, so they take turns on a file lock.
+ *
+ * @module
+ */
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import type { Config } from "../config.ts";
+
+/** The Framework version whose cache layout this module relies on; pinned in deno.json too. */
+export const FRAMEWORK_VERSION = "1.13.4";
+
+/** The project root: where `observablehq.config.ts`, `pages/` and `loaders/` are. */
+const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
+const CACHE_DIR = join(PROJECT_ROOT, "pages", ".observablehq", "cache");
+
+/**
+ * Libraries that Framework's client bundles import lazily (only if a page used them, which ours never do) and
+ * whose versions the bundler looks up at build time. An empty folder per version answers the look-up offline;
+ * the version only appears in the path of an import that never runs. Those the site uses match node_modules.
+ */
+const LAZY_LIBRARIES: Record<string, string> = {
+  "@observablehq/plot": "0.6.17",
+  "@observablehq/sample-datasets": "1.0.1",
+  "@uwdata/vgplot": "0.10.0",
+  "@viz-js/viz": "3.11.0",
+  "apache-arrow": "17.0.0",
+  "arquero": "7.2.0",
+  "d3": "7.9.0",
+  "d3-dsv": "3.0.1",
+  "echarts": "5.5.1",
+  "exceljs": "4.4.0",
+  "htl": "0.3.1",
+  "jszip": "3.10.1",
+  "katex": "0.16.11",
+  "leaflet": "1.9.4",
+  "lodash": "4.17.21",
+  "mapbox-gl": "3.7.0",
+  "mermaid": "11.3.0",
+  "parquet-wasm": "0.6.1",
+  "react": "18.3.1",
+  "react-dom": "18.3.1",
+  "sql.js": "1.11.0",
+  "topojson-client": "3.1.0",
+  "vega": "5.30.0",
+  "vega-lite": "5.21.0",
+  "vega-lite-api": "5.6.0",
+};
+
+/** What a site build did. */
+export interface SiteBuildResult {
+  ok: boolean;
+  /** Seconds the whole build took, waiting for another build's lock included. */
+  seconds: number;
+  /** Where the site is (or would have been, when the build failed: the previous site is left there). */
+  outputDir: string;
+  /** Framework's output, or why the build could not run. */
+  log: string;
+}
+
+/** How to build. */
+export interface BuildSiteOptions {
+  /** Where the built site goes; default `<dataDir>/site`. */
+  outputDir?: string;
+  /** Run Framework with the network denied (`--deny-net`), proving the build fetches nothing. Default true. */
+  denyNet?: boolean;
+  /** Give up on a build that runs longer than this; default 10 minutes. */
+  timeoutMs?: number;
+}
+
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** Creates the empty `_npm/<name>@<version>/` folders the offline bundler needs. */
+async function prepareNpmStubs(): Promise<void> {
+  for (const [name, version] of Object.entries(LAZY_LIBRARIES)) {
+    await Deno.mkdir(join(CACHE_DIR, "_npm", `${name}@${version}`), { recursive: true });
+  }
+}
+
+/** Removes the loaders' cached output so every data file is loaded afresh from the current marts. */
+async function clearLoaderCache(): Promise<void> {
+  await Deno.remove(join(CACHE_DIR, "data"), { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+}
+
+/** Runs a command, collecting stdout and stderr interleaved as they arrive. */
+async function run(
+  args: string[],
+  env: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ success: boolean; log: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: PROJECT_ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal,
+  }).spawn();
+  const chunks: string[] = [];
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) chunks.push(text);
+  };
+  const [status] = await Promise.all([child.status, collect(child.stdout), collect(child.stderr)]);
+  const log = chunks.join("").replace(ANSI, "");
+  return { success: status.success, log: status.signal ? `${log}\nkilled by ${status.signal}` : log };
+}
+
+/**
+ * Builds the site from the marts in `config`'s data directory. Never throws for a failed build: the result says
+ * so and carries the log; the previous site stays in place.
+ */
+export async function buildSite(config: Config, options: BuildSiteOptions = {}): Promise<SiteBuildResult> {
+  const started = performance.now();
+  const outputDir = resolve(options.outputDir ?? join(config.dataDir, "site"));
+  const seconds = () => (performance.now() - started) / 1000;
+  const staging = `${outputDir}.building-${crypto.randomUUID()}`;
+  let lock: Deno.FsFile | null = null;
+  try {
+    await Deno.mkdir(CACHE_DIR, { recursive: true });
+    await Deno.mkdir(dirname(outputDir), { recursive: true });
+    // Builds in other processes share the loader cache: one at a time.
+    lock = await Deno.open(join(CACHE_DIR, ".build.lock"), { create: true, write: true });
+    await lock.lock(true);
+    await prepareNpmStubs();
+    await clearLoaderCache();
+
+    const framework = `npm:@observablehq/framework@${FRAMEWORK_VERSION}/dist/bin/observable.js`;
+    const args = [
+      "run",
+      "--allow-all",
+      ...(options.denyNet ?? true ? ["--deny-net"] : []),
+      "--no-prompt",
+      "--config",
+      join(PROJECT_ROOT, "deno.json"),
+      framework,
+      "build",
+      "--config",
+      "observablehq.config.ts",
+    ];
+    const env = {
+      ...Deno.env.toObject(),
+      DATA_DIR: isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir),
+      SITE_OUTPUT_DIR: staging,
+      OBSERVABLE_TELEMETRY_DISABLE: "true",
+      NO_COLOR: "1",
+    };
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 600_000);
+    const { success, log } = await run(args, env, signal);
+    const built = success && await Deno.stat(join(staging, "index.html")).then(() => true, () => false);
+    if (!built) {
+      const why = signal.aborted ? `\nthe build took longer than ${options.timeoutMs ?? 600_000} ms` : "";
+      return { ok: false, seconds: seconds(), outputDir, log: `${log}${why}` };
+    }
+    // Swap the new site in whole (rename cannot replace a non-empty directory, so move the old one aside first).
+    const previous = `${outputDir}.previous-${crypto.randomUUID()}`;
+    const hadPrevious = await Deno.rename(outputDir, previous).then(() => true, (error) => {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    });
+    await Deno.rename(staging, outputDir);
+    if (hadPrevious) await Deno.remove(previous, { recursive: true });
+    return { ok: true, seconds: seconds(), outputDir, log };
+  } catch (error) {
+    return { ok: false, seconds: seconds(), outputDir, log: `site build could not run: ${(error as Error).stack}` };
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+    lock?.close();
+  }
+}
