@@ -20,6 +20,8 @@ export interface BusMessage<T> {
   key: string;
   value: T;
   headers?: Record<string, string>;
+  /** Set by a consuming bus when the value could not be decoded; `value` is then the raw text or object. */
+  decodeError?: string;
 }
 
 /** Handles a batch; resolving means the batch is done (and may be acknowledged). */

@@ -41,6 +41,8 @@ export class Refresher {
 
   /** Refreshes now, or right after the refresh under way; resolves when marts and site reflect every write so far. */
   refreshNow(): Promise<RefreshReport> {
+    if (this.#soon !== null) clearTimeout(this.#soon); // this refresh covers the one asked for later
+    this.#soon = null;
     if (this.#queued) return this.#queued;
     if (!this.#running) return this.#start();
     this.#queued = this.#running.catch(() => {}).then(() => {

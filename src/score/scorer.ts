@@ -36,9 +36,13 @@ export async function startScorer(bus: Bus, model: PriorityModel, group = "score
     const readable: IngestedTicket[] = [];
     const dead: BusMessage<unknown>[] = [];
     for (const message of messages) {
-      const reason = unreadableTicket(message.value);
+      const reason = message.decodeError ?? unreadableTicket(message.value);
       if (reason === null) readable.push(message.value as IngestedTicket);
-      else dead.push({ ...message, headers: { ...message.headers, error: reason, stage: "scorer" } });
+      else {dead.push({
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers, error: reason, stage: "scorer" },
+        });}
     }
     if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
     if (readable.length === 0) return;

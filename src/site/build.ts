@@ -11,13 +11,14 @@
  * @module
  */
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Config } from "../config.ts";
 
 /** The Framework version whose cache layout this module relies on; pinned in deno.json too. */
 export const FRAMEWORK_VERSION = "1.13.4";
 
 /** The project root: where `observablehq.config.ts`, `pages/` and `loaders/` are. */
-const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
+const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CACHE_DIR = join(PROJECT_ROOT, "pages", ".observablehq", "cache");
 
 /**

@@ -25,6 +25,16 @@ export interface UploadBody {
   bytes: number | null;
 }
 
+/** The `X-Filename` header, percent-decoded (the upload page encodes non-ASCII names), at most 255 characters. */
+function headerFilename(raw: string | null): string | null {
+  if (!raw) return null;
+  try {
+    return decodeURIComponent(raw).slice(0, 255);
+  } catch {
+    return raw.slice(0, 255);
+  }
+}
+
 /** Fails the stream with a 413 once more than `limit` bytes have passed. */
 function limitBytes(limit: number): TransformStream<Uint8Array, Uint8Array> {
   let seen = 0;
@@ -92,6 +102,5 @@ export async function openUploadBody(request: Request, maxBytes: number): Promis
       }" is not CSV text; send the file as text/csv or as a multipart form field "file"`,
     );
   }
-  const filename = request.headers.get("x-filename");
-  return { stream: limited, filename: filename ? filename.slice(0, 255) : null, bytes };
+  return { stream: limited, filename: headerFilename(request.headers.get("x-filename")), bytes };
 }

@@ -1,0 +1,236 @@
+// The upload panel: choose or drop a CSV, watch it upload, see what was accepted and rejected, wait for the
+// tickets to be scored, rebuild the marts and the site, then follow a link to the refreshed Overview.
+//
+// Everything that comes from the file or the server (names, values, reasons, messages) is put into the page as
+// text: through htl's interpolation (which makes text nodes) or textContent, never as HTML.
+
+import { html } from "htl";
+import { formatCount } from "./format.js";
+
+const POLL_MS = 1000;
+const POLL_RETRIES = 5;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** A server's reason for a failure: its `{error}` message, or the status line. */
+function reasonOf(status, body, statusText) {
+  const message = body && typeof body.error === "string" ? body.error : statusText || "no message";
+  return `${status}: ${message}`;
+}
+
+/** POSTs a File as the request body with XMLHttpRequest (for upload progress). Resolves with status and JSON. */
+function postFile(url, file, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Content-Type", "text/csv");
+    // A header value must be plain text: a name outside printable ASCII is sent percent-encoded instead.
+    xhr.setRequestHeader("X-Filename", /^[\x20-\x7e]*$/.test(file.name) ? file.name : encodeURIComponent(file.name));
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.onload = () => resolve({ status: xhr.status, statusText: xhr.statusText, body: parseJson(xhr.responseText) });
+    xhr.onerror = () => reject(new Error("the upload did not reach the server (network error)"));
+    xhr.onabort = () => reject(new Error("the upload was cancelled"));
+    xhr.send(file);
+  });
+}
+
+/** A small table; every cell is text. */
+function table(id, headers, rows) {
+  const head = headers.map((h) => html`<th>${h}</th>`);
+  const body = rows.map((row) =>
+    html`<tr>${row.map((cell) => html`<td>${cell == null ? "" : String(cell)}</td>`)}</tr>`
+  );
+  return html`
+    <div class="upload-table">
+      <table id=${id}>
+        <thead>
+          <tr>${head}</tr>
+        </thead>
+        <tbody>${body}</tbody>
+      </table>
+    </div>
+  `;
+}
+
+/** How dates were read: day-first or month-first, where that came from, and the evidence. */
+function dateOrderNote(dateOrder) {
+  if (!dateOrder) return "";
+  const { order = "?", source = "", evidence } = dateOrder;
+  const why = evidence == null ? "" : `: ${typeof evidence === "string" ? evidence : JSON.stringify(evidence)}`;
+  return html`<p id="upload-date-order">Dates read as <strong>${String(order)}</strong> (${String(source)})${why}</p>`;
+}
+
+/** Columns with unreadable values that were kept as empty. */
+function warningsTable(warnings) {
+  const entries = Object.entries(warnings ?? {});
+  if (entries.length === 0) return "";
+  const rows = entries.map(([column, w]) => {
+    const lines = Array.isArray(w?.first_lines) ? w.first_lines.join(", ") : w?.first_lines;
+    return [column, formatCount(w?.count), w?.reason, lines];
+  });
+  return html`<h3>Warnings</h3>
+    <p>These values could not be read and were stored as empty; the rows were kept.</p>
+    ${table("upload-warnings", ["Column", "Rows", "Reason", "First lines"], rows)}`;
+}
+
+/** Rejected lines, as many as the server listed. */
+function rejectedTable(errors, rejected) {
+  if (!Array.isArray(errors) || errors.length === 0) return "";
+  const rows = errors.map((e) => [e.line, e.column, e.value, e.reason]);
+  const some = errors.length < rejected
+    ? html`<p>The first ${formatCount(errors.length)} of ${formatCount(rejected)} rejected lines.</p>`
+    : "";
+  return html`<h3>Rejected lines</h3>${some}${table("upload-rejected", ["Line", "Column", "Value", "Reason"], rows)}`;
+}
+
+/** What the server said about an upload: counts, date order, warnings per column, rejected lines. */
+function uploadSummary(upload, fileName) {
+  const count = (id, label, n) =>
+    html`
+      <div>
+        <dt>${label}</dt>
+        <dd id=${id}>${formatCount(n)}</dd>
+      </div>
+    `;
+  return html`<section class="upload-summary">
+    <h2>${fileName}</h2>
+    <dl id="upload-counts" class="upload-counts">
+      ${count("upload-received", "Received", upload.received)}
+      ${count("upload-accepted", "Accepted", upload.accepted)}
+      ${count("upload-rejected-count", "Rejected", upload.rejected)}
+    </dl>
+    <p class="muted">Upload <code id="upload-id">${String(upload.upload_id ?? "")}</code></p>
+    ${dateOrderNote(upload.date_order)}
+    ${warningsTable(upload.warnings)}
+    ${rejectedTable(upload.errors, upload.rejected)}
+  </section>`;
+}
+
+/**
+ * The upload panel.
+ *
+ * @param {object} [options]
+ * @param {string} [options.uploads] where uploads are POSTed (and `/<id>` polled).
+ * @param {string} [options.refresh] what to POST to rebuild the marts and the site.
+ * @param {string} [options.overview] the link to the refreshed Overview.
+ */
+export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/refresh", overview = "./" } = {}) {
+  const input = html`<input type="file" id="upload-file" name="file" accept=".csv,text/csv">`;
+  const drop = html`<label class="upload-drop" id="upload-drop">
+    <span><strong>Drop a CSV file here</strong> or choose one:</span>
+    ${input}
+  </label>`;
+  const progress = html`<progress id="upload-progress" max="1" value="0" hidden></progress>`;
+  const status = html`<p id="upload-status" role="status" aria-live="polite"></p>`;
+  const error = html`<p id="upload-error" class="upload-error" role="alert" hidden></p>`;
+  const result = html`<div id="upload-result"></div>`;
+  const done = html`<p id="upload-done" hidden></p>`;
+  let busy = false;
+
+  const say = (text) => (status.textContent = text);
+  const fail = (text) => {
+    error.textContent = text;
+    error.hidden = false;
+  };
+
+  async function waitForScoring(upload) {
+    const url = `${uploads}/${encodeURIComponent(upload.upload_id)}`;
+    let failures = 0;
+    for (;;) {
+      let response, body;
+      try {
+        response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+        body = parseJson(await response.text());
+      } catch (e) {
+        if (++failures > POLL_RETRIES) throw new Error(`lost contact with the server while scoring: ${e.message}`);
+        await sleep(POLL_MS * failures);
+        continue;
+      }
+      if (!response.ok) {
+        throw new Error(`could not follow the upload (${reasonOf(response.status, body, response.statusText)})`);
+      }
+      failures = 0;
+      const scored = Number(body?.scored ?? 0);
+      const accepted = Number(body?.accepted ?? upload.accepted);
+      progress.value = accepted > 0 ? Math.min(1, scored / accepted) : 1;
+      say(`Scoring: ${formatCount(scored)} of ${formatCount(accepted)} tickets scored.`);
+      if (body?.status === "failed") throw new Error(`the upload failed: ${body.failure ?? "no reason given"}`);
+      if (scored >= accepted) return;
+      await sleep(POLL_MS);
+    }
+  }
+
+  async function rebuild() {
+    say("All tickets scored. Rebuilding the marts and the site…");
+    progress.removeAttribute("value"); // indeterminate while the server works
+    const response = await fetch(refresh, { method: "POST", headers: { Accept: "application/json" } });
+    const body = parseJson(await response.text());
+    if (!response.ok) {
+      throw new Error(`the marts and site were not rebuilt (${reasonOf(response.status, body, response.statusText)})`);
+    }
+    progress.value = 1;
+    say("Done: the marts and the site are rebuilt.");
+    done.replaceChildren(html`<a id="upload-overview-link" href=${overview}>See the refreshed Overview →</a>`);
+    done.hidden = false;
+  }
+
+  async function start(file) {
+    if (busy) return fail("An upload is already running; wait for it to finish.");
+    busy = true;
+    input.disabled = true;
+    error.hidden = true;
+    done.hidden = true;
+    result.replaceChildren();
+    progress.hidden = false;
+    progress.value = 0;
+    say(`Uploading ${file.name}…`);
+    try {
+      const response = await postFile(uploads, file, (loaded, total) => {
+        progress.value = total > 0 ? loaded / total : 0;
+        const kib = (bytes) => formatCount(Math.round(bytes / 1024));
+        say(`Uploading ${file.name}: ${kib(loaded)} of ${kib(total)} KiB`);
+      });
+      if (response.status < 200 || response.status >= 300) {
+        say(`The upload of ${file.name} was refused.`);
+        return fail(`Upload refused (${reasonOf(response.status, response.body, response.statusText)})`);
+      }
+      const upload = response.body ?? {};
+      result.replaceChildren(uploadSummary(upload, file.name));
+      if (!(upload.accepted > 0)) {
+        progress.value = 1;
+        return say("No ticket was accepted, so there is nothing to score.");
+      }
+      await waitForScoring(upload);
+      await rebuild();
+    } catch (e) {
+      fail(`Error: ${e.message}`);
+    } finally {
+      busy = false;
+      input.disabled = false;
+      input.value = "";
+    }
+  }
+
+  input.addEventListener("change", () => input.files?.[0] && start(input.files[0]));
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("upload-drop--over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("upload-drop--over"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("upload-drop--over");
+    const file = event.dataTransfer?.files?.[0];
+    if (file) start(file);
+  });
+
+  return html`<div class="upload">${drop}${progress}${status}${error}${done}${result}</div>`;
+}

@@ -1,0 +1,111 @@
+/**
+ * The Kafka bus (kafkajs): the production {@linkcode Bus}. Publishing is idempotent with `acks=all`, so a
+ * resolved publish means every message is durable. Consumers take batches and commit a batch's offsets only
+ * after its handler resolved (at least once); a handler that throws makes the batch come again. Values are JSON
+ * with a schema version; a value that cannot be decoded reaches the handler with `error` set.
+ *
+ * @module
+ */
+import { type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import type { BatchHandler, Bus, BusMessage } from "./bus.ts";
+
+/** The version of the JSON value format; a consumer refuses (dead-letters) other versions. */
+export const MESSAGE_SCHEMA_VERSION = 1;
+
+/** Options for {@linkcode KafkaBus}. */
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  /** Called with a line to log. */
+  log?: (line: string) => void;
+}
+
+function encode(value: unknown): string {
+  return JSON.stringify({ schema_version: MESSAGE_SCHEMA_VERSION, value });
+}
+
+/** Decodes a message value, or says why it cannot. */
+export function decodeValue(raw: Buffer | null): { value: unknown; error?: string } {
+  const text = raw?.toString("utf8") ?? "";
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return { value: text, error: `the value is not JSON: ${(error as Error).message}` };
+  }
+  const envelope = parsed as { schema_version?: unknown; value?: unknown };
+  if (typeof envelope !== "object" || envelope === null || !("value" in envelope)) {
+    return { value: parsed, error: "the value is not a message envelope {schema_version, value}" };
+  }
+  if (envelope.schema_version !== MESSAGE_SCHEMA_VERSION) {
+    return {
+      value: parsed,
+      error: `schema_version ${JSON.stringify(envelope.schema_version)} is not ${MESSAGE_SCHEMA_VERSION}`,
+    };
+  }
+  return { value: envelope.value };
+}
+
+/** The Kafka-backed {@linkcode Bus}. */
+export class KafkaBus implements Bus {
+  readonly kafka: Kafka;
+  readonly #producer: Producer;
+  #producerReady: Promise<void> | null = null;
+  readonly #consumers: Consumer[] = [];
+  readonly #log: (line: string) => void;
+
+  constructor(options: KafkaBusOptions) {
+    this.#log = options.log ?? (() => {});
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? "ticket-triage",
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ namespace, log }) => this.#log(`kafka ${namespace}: ${log.message}`),
+      // Keep retrying through a broker restart instead of giving up after the default ~30 s.
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 50 },
+    });
+    this.#producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  async publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void> {
+    if (messages.length === 0) return;
+    this.#producerReady ??= this.#producer.connect();
+    await this.#producerReady;
+    await this.#producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({ key: m.key, value: encode(m.value), headers: m.headers })),
+    });
+  }
+
+  async subscribe<T>(topic: string, group: string, handler: BatchHandler<T>): Promise<void> {
+    const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+    this.#consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        const messages = batch.messages.map((m) => {
+          const { value, error } = decodeValue(m.value);
+          const headers = Object.fromEntries(
+            Object.entries(m.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? ""]),
+          );
+          return { key: m.key?.toString() ?? "", value: value as T, headers, decodeError: error };
+        });
+        await handler(messages);
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        await heartbeat();
+      },
+    });
+  }
+
+  /** Leaves consumer groups (after the batch in hand is done) and disconnects. */
+  async close(): Promise<void> {
+    await Promise.all(this.#consumers.map((c) => c.disconnect()));
+    if (this.#producerReady) await this.#producer.disconnect();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * `deno task start` as a user runs it: one process, a fresh data directory, the shared Excel export uploaded,
+ * marts and site refreshed, the dashboards served. Prints the seconds from upload to refreshed marts and site,
+ * and the server's peak RSS (figures, not assertions: timing belongs to `deno task bench`).
+ */
+import { equal, ok } from "node:assert/strict";
+import { chromiumMissing, renderedDom } from "./support/chromium.ts";
+import { haveMeans } from "./support/means.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
+
+/** Peak resident set size of a process or its largest descendant (`deno task` runs the app as a child), MiB. */
+async function peakRssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
+  const own = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
+  const peaks = await Promise.all(children.trim().split(/\s+/).filter(Boolean).map((c) => peakRssMiB(Number(c))));
+  return Math.max(own, ...peaks);
+}
+
+Deno.test("deno task start: upload, refresh, and the dashboards show the tickets", async () => {
+  const dataDir = await Deno.makeTempDir({ prefix: "triage-start-test-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "start"],
+    cwd: ROOT,
+    env: { DATA_DIR: dataDir, PORT: "0", MARTS_CRON: "0 0 1 1 *" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const log: string[] = [];
+  let base = "";
+  try {
+    // The first log line names the port.
+    while (!base) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the app exited before listening:\n${log.join("")}`);
+      log.push(value);
+      base = /http:\/\/localhost:(\d+)\//.exec(log.join(""))?.[0].slice(0, -1) ?? "";
+    }
+    const draining = (async () => {
+      for (let r = await lines.read(); !r.done; r = await lines.read()) log.push(r.value);
+    })();
+
+    // Wait for the start-up build of marts and site, so the figures below time an upload's own refresh.
+    while ((await fetch(`${base}/healthz`).then((r) => r.json())).last_refresh === null) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const started = performance.now();
+    const upload = await fetch(`${base}/api/uploads`, {
+      method: "POST",
+      headers: { "content-type": "text/csv", "x-filename": "tickets_kaggle_excel_export.csv" },
+      body: await Deno.readFile(EXCEL),
+    });
+    const summary = await upload.json();
+    equal(upload.status, 201);
+    equal(summary.accepted, 8469);
+    const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
+    const report = await refresh.json();
+    equal(refresh.status, 200, JSON.stringify(report).slice(0, 2000));
+    const seconds = (performance.now() - started) / 1000;
+    const rss = await peakRssMiB(child.pid);
+
+    const home = await fetch(`${base}/`);
+    equal(home.status, 200);
+    ok((await home.text()).includes("kpi-tickets"), "the home page is the overview");
+    const upload_page = await fetch(`${base}/upload`);
+    equal(upload_page.status, 200);
+    await upload_page.body?.cancel();
+    if (haveMeans("Chromium to render the dashboards", await chromiumMissing())) {
+      const overview = await renderedDom(`${base}/`);
+      ok(/id="kpi-tickets"[^>]*>8,469</.test(overview), "the overview shows 8,469 tickets processed");
+      ok((await renderedDom(`${base}/upload`)).includes("<progress"), "the upload page has a progress bar");
+    }
+
+    console.log(
+      `upload → refreshed marts and site for 8,469 tickets: ${seconds.toFixed(2)} s ` +
+        `(marts ${report.marts.seconds.toFixed(2)} s, site ${report.site.seconds.toFixed(2)} s); ` +
+        `server peak RSS ${rss.toFixed(0)} MiB`,
+    );
+    child.kill("SIGTERM");
+    equal((await child.status).code, 0);
+    await draining;
+    ok(log.join("").includes("shutting down"), "a clean shutdown is logged");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
