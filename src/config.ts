@@ -23,6 +23,14 @@ export interface Config {
   batchSize: number;
   /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
   maxConcurrentUploads: number;
+  /** Partitions of each topic created by `kafka:setup` (and at start). `KAFKA_PARTITIONS`, default 6. */
+  kafkaPartitions: number;
+  /** Replication factor of those topics. `KAFKA_REPLICATION_FACTOR`, default 1 (one broker). */
+  kafkaReplicationFactor: number;
+  /** Whether `deno task start` scores in-process; false when `deno task scorer` services do it. `RUN_SCORER`. */
+  runScorer: boolean;
+  /** Health and metrics port of `deno task scorer`. `SCORER_PORT`, default 8001 (0 picks a free port). */
+  scorerPort: number;
 }
 
 /** Raised when an environment variable holds a value the app cannot use. */
@@ -70,6 +78,11 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     }
   }
 
+  const runScorer = (get("RUN_SCORER") ?? "true").toLowerCase();
+  if (runScorer !== "true" && runScorer !== "false") {
+    throw new ConfigError(`RUN_SCORER must be true or false, got "${runScorer}"`);
+  }
+
   return {
     port: integer("PORT", 8000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./data",
@@ -79,5 +92,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     clickhouseUrl,
     batchSize: integer("BATCH_SIZE", 2048, 1, 1_000_000),
     maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),
+    kafkaPartitions: integer("KAFKA_PARTITIONS", 6, 1, 1000),
+    kafkaReplicationFactor: integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    runScorer: runScorer === "true",
+    scorerPort: integer("SCORER_PORT", 8001, 0, 65535),
   };
 }

@@ -5,9 +5,11 @@
  * @module
  */
 import { join } from "node:path";
-import { TOPICS } from "./bus/bus.ts";
+import { type Bus, TOPICS } from "./bus/bus.ts";
+import { KafkaBus } from "./bus/kafka_bus.ts";
+import { ensureTopics } from "./bus/kafka_topics.ts";
 import { MemoryBus } from "./bus/memory_bus.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { martNames } from "./marts/models.ts";
 import { Refresher } from "./marts/refresher.ts";
 import { loadModel } from "./score/model.ts";
@@ -29,10 +31,25 @@ Environment (all optional):
   MARTS_CRON              when marts and site are rebuilt, cron syntax in UTC (default "* * * * *")
   BATCH_SIZE              tickets per batch through bus, scorer and store (default 2048)
   KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
+  RUN_SCORER              with Kafka: false when separate "deno task scorer" services score (default true)
+  KAFKA_PARTITIONS        partitions of topics created if missing (default 6)
   CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR)
 
 Then open http://localhost:PORT/ and upload a CSV, or: deno task upload FILE
 `;
+
+/** The in-process bus, or Kafka (with its topics created if missing) when `KAFKA_BROKERS` is set. */
+async function openBus(config: Config): Promise<Bus> {
+  if (config.kafkaBrokers.length === 0) return new MemoryBus();
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: `ticket-triage-${Deno.pid}`, log });
+  const topics = await ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor);
+  log(
+    `kafka ${config.kafkaBrokers.join(",")}: ${
+      topics.map((t) => `${t.topic} (${t.partitions} partitions)`).join(", ")
+    }`,
+  );
+  return bus;
+}
 
 function log(line: string): void {
   console.log(`${new Date().toISOString()} ${line}`);
@@ -44,22 +61,23 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig();
-  if (config.kafkaBrokers.length > 0) {
-    throw new ConfigError("KAFKA_BROKERS is set, but this build runs the in-process bus only; unset it");
+  if (!config.runScorer && config.kafkaBrokers.length === 0) {
+    throw new ConfigError("RUN_SCORER=false needs KAFKA_BROKERS: without Kafka only this process can score");
   }
-
   const model = await loadModel();
   const store = await openStore(config);
-  const bus = new MemoryBus();
-  await startScorer(bus, model);
-  await startStoreSink(bus, store);
+  const bus = await openBus(config);
+  const siteDir = join(config.dataDir, "site");
+  const refresher = new Refresher(store, () => buildSite(config, { outputDir: siteDir }), log);
+
+  if (config.runScorer) await startScorer(bus, model);
+  // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on).
+  await startStoreSink(bus, store, () => refresher.refreshSoon());
   await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
     for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
     return Promise.resolve();
   });
 
-  const siteDir = join(config.dataDir, "site");
-  const refresher = new Refresher(store, () => buildSite(config, { outputDir: siteDir }), log);
   const app = createApp({ config, store, bus, refresher, martNames: await martNames(), siteDir, log });
 
   Deno.cron("refresh marts and site", config.martsCron, async () => {
@@ -80,6 +98,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     log("shutting down: finishing work in progress");
     await server.shutdown();
+    await bus.close();
     await refresher.stop();
     await store.close();
     await model.close();

@@ -30,8 +30,16 @@ export async function scoreTickets(model: PriorityModel, tickets: readonly Inges
   }));
 }
 
-/** Subscribes the scorer to the `tickets` topic as consumer group `group`. */
-export async function startScorer(bus: Bus, model: PriorityModel, group = "scorer"): Promise<void> {
+/** Running totals of one scorer. */
+export interface ScorerStats {
+  scored: number;
+  deadLettered: number;
+  batches: number;
+}
+
+/** Subscribes the scorer to the `tickets` topic as consumer group `group`; the returned totals keep counting. */
+export async function startScorer(bus: Bus, model: PriorityModel, group = "scorer"): Promise<ScorerStats> {
+  const stats: ScorerStats = { scored: 0, deadLettered: 0, batches: 0 };
   await bus.subscribe<unknown>(TOPICS.tickets, group, async (messages) => {
     const readable: IngestedTicket[] = [];
     const dead: BusMessage<unknown>[] = [];
@@ -45,8 +53,13 @@ export async function startScorer(bus: Bus, model: PriorityModel, group = "score
         });}
     }
     if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
-    if (readable.length === 0) return;
-    const scored = await scoreTickets(model, readable);
-    await bus.publish(TOPICS.scored, scored.map((ticket) => ({ key: ticket.ticket_id, value: ticket })));
+    if (readable.length > 0) {
+      const scored = await scoreTickets(model, readable);
+      await bus.publish(TOPICS.scored, scored.map((ticket) => ({ key: ticket.ticket_id, value: ticket })));
+    }
+    stats.scored += readable.length;
+    stats.deadLettered += dead.length;
+    stats.batches++;
   });
+  return stats;
 }

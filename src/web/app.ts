@@ -114,7 +114,6 @@ export function createApp(deps: AppDeps): Hono {
         `upload ${result.upload_id} (${body.filename ?? "unnamed"}): received ${result.received}, accepted ` +
           `${result.accepted}, rejected ${result.rejected}, dates ${result.date_order.order} (${result.date_order.source})`,
       );
-      refresher.refreshSoon();
       return c.json(result, 201);
     } catch (error) {
       return errorResponse(c, error, log);

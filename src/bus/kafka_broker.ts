@@ -1,0 +1,544 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, combined broker and controller) on 127.0.0.1, for development,
+ * tests and CI, without Docker. The broker comes from Maven Central: `kafka/pom.xml` names it, Maven copies its
+ * jars into `.kafka/lib/<version>/` once (later runs reuse them), the storage tool formats a log directory, and
+ * `java kafka.Kafka server.properties` runs it with the machine's Java 17.
+ *
+ * ```ts
+ * const broker = await startLocalBroker({ quiet: true });
+ * // new Kafka({ brokers: [broker.brokers] }) ...
+ * await broker.stop();
+ * ```
+ *
+ * @module
+ */
+import { Kafka, logLevel } from "kafkajs";
+
+/**
+ * The pinned broker version. The newest 4.x line; kafkajs 2.2.4 passes topic creation, the idempotent producer
+ * with acks=all, consumer groups and offset commits against it (proved by `kafka_broker_test.ts`). Change it
+ * together with the default `kafka.version` in `kafka/pom.xml`.
+ */
+export const KAFKA_VERSION = "4.4.0";
+
+/** The project root (this file is `src/bus/kafka_broker.ts`). */
+const ROOT = new URL("../../", import.meta.url);
+const POM = fromFileUrl(new URL("kafka/pom.xml", ROOT));
+/** Where jars and the persistent dev log dir live; `.gitignore` ignores it. */
+export const KAFKA_HOME = fromFileUrl(new URL(".kafka/", ROOT));
+/** Written into a jar dir once Maven has copied every jar into it; a dir without it is incomplete. */
+const COMPLETE_MARKER = ".complete";
+
+/** How to start a broker. */
+export interface LocalBrokerOptions {
+  /** Client (PLAINTEXT) port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+  /** Controller port on 127.0.0.1; 0 (the default) picks a free one. */
+  controllerPort?: number;
+  /**
+   * The broker's working directory (config, KRaft log dir, `broker.log`). Kept as it is on `stop()`, and
+   * formatted only if it holds no log dir yet, so data survives between runs. Default: a new temporary directory,
+   * removed on `stop()`.
+   */
+  dataDir?: string;
+  /** Do not echo the broker's log lines to stderr (they are still written to `broker.log` in the data dir). */
+  quiet?: boolean;
+  /** Partitions of a topic created without a count. Default 3. */
+  defaultPartitions?: number;
+  /** How long to wait for the broker to answer, in milliseconds. Default 90 s. */
+  startTimeoutMs?: number;
+  /** Kafka version to run (for trying another one); default {@linkcode KAFKA_VERSION}. */
+  version?: string;
+}
+
+/** A running local broker. */
+export interface LocalBroker {
+  /** Bootstrap address for clients, `127.0.0.1:PORT`. */
+  readonly brokers: string;
+  /** The client port. */
+  readonly port: number;
+  /** The broker's working directory. */
+  readonly dataDir: string;
+  /** Milliseconds the last (re)start took, from spawning Java to the broker answering a metadata request. */
+  readonly startMs: number;
+  /** Stops the broker cleanly (SIGTERM, then SIGKILL after 30 s) and removes the data dir if it was temporary. */
+  stop(): Promise<void>;
+  /** Kills the broker at once (SIGKILL), as a crash would; the data dir stays, so `restart()` can follow. */
+  kill(): Promise<void>;
+  /** Stops the broker if it runs (SIGTERM) and starts it again on the same ports and data dir. */
+  restart(): Promise<void>;
+}
+
+/** Raised when the broker cannot be resolved, formatted or started; the message carries the log's tail. */
+export class LocalBrokerError extends Error {
+  override name = "LocalBrokerError";
+}
+
+/**
+ * Tells whether this machine can run a local broker: `null` when Java runs and the jars are cached or Maven can
+ * fetch them, otherwise the reason. Tests pass the answer to `haveMeans` (`tests/support/means.ts`).
+ */
+export async function haveKafkaMeans(version: string = KAFKA_VERSION): Promise<string | null> {
+  const java = await probe(javaBin(), ["-version"]);
+  if (java !== null) return `Java 17+ is needed to run the Kafka broker: ${java}`;
+  if (await jarsCached(version)) return null;
+  const mvn = await probe("mvn", ["-v"]);
+  if (mvn !== null) {
+    return `Kafka ${version} jars are not cached in ${libDir(version)} and Maven cannot fetch them: ${mvn}`;
+  }
+  return null;
+}
+
+/** The directory holding a version's jars. */
+export function libDir(version: string = KAFKA_VERSION): string {
+  return `${KAFKA_HOME}lib/${version}`;
+}
+
+/**
+ * Makes sure the broker's jars are in `.kafka/lib/<version>/`, running Maven if they are not (printing progress
+ * to stderr). Safe to call from several processes at once: each copies into its own directory and renames it
+ * into place.
+ *
+ * @returns the jar directory.
+ */
+export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<string> {
+  const dir = libDir(version);
+  if (await jarsCached(version)) return dir;
+  const mvn = await probe("mvn", ["-v"]);
+  if (mvn !== null) {
+    throw new LocalBrokerError(`Kafka ${version} jars are not cached in ${dir} and Maven is missing: ${mvn}`);
+  }
+  await Deno.mkdir(`${KAFKA_HOME}lib`, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: `${KAFKA_HOME}lib`, prefix: `.${version}-` });
+  const started = performance.now();
+  console.error(`kafka: resolving Apache Kafka ${version} jars with Maven into ${dir} (first run only) ...`);
+  try {
+    const out = await new Deno.Command("mvn", {
+      args: [
+        "-q",
+        "-B",
+        "-Dstyle.color=never",
+        "-f",
+        POM,
+        `-Dkafka.version=${version}`,
+        `-DoutputDirectory=${staging}`,
+        "dependency:copy-dependencies",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      const text = decode(out.stdout) + decode(out.stderr);
+      throw new LocalBrokerError(`Maven could not resolve Kafka ${version} (exit ${out.code}):\n${tail(text, 40)}`);
+    }
+    const jars = [];
+    for await (const entry of Deno.readDir(staging)) if (entry.name.endsWith(".jar")) jars.push(entry.name);
+    if (!jars.some((name) => name.startsWith(`kafka_2.13-${version}`))) {
+      throw new LocalBrokerError(`Maven finished but kafka_2.13-${version}.jar is not among ${jars.length} jars`);
+    }
+    await Deno.writeTextFile(`${staging}/${COMPLETE_MARKER}`, jars.sort().join("\n") + "\n");
+    try {
+      await Deno.rename(staging, dir);
+    } catch (error) {
+      // Another process finished first: keep its copy.
+      if (!(await jarsCached(version))) throw error;
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.error(`kafka: ${jars.length} jars for Kafka ${version} ready in ${seconds} s`);
+    return dir;
+  } finally {
+    await Deno.remove(staging, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Starts a broker and waits until it answers a metadata request.
+ *
+ * @throws {LocalBrokerError} when jars cannot be had, formatting fails, or the broker does not answer in time;
+ * the message includes the tail of the broker's log.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<LocalBroker> {
+  const version = options.version ?? KAFKA_VERSION;
+  const jarDir = await ensureKafkaJars(version);
+  const temporary = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "kafka-broker-" });
+  try {
+    await Deno.mkdir(dataDir, { recursive: true });
+    const port = options.port || await freePort();
+    const controllerPort = options.controllerPort || await freePort(port);
+    const files = await writeConfig(dataDir, {
+      port,
+      controllerPort,
+      defaultPartitions: options.defaultPartitions ?? 3,
+    });
+    await formatIfNeeded(jarDir, files);
+    const broker = new Broker({
+      jarDir,
+      files,
+      port,
+      dataDir,
+      temporary,
+      quiet: options.quiet ?? false,
+      startTimeoutMs: options.startTimeoutMs ?? 90_000,
+    });
+    await broker.start();
+    return broker;
+  } catch (error) {
+    if (temporary) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+interface ConfigFiles {
+  serverProperties: string;
+  log4j2: string;
+  logDir: string;
+  brokerLog: string;
+}
+
+async function writeConfig(
+  dataDir: string,
+  { port, controllerPort, defaultPartitions }: { port: number; controllerPort: number; defaultPartitions: number },
+): Promise<ConfigFiles> {
+  const dir = await Deno.realPath(dataDir);
+  const files: ConfigFiles = {
+    serverProperties: `${dir}/server.properties`,
+    log4j2: `${dir}/log4j2.properties`,
+    logDir: `${dir}/kraft-logs`,
+    brokerLog: `${dir}/broker.log`,
+  };
+  const properties = {
+    "process.roles": "broker,controller",
+    "node.id": 1,
+    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
+    "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "controller.listener.names": "CONTROLLER",
+    "inter.broker.listener.name": "PLAINTEXT",
+    "log.dirs": files.logDir,
+    "num.partitions": defaultPartitions,
+    "default.replication.factor": 1,
+    "min.insync.replicas": 1,
+    "offsets.topic.replication.factor": 1,
+    "offsets.topic.num.partitions": 5,
+    "transaction.state.log.replication.factor": 1,
+    "transaction.state.log.min.isr": 1,
+    "transaction.state.log.num.partitions": 5,
+    "share.coordinator.state.topic.replication.factor": 1,
+    "share.coordinator.state.topic.min.isr": 1,
+    "group.initial.rebalance.delay.ms": 0,
+    "auto.create.topics.enable": false,
+    "delete.topic.enable": true,
+    "num.network.threads": 2,
+    "num.io.threads": 4,
+    "log.retention.hours": 168,
+    "log.segment.bytes": 64 * 1024 * 1024,
+  };
+  const text = Object.entries(properties).map(([key, value]) => `${key}=${value}`).join("\n");
+  await Deno.writeTextFile(
+    files.serverProperties,
+    `# Written by src/bus/kafka_broker.ts on every start; edits are lost.\n${text}\n`,
+  );
+  // Log4j 2: INFO from Kafka to stdout (captured into broker.log), the noisy internals at WARN.
+  await Deno.writeTextFile(
+    files.log4j2,
+    [
+      "status = warn",
+      "appender.out.type = Console",
+      "appender.out.name = STDOUT",
+      "appender.out.layout.type = PatternLayout",
+      "appender.out.layout.pattern = [%d] %p %m (%c{1})%n",
+      "rootLogger.level = INFO",
+      "rootLogger.appenderRef.out.ref = STDOUT",
+      ...["state.change.logger", "kafka.request.logger", "org.apache.kafka.common.config", "kafka.log.LogCleaner"]
+        .map((name, i) => `logger.q${i}.name = ${name}\nlogger.q${i}.level = WARN`),
+      "",
+    ].join("\n"),
+  );
+  return files;
+}
+
+/** Formats the KRaft log dir with a new cluster id unless it is formatted already. */
+async function formatIfNeeded(jarDir: string, files: ConfigFiles): Promise<void> {
+  try {
+    await Deno.stat(`${files.logDir}/meta.properties`);
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  const out = await new Deno.Command(javaBin(), {
+    args: [
+      ...jvmArgs(jarDir, files, "-Xmx256m"),
+      "kafka.tools.StorageTool",
+      "format",
+      "--config",
+      files.serverProperties,
+      "--cluster-id",
+      clusterId(),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const text = decode(out.stdout) + decode(out.stderr);
+    throw new LocalBrokerError(
+      `formatting the KRaft log dir ${files.logDir} failed (exit ${out.code}):\n${tail(text, 40)}`,
+    );
+  }
+}
+
+/** A broker process and what is needed to start it again. */
+class Broker implements LocalBroker {
+  readonly brokers: string;
+  readonly port: number;
+  readonly dataDir: string;
+  startMs = 0;
+  readonly #settings: {
+    jarDir: string;
+    files: ConfigFiles;
+    temporary: boolean;
+    quiet: boolean;
+    startTimeoutMs: number;
+  };
+  #child: Deno.ChildProcess | null = null;
+  #exited: Promise<Deno.CommandStatus> | null = null;
+  #pumped: Promise<void> | null = null;
+  #recent: string[] = [];
+  #stopped = false;
+
+  constructor(
+    settings: {
+      jarDir: string;
+      files: ConfigFiles;
+      port: number;
+      dataDir: string;
+      temporary: boolean;
+      quiet: boolean;
+      startTimeoutMs: number;
+    },
+  ) {
+    this.port = settings.port;
+    this.brokers = `127.0.0.1:${settings.port}`;
+    this.dataDir = settings.dataDir;
+    this.#settings = settings;
+  }
+
+  async start(): Promise<void> {
+    const { jarDir, files, quiet, startTimeoutMs } = this.#settings;
+    const started = performance.now();
+    this.#recent = [];
+    const logFile = await Deno.open(files.brokerLog, { create: true, append: true });
+    const child = new Deno.Command(javaBin(), {
+      args: [...jvmArgs(jarDir, files, "-Xmx512m"), "kafka.Kafka", files.serverProperties],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    running.add(child);
+    this.#exited = child.status.finally(() => running.delete(child));
+    const sink = (line: string) => {
+      this.#recent.push(line);
+      if (this.#recent.length > 80) this.#recent.shift();
+      if (!quiet) console.error(`kafka| ${line}`);
+    };
+    this.#pumped = Promise.all([pump(child.stdout, logFile, sink), pump(child.stderr, logFile, sink)])
+      .then(() => {})
+      .finally(() => logFile.close());
+
+    const deadline = started + startTimeoutMs;
+    let lastError = "";
+    let exit: Deno.CommandStatus | null = null;
+    this.#exited.then((status) => exit = status);
+    while (true) {
+      if (exit !== null) {
+        await this.#pumped;
+        throw new LocalBrokerError(
+          `the Kafka broker exited with code ${(exit as Deno.CommandStatus).code} while starting; ` +
+            `log ${files.brokerLog}:\n${this.#recent.slice(-40).join("\n")}`,
+        );
+      }
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) {
+        await this.#terminate("SIGKILL");
+        throw new LocalBrokerError(
+          `the Kafka broker on ${this.brokers} did not answer within ${startTimeoutMs / 1000} s` +
+            (lastError ? ` (last error: ${lastError})` : "") +
+            `; log ${files.brokerLog}:\n${this.#recent.slice(-40).join("\n")}`,
+        );
+      }
+      const answer = await answers(this.brokers, Math.min(remaining, 5_000));
+      if (answer === null) break;
+      lastError = answer;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    this.startMs = Math.round(performance.now() - started);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await this.#terminate("SIGTERM");
+    if (this.#settings.temporary) await Deno.remove(this.dataDir, { recursive: true }).catch(() => {});
+  }
+
+  async kill(): Promise<void> {
+    await this.#terminate("SIGKILL");
+  }
+
+  async restart(): Promise<void> {
+    if (this.#stopped) throw new LocalBrokerError("the broker was stopped; start a new one instead");
+    await this.#terminate("SIGTERM");
+    await this.start();
+  }
+
+  /** Signals the process (if it runs) and waits for it and its output to end; SIGKILL after 30 s. */
+  async #terminate(signal: Deno.Signal): Promise<void> {
+    const child = this.#child;
+    if (child === null || this.#exited === null) return;
+    let done = false;
+    const exited = this.#exited.then(() => done = true);
+    try {
+      child.kill(signal);
+    } catch { /* already exited */ }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([exited, new Promise((resolve) => timer = setTimeout(resolve, 30_000))]);
+    clearTimeout(timer);
+    if (!done) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already exited */ }
+      await exited;
+    }
+    await this.#pumped;
+    this.#child = null;
+    this.#exited = null;
+    this.#pumped = null;
+  }
+}
+
+/** Children still running, killed if this process exits without stopping them. */
+const running = new Set<Deno.ChildProcess>();
+globalThis.addEventListener("unload", () => {
+  for (const child of running) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+  }
+});
+
+/**
+ * Answers null when the broker is ready for clients, else why not: it serves metadata, hands out producer ids
+ * (the idempotent producer's InitProducerId) and has its group coordinator loaded (the first call creates
+ * `__consumer_offsets`). Without the last two, the first clients log retriable "coordinator is loading" errors.
+ */
+async function answers(brokers: string, timeoutMs: number): Promise<string | null> {
+  const kafka = new Kafka({
+    clientId: "local-broker-probe",
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.max(500, Math.min(timeoutMs, 3_000)),
+    requestTimeout: Math.max(1_000, timeoutMs),
+    retry: { retries: 0 },
+  });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 0 } });
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    await producer.connect();
+    await admin.fetchOffsets({ groupId: "local-broker-probe" });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** Copies a stream into the log file and hands each line to `sink`. */
+async function pump(stream: ReadableStream<Uint8Array>, file: Deno.FsFile, sink: (line: string) => void) {
+  const decoder = new TextDecoder();
+  let partial = "";
+  for await (const chunk of stream) {
+    await file.write(chunk);
+    partial += decoder.decode(chunk, { stream: true });
+    const lines = partial.split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) sink(line);
+  }
+  if (partial) sink(partial);
+}
+
+function jvmArgs(jarDir: string, files: ConfigFiles, heap: string): string[] {
+  return [
+    heap,
+    "-Xms64m",
+    "-XX:+UseSerialGC",
+    "-Djava.awt.headless=true",
+    `-Dlog4j2.configurationFile=${files.log4j2}`,
+    `-Dkafka.logs.dir=${files.logDir}`,
+    "-cp",
+    `${jarDir}/*`,
+  ];
+}
+
+function javaBin(): string {
+  const home = Deno.env.get("JAVA_HOME");
+  return home ? `${home}/bin/java` : "java";
+}
+
+async function jarsCached(version: string): Promise<boolean> {
+  try {
+    const listed = (await Deno.readTextFile(`${libDir(version)}/${COMPLETE_MARKER}`)).split("\n").filter(Boolean);
+    for (const jar of listed) await Deno.stat(`${libDir(version)}/${jar}`);
+    return listed.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command and answers null when it exits 0, or the reason it could not. */
+async function probe(cmd: string, args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
+    return out.success ? null : `${cmd} ${args.join(" ")} failed: ${tail(decode(out.stderr), 5)}`;
+  } catch (error) {
+    return `${cmd} is not runnable: ${(error as Error).message}`;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (other than `avoid`). */
+async function freePort(avoid = -1): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const { port } = listener.addr as Deno.NetAddr;
+    listener.close();
+    if (port !== avoid) return port;
+    await Promise.resolve();
+  }
+  throw new LocalBrokerError("no free port on 127.0.0.1");
+}
+
+/** A KRaft cluster id: 16 random bytes in URL-safe base64 without padding, not starting with "-". */
+function clusterId(): string {
+  while (true) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
+function fromFileUrl(url: URL): string {
+  return decodeURIComponent(url.pathname);
+}
+
+function decode(bytes: Uint8Array): string {
+  return new TextDecoder().decode(bytes);
+}
+
+function tail(text: string, lines: number): string {
+  return text.trimEnd().split("\n").slice(-lines).join("\n");
+}

@@ -1,0 +1,100 @@
+/**
+ * `deno task scorer`: the scorer as a Kafka consumer-group service. Run several to share the partitions of
+ * `tickets`. Logs its rate and lag every 10 s and answers them on `GET /healthz` (port `SCORER_PORT`). On
+ * SIGTERM or Ctrl-C it finishes the batch in hand, commits, leaves the group and exits.
+ *
+ * @module
+ */
+import { TOPICS } from "../bus/bus.ts";
+import { KafkaBus } from "../bus/kafka_bus.ts";
+import { ensureTopics } from "../bus/kafka_topics.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import { loadModel } from "./model.ts";
+import { startScorer } from "./scorer.ts";
+
+const HELP = `Usage: deno task scorer
+
+Scores tickets from Kafka: consumes topic "${TOPICS.tickets}" as consumer group "scorer", publishes to
+"${TOPICS.scored}", sends unreadable messages to "${TOPICS.deadLetter}" with the reason in the "error" header.
+Start more instances to share the partitions.
+
+Environment: KAFKA_BROKERS (required), SCORER_PORT (health endpoint, default 8001), BATCH_SIZE,
+KAFKA_PARTITIONS and KAFKA_REPLICATION_FACTOR (for topics created if missing).`;
+
+const REPORT_EVERY_MS = 10_000;
+
+function log(line: string): void {
+  console.log(`${new Date().toISOString()} scorer ${Deno.pid}: ${line}`);
+}
+
+async function main(): Promise<void> {
+  if (Deno.args.includes("--help") || Deno.args.includes("-h")) return console.log(HELP);
+  const config = loadConfig();
+  if (config.kafkaBrokers.length === 0) {
+    throw new ConfigError("deno task scorer needs KAFKA_BROKERS; without Kafka, deno task start scores in-process");
+  }
+  const model = await loadModel();
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: `scorer-${Deno.pid}`, log });
+  await ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor);
+  const stats = await startScorer(bus, model);
+  log(`consuming "${TOPICS.tickets}" from ${config.kafkaBrokers.join(",")} with model ${model.version}`);
+
+  const admin = bus.kafka.admin();
+  let lag: number | null = null;
+  let rate = 0;
+  let lastScored = 0;
+  const report = setInterval(async () => {
+    rate = (stats.scored - lastScored) / (REPORT_EVERY_MS / 1000);
+    lastScored = stats.scored;
+    try {
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId: "scorer", topics: [TOPICS.tickets] });
+      const latest = await admin.fetchTopicOffsets(TOPICS.tickets);
+      lag = latest.reduce((sum, p) => {
+        const done = committed.partitions.find((c) => c.partition === p.partition)?.offset ?? "-1";
+        return sum + Number(p.high) - Math.max(0, Number(done));
+      }, 0);
+    } catch (error) {
+      lag = null;
+      log(`lag unknown: ${(error as Error).message}`);
+    }
+    log(`scored ${stats.scored} (${rate.toFixed(0)}/s), dead-lettered ${stats.deadLettered}, lag ${lag ?? "?"}`);
+  }, REPORT_EVERY_MS);
+
+  const server = Deno.serve({
+    port: config.scorerPort,
+    onListen: ({ port }) => log(`health on http://localhost:${port}/healthz`),
+  }, () =>
+    Response.json({
+      ok: true,
+      model_version: model.version,
+      scored: stats.scored,
+      dead_lettered: stats.deadLettered,
+      batches: stats.batches,
+      tickets_per_second: rate,
+      lag,
+    }));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    log("stopping: finishing the batch in hand, committing, leaving the group");
+    clearInterval(report);
+    await bus.close();
+    await admin.disconnect().catch(() => {});
+    await server.shutdown();
+    await model.close();
+    log(`stopped after scoring ${stats.scored}`);
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+}
+
+if (import.meta.main) {
+  main().catch((error) => {
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    Deno.exit(1);
+  });
+}
