@@ -15,9 +15,12 @@
 import { Kafka, logLevel } from "kafkajs";
 
 /**
- * The pinned broker version. The newest 4.x line; kafkajs 2.2.4 passes topic creation, the idempotent producer
- * with acks=all, consumer groups and offset commits against it (proved by `kafka_broker_test.ts`). Change it
- * together with the default `kafka.version` in `kafka/pom.xml`.
+ * The pinned broker version: the newest Kafka on Maven Central here. Kafka 4 dropped old protocol versions
+ * (KIP-896), but every API kafkajs 2.2.4 uses still overlaps: kafkajs speaks up to Produce v7, Fetch v11,
+ * ListOffsets v3, OffsetCommit v5, JoinGroup v5, CreateTopics v3, DeleteTopics v1, InitProducerId v1, and the
+ * 4.4.0 broker accepts from Produce v3, Fetch v4, ListOffsets v1, OffsetCommit v2, JoinGroup v0, CreateTopics v2,
+ * DeleteTopics v1, InitProducerId v0. `kafka_broker_test.ts` proves topic creation, the idempotent producer with
+ * acks=all, consumer groups and offset commits. Change it together with `kafka.version` in `kafka/pom.xml`.
  */
 export const KAFKA_VERSION = "4.4.0";
 
@@ -25,7 +28,7 @@ export const KAFKA_VERSION = "4.4.0";
 const ROOT = new URL("../../", import.meta.url);
 const POM = fromFileUrl(new URL("kafka/pom.xml", ROOT));
 /** Where jars and the persistent dev log dir live; `.gitignore` ignores it. */
-export const KAFKA_HOME = fromFileUrl(new URL(".kafka/", ROOT));
+export const LOCAL_KAFKA_DIR = fromFileUrl(new URL(".kafka/", ROOT));
 /** Written into a jar dir once Maven has copied every jar into it; a dir without it is incomplete. */
 const COMPLETE_MARKER = ".complete";
 
@@ -59,7 +62,7 @@ export interface LocalBroker {
   readonly port: number;
   /** The broker's working directory. */
   readonly dataDir: string;
-  /** Milliseconds the last (re)start took, from spawning Java to the broker answering a metadata request. */
+  /** Milliseconds the last (re)start took, from spawning Java to the broker being ready (see `startLocalBroker`). */
   readonly startMs: number;
   /** Stops the broker cleanly (SIGTERM, then SIGKILL after 30 s) and removes the data dir if it was temporary. */
   stop(): Promise<void>;
@@ -67,11 +70,15 @@ export interface LocalBroker {
   kill(): Promise<void>;
   /** Stops the broker if it runs (SIGTERM) and starts it again on the same ports and data dir. */
   restart(): Promise<void>;
+  /** Resolves with the exit status when the current broker process ends (at once if none runs). */
+  exited(): Promise<Deno.CommandStatus | null>;
 }
 
-/** Raised when the broker cannot be resolved, formatted or started; the message carries the log's tail. */
+/** Raised when the broker cannot be resolved, formatted or started; the message carries the log's errors. */
 export class LocalBrokerError extends Error {
   override name = "LocalBrokerError";
+  /** Set when a broker failed to start: its data dir (with `broker.log`), kept for inspection. */
+  keptDir?: string;
 }
 
 /**
@@ -79,8 +86,8 @@ export class LocalBrokerError extends Error {
  * fetch them, otherwise the reason. Tests pass the answer to `haveMeans` (`tests/support/means.ts`).
  */
 export async function haveKafkaMeans(version: string = KAFKA_VERSION): Promise<string | null> {
-  const java = await probe(javaBin(), ["-version"]);
-  if (java !== null) return `Java 17+ is needed to run the Kafka broker: ${java}`;
+  const java = await javaProblem();
+  if (java !== null) return java;
   if (await jarsCached(version)) return null;
   const mvn = await probe("mvn", ["-v"]);
   if (mvn !== null) {
@@ -91,7 +98,7 @@ export async function haveKafkaMeans(version: string = KAFKA_VERSION): Promise<s
 
 /** The directory holding a version's jars. */
 export function libDir(version: string = KAFKA_VERSION): string {
-  return `${KAFKA_HOME}lib/${version}`;
+  return `${LOCAL_KAFKA_DIR}lib/${version}`;
 }
 
 /**
@@ -108,8 +115,8 @@ export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<
   if (mvn !== null) {
     throw new LocalBrokerError(`Kafka ${version} jars are not cached in ${dir} and Maven is missing: ${mvn}`);
   }
-  await Deno.mkdir(`${KAFKA_HOME}lib`, { recursive: true });
-  const staging = await Deno.makeTempDir({ dir: `${KAFKA_HOME}lib`, prefix: `.${version}-` });
+  await Deno.mkdir(`${LOCAL_KAFKA_DIR}lib`, { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: `${LOCAL_KAFKA_DIR}lib`, prefix: `.${version}-` });
   const started = performance.now();
   console.error(`kafka: resolving Apache Kafka ${version} jars with Maven into ${dir} (first run only) ...`);
   try {
@@ -152,10 +159,11 @@ export async function ensureKafkaJars(version: string = KAFKA_VERSION): Promise<
 }
 
 /**
- * Starts a broker and waits until it answers a metadata request.
+ * Starts a broker and waits until it is ready for clients: it serves metadata, hands out producer ids and has
+ * its group coordinator loaded.
  *
- * @throws {LocalBrokerError} when jars cannot be had, formatting fails, or the broker does not answer in time;
- * the message includes the tail of the broker's log.
+ * @throws {LocalBrokerError} when jars cannot be had, formatting fails, or the broker exits or does not get
+ * ready in time; the message includes the errors and the tail of the broker's log, and the data dir is kept.
  */
 export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<LocalBroker> {
   const version = options.version ?? KAFKA_VERSION;
@@ -184,7 +192,10 @@ export async function startLocalBroker(options: LocalBrokerOptions = {}): Promis
     await broker.start();
     return broker;
   } catch (error) {
-    if (temporary) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    // A broker that failed keeps its data dir (and log) for inspection; the message names it.
+    if (temporary && !(error instanceof LocalBrokerError && error.keptDir)) {
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
     throw error;
   }
 }
@@ -228,6 +239,10 @@ async function writeConfig(
     "share.coordinator.state.topic.replication.factor": 1,
     "share.coordinator.state.topic.min.isr": 1,
     "group.initial.rebalance.delay.ms": 0,
+    // After a crash the restarted broker cannot register until the controller expires the old session
+    // (default 9 s); a short session makes kill() + restart() quick.
+    "broker.heartbeat.interval.ms": 500,
+    "broker.session.timeout.ms": 3_000,
     "auto.create.topics.enable": false,
     "delete.topic.enable": true,
     "num.network.threads": 2,
@@ -245,6 +260,7 @@ async function writeConfig(
     files.log4j2,
     [
       "status = warn",
+      "shutdownHook = disable",
       "appender.out.type = Console",
       "appender.out.name = STDOUT",
       "appender.out.layout.type = PatternLayout",
@@ -259,7 +275,10 @@ async function writeConfig(
   return files;
 }
 
-/** Formats the KRaft log dir with a new cluster id unless it is formatted already. */
+/**
+ * Formats the KRaft log dir with a new cluster id unless it is formatted already. The storage tool is the Scala
+ * `kafka.tools.StorageTool` in kafka_2.13 up to the pinned 4.4.0 (3.x has it there too).
+ */
 async function formatIfNeeded(jarDir: string, files: ConfigFiles): Promise<void> {
   try {
     await Deno.stat(`${files.logDir}/meta.properties`);
@@ -340,40 +359,65 @@ class Broker implements LocalBroker {
     this.#exited = child.status.finally(() => running.delete(child));
     const sink = (line: string) => {
       this.#recent.push(line);
-      if (this.#recent.length > 80) this.#recent.shift();
+      if (this.#recent.length > 2_000) this.#recent.splice(0, 1_000);
       if (!quiet) console.error(`kafka| ${line}`);
     };
     this.#pumped = Promise.all([pump(child.stdout, logFile, sink), pump(child.stderr, logFile, sink)])
       .then(() => {})
       .finally(() => logFile.close());
 
-    const deadline = started + startTimeoutMs;
-    let lastError = "";
+    try {
+      await this.#waitUntilReady(started + startTimeoutMs);
+    } catch (error) {
+      await this.#terminate("SIGKILL");
+      if (error instanceof LocalBrokerError) error.keptDir = this.dataDir;
+      throw error;
+    }
+    this.startMs = Math.round(performance.now() - started);
+  }
+
+  /** Polls the broker until it is ready; throws with the log's tail if it exits or the deadline passes. */
+  async #waitUntilReady(deadline: number): Promise<void> {
+    const { startTimeoutMs } = this.#settings;
     let exit: Deno.CommandStatus | null = null;
-    this.#exited.then((status) => exit = status);
+    this.#exited?.then((status) => exit = status);
+    let lastError = "";
     while (true) {
       if (exit !== null) {
         await this.#pumped;
         throw new LocalBrokerError(
           `the Kafka broker exited with code ${(exit as Deno.CommandStatus).code} while starting; ` +
-            `log ${files.brokerLog}:\n${this.#recent.slice(-40).join("\n")}`,
+            this.#logExcerpt(),
         );
       }
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
-        await this.#terminate("SIGKILL");
         throw new LocalBrokerError(
           `the Kafka broker on ${this.brokers} did not answer within ${startTimeoutMs / 1000} s` +
             (lastError ? ` (last error: ${lastError})` : "") +
-            `; log ${files.brokerLog}:\n${this.#recent.slice(-40).join("\n")}`,
+            `; ${this.#logExcerpt()}`,
         );
       }
       const answer = await answers(this.brokers, Math.min(remaining, 5_000));
-      if (answer === null) break;
+      if (answer === null) return;
       lastError = answer;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    this.startMs = Math.round(performance.now() - started);
+  }
+
+  /** The errors of this run's log (the cause is rarely in the last lines) and its tail, for error messages. */
+  #logExcerpt(): string {
+    const errors: string[] = [];
+    for (let i = 0; i < this.#recent.length && errors.length < 30; i++) {
+      if (!/\] (ERROR|FATAL) /.test(this.#recent[i])) continue;
+      errors.push(this.#recent[i]);
+      // the exception and its first stack frames
+      for (let j = i + 1; j < this.#recent.length && j <= i + 6 && !this.#recent[j].startsWith("["); j++) {
+        errors.push(this.#recent[j]);
+      }
+    }
+    return `log ${this.#settings.files.brokerLog} (kept), its errors:\n${errors.join("\n") || "(none)"}\n` +
+      `its last lines:\n${this.#recent.slice(-15).join("\n")}`;
   }
 
   async stop(): Promise<void> {
@@ -385,6 +429,10 @@ class Broker implements LocalBroker {
 
   async kill(): Promise<void> {
     await this.#terminate("SIGKILL");
+  }
+
+  exited(): Promise<Deno.CommandStatus | null> {
+    return this.#exited ?? Promise.resolve(null);
   }
 
   async restart(): Promise<void> {
@@ -443,7 +491,12 @@ async function answers(brokers: string, timeoutMs: number): Promise<string | nul
     retry: { retries: 0 },
   });
   const admin = kafka.admin();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 0 } });
+  // kafkajs refuses an idempotent producer without retries.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
+  });
   try {
     await admin.connect();
     await admin.listTopics();
@@ -479,10 +532,26 @@ function jvmArgs(jarDir: string, files: ConfigFiles, heap: string): string[] {
     "-XX:+UseSerialGC",
     "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${files.log4j2}`,
-    `-Dkafka.logs.dir=${files.logDir}`,
     "-cp",
     `${jarDir}/*`,
   ];
+}
+
+/** Null when `java` runs and is version 17 or newer (Kafka 4 brokers need 17), else the reason. */
+async function javaProblem(): Promise<string | null> {
+  try {
+    const out = await new Deno.Command(javaBin(), { args: ["-version"], stdout: "piped", stderr: "piped" }).output();
+    const text = decode(out.stderr) + decode(out.stdout);
+    if (!out.success) return `${javaBin()} -version failed: ${tail(text, 5)}`;
+    const match = text.match(/version "(\d+)(?:\.(\d+))?/);
+    const major = match ? (match[1] === "1" ? Number(match[2]) : Number(match[1])) : NaN;
+    if (!(major >= 17)) return `Java 17 or newer is needed to run the Kafka broker, found: ${tail(text, 3)}`;
+    return null;
+  } catch (error) {
+    return `Java 17 or newer is needed to run the Kafka broker: ${javaBin()} is not runnable: ${
+      (error as Error).message
+    }`;
+  }
 }
 
 function javaBin(): string {
