@@ -3,59 +3,7 @@
  * the real model and a DuckDB file in a temporary data directory. The site build is covered by its own test.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { MemoryBus } from "../src/bus/memory_bus.ts";
-import { loadConfig } from "../src/config.ts";
-import { martNames } from "../src/marts/models.ts";
-import { Refresher } from "../src/marts/refresher.ts";
-import { loadModel } from "../src/score/model.ts";
-import { startScorer } from "../src/score/scorer.ts";
-import { openDuckDbStore } from "../src/store/duckdb_store.ts";
-import { startStoreSink } from "../src/store/sink.ts";
-import { createApp } from "../src/web/app.ts";
-
-const DATASETS = new URL("../../shared/datasets/", import.meta.url);
-const HEADER =
-  "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
-  "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
-  "First Response Time,Time to Resolution,Customer Satisfaction Rating";
-
-/** Starts the app on a free port with its own data directory; `env` overrides configuration. */
-async function startApp(env: Record<string, string> = {}) {
-  const dataDir = await Deno.makeTempDir({ prefix: "triage-app-test-" });
-  const config = loadConfig({ DATA_DIR: dataDir, ...env });
-  const store = await openDuckDbStore(dataDir);
-  const model = await loadModel();
-  const bus = new MemoryBus();
-  await startScorer(bus, model);
-  await startStoreSink(bus, store);
-  const refresher = new Refresher(store, null, () => {});
-  const app = createApp({
-    config,
-    store,
-    bus,
-    refresher,
-    martNames: await martNames(),
-    siteDir: `${dataDir}/site`,
-    log: () => {},
-  });
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
-  const base = `http://127.0.0.1:${server.addr.port}`;
-  return {
-    base,
-    async close() {
-      await server.shutdown();
-      await refresher.stop();
-      await store.close();
-      await model.close();
-      await Deno.remove(dataDir, { recursive: true });
-    },
-  };
-}
-
-async function upload(base: string, body: BodyInit, headers: Record<string, string> = { "content-type": "text/csv" }) {
-  const response = await fetch(`${base}/api/uploads`, { method: "POST", body, headers });
-  return { status: response.status, json: await response.json() };
-}
+import { DATASETS, HEADER, startApp, upload } from "./support/app.ts";
 
 async function healthy(base: string): Promise<boolean> {
   const response = await fetch(`${base}/healthz`);

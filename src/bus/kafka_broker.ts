@@ -68,8 +68,11 @@ export interface LocalBroker {
   stop(): Promise<void>;
   /** Kills the broker at once (SIGKILL), as a crash would; the data dir stays, so `restart()` can follow. */
   kill(): Promise<void>;
-  /** Stops the broker if it runs (SIGTERM) and starts it again on the same ports and data dir. */
-  restart(): Promise<void>;
+  /**
+   * Stops the broker if it runs (SIGTERM), stays down `downMs` milliseconds (default 0), and starts it again on
+   * the same ports and data dir.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Resolves with the exit status when the current broker process ends (at once if none runs). */
   exited(): Promise<Deno.CommandStatus | null>;
 }
@@ -435,9 +438,10 @@ class Broker implements LocalBroker {
     return this.#exited ?? Promise.resolve(null);
   }
 
-  async restart(): Promise<void> {
+  async restart(downMs = 0): Promise<void> {
     if (this.#stopped) throw new LocalBrokerError("the broker was stopped; start a new one instead");
     await this.#terminate("SIGTERM");
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
     await this.start();
   }
 

@@ -12,6 +12,9 @@ import type { BatchHandler, Bus, BusMessage } from "./bus.ts";
 /** The version of the JSON value format; a consumer refuses (dead-letters) other versions. */
 export const MESSAGE_SCHEMA_VERSION = 1;
 
+/** Bytes of message values sent in one produce request (the broker refuses record batches over 1 MiB). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
 /** Options for {@linkcode KafkaBus}. */
 export interface KafkaBusOptions {
   brokers: string[];
@@ -71,22 +74,44 @@ export class KafkaBus implements Bus {
     if (messages.length === 0) return;
     this.#producerReady ??= this.#producer.connect();
     await this.#producerReady;
-    await this.#producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: encode(m.value), headers: m.headers })),
-    });
+    // One request per chunk: a partition's share of a request must stay under the broker's message.max.bytes.
+    let chunk: { key: string; value: string; headers?: Record<string, string> }[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await this.#producer.send({ topic, acks: -1, messages: chunk });
+      chunk = [];
+      bytes = 0;
+    };
+    for (const m of messages) {
+      const value = encode(m.value);
+      chunk.push({ key: m.key, value, headers: m.headers });
+      bytes += value.length + m.key.length;
+      if (bytes >= MAX_REQUEST_BYTES) await flush();
+    }
+    await flush();
   }
 
   async subscribe<T>(topic: string, group: string, handler: BatchHandler<T>): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: group, allowAutoTopicCreation: false });
+    const consumer = this.kafka.consumer({
+      groupId: group,
+      allowAutoTopicCreation: false,
+      // A consumer that crashed (broker gone too long, a handler error kafkajs deems fatal) starts again rather
+      // than leaving the stream unconsumed; uncommitted batches come again.
+      retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 50, restartOnFailure: () => Promise.resolve(true) },
+    });
+    consumer.on(
+      consumer.events.CRASH,
+      (event) =>
+        this.#log(`consumer ${group} crashed (${event.payload.error.message}); restarting: ${event.payload.restart}`),
+    );
     this.#consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const messages = batch.messages.map((m) => {
           const { value, error } = decodeValue(m.value);
@@ -96,6 +121,7 @@ export class KafkaBus implements Bus {
           return { key: m.key?.toString() ?? "", value: value as T, headers, decodeError: error };
         });
         await handler(messages);
+        resolveOffset(batch.lastOffset()); // the consumer's own position: fetch on from here
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
         await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         await heartbeat();

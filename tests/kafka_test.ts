@@ -1,0 +1,215 @@
+/**
+ * The journey through a real Apache Kafka broker (started here, on 127.0.0.1), including the failures people
+ * hit: poison messages, a scorer killed mid-stream, the broker going away, two scorers sharing the work.
+ * Each test has its own broker. Skipped loudly without Java or Maven; CI turns that skip into a failure.
+ */
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { Kafka, logLevel } from "kafkajs";
+import { TOPICS } from "../src/bus/bus.ts";
+import { haveKafkaMeans, type LocalBroker, startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { DATASETS, eventually, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
+import { haveMeans } from "./support/means.ts";
+
+const ROOT = new URL("../", import.meta.url);
+const kafkaMissing = await haveKafkaMeans();
+
+/** Runs `body` with a fresh broker and an app on it; skipped when the machine cannot run Kafka. */
+async function withKafka(
+  env: Record<string, string>,
+  body: (ctx: { broker: LocalBroker; app: TestApp; kafka: Kafka }) => Promise<void>,
+  brokerOptions: { dataDir?: string } = {},
+): Promise<void> {
+  if (!haveMeans("Java 17 and Maven for a local Kafka broker", kafkaMissing)) return;
+  const broker = await startLocalBroker({ quiet: true, ...brokerOptions });
+  const kafka = new Kafka({ brokers: [broker.brokers], clientId: "kafka-test", logLevel: logLevel.NOTHING });
+  let app: TestApp | null = null;
+  try {
+    app = await startApp({ KAFKA_BROKERS: broker.brokers, KAFKA_PARTITIONS: "4", ...env });
+    await body({ broker, app, kafka });
+  } finally {
+    await app?.close();
+    await broker.stop();
+  }
+}
+
+/** Messages ever written to a topic (sum of partition high-water marks). */
+async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Tickets of an upload stored with their scores. */
+async function scored(app: TestApp, uploadId: string): Promise<number> {
+  return (await (await fetch(`${app.base}/api/uploads/${uploadId}`)).json()).scored;
+}
+
+/** `copies` copies of the one-line ISO dataset with fresh ids: 8469 × copies tickets. */
+async function bigCsv(copies: number): Promise<string> {
+  const [header, ...rows] = (await Deno.readTextFile(new URL("tickets_iso_regenerated.csv", DATASETS))).trimEnd()
+    .split("\n");
+  const path = await Deno.makeTempFile({ prefix: "tickets-", suffix: ".csv" });
+  const file = await Deno.open(path, { write: true });
+  const encoder = new TextEncoder();
+  await file.write(encoder.encode(`${header}\n`));
+  for (let copy = 0; copy < copies; copy++) {
+    await file.write(encoder.encode(rows.map((row) => `c${copy}-${row}`).join("\n") + "\n"));
+  }
+  file.close();
+  return path;
+}
+
+/** A `deno task scorer` process; `port` is its health port once it listens. */
+async function startScorerProcess(brokers: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "src/score/service.ts"],
+    cwd: ROOT,
+    env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0", KAFKA_PARTITIONS: "4" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let log = "";
+  let port = 0;
+  while (!port) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the scorer exited before listening:\n${log}`);
+    log += value;
+    port = Number(/health on http:\/\/localhost:(\d+)\//.exec(log)?.[1] ?? 0);
+  }
+  const drained = (async () => {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) log += r.value;
+  })();
+  return {
+    child,
+    health: async () => await (await fetch(`http://127.0.0.1:${port}/healthz`)).json(),
+    log: () => log,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch { /* gone */ }
+      const status = await child.status;
+      await drained;
+      return status;
+    },
+  };
+}
+
+Deno.test("kafka: the Excel export is scored and stored once, with nothing dead-lettered", async () => {
+  await withKafka({}, async ({ app, kafka }) => {
+    const { status, json } = await upload(
+      app.base,
+      await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS)),
+    );
+    equal(status, 201);
+    equal(json.accepted, 8469);
+    await eventually("8469 scored", async () => (await scored(app, json.upload_id)) === 8469);
+    equal(await refreshedTotal(app.base), 8469);
+    equal(await topicSize(kafka, TOPICS.deadLetter), 0);
+  });
+});
+
+Deno.test("kafka: a poison message goes to the dead-letter topic with its reason; the stream goes on", async () => {
+  await withKafka({}, async ({ app, kafka }) => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: TOPICS.tickets, messages: [{ key: "poison", value: "{not json" }] });
+    await producer.send({
+      topic: TOPICS.tickets,
+      messages: [{ key: "v9", value: JSON.stringify({ schema_version: 9, value: {} }) }],
+    });
+    await producer.disconnect();
+    const csv = await Deno.readTextFile(new URL("tickets_iso_regenerated.csv", DATASETS));
+    const after = await upload(app.base, csv.split("\n").slice(0, 101).join("\n"));
+    equal(after.json.accepted, 100);
+    await eventually(
+      "the tickets after the poison scored",
+      async () => (await scored(app, after.json.upload_id)) === 100,
+    );
+
+    const consumer = kafka.consumer({ groupId: "dead-letter-inspector" });
+    const dead: { key: string; error: string }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics: [TOPICS.deadLetter], fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) =>
+        Promise.resolve(void dead.push({ key: String(message.key), error: String(message.headers?.error) })),
+    });
+    await eventually("two dead letters", () => Promise.resolve(dead.length === 2));
+    await consumer.disconnect();
+    dead.sort((a, b) => a.key.localeCompare(b.key));
+    deepStrictEqual(dead.map((d) => d.key), ["poison", "v9"]);
+    ok(dead[0].error.includes("not JSON"), dead[0].error);
+    ok(dead[1].error.includes("schema_version 9"), dead[1].error);
+  });
+});
+
+Deno.test("kafka: a scorer killed with SIGKILL mid-stream loses nothing and double-counts nothing", async () => {
+  const csv = await bigCsv(6); // 50,814 tickets
+  await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
+    const first = await startScorerProcess(broker.brokers);
+    const sent = await upload(app.base, await Deno.readFile(csv));
+    equal(sent.status, 201);
+    const total = sent.json.accepted;
+    equal(total, 50_814);
+    await eventually("the scorer under way", async () => (await scored(app, sent.json.upload_id)) > 5_000);
+    equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+    const killedAt = await scored(app, sent.json.upload_id);
+    ok(killedAt < total, `killed at ${killedAt} of ${total}`);
+
+    const second = await startScorerProcess(broker.brokers);
+    await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === total);
+    equal(await refreshedTotal(app.base), total);
+    equal((await second.stop()).code, 0);
+    ok(second.log().includes("stopped after scoring"), "SIGTERM: finished, committed, left the group");
+    console.log(`killed the scorer at ${killedAt} of ${total} stored; the restarted one finished the rest`);
+  });
+  await Deno.remove(csv);
+});
+
+Deno.test("kafka: the broker stopped for 6 s mid-stream; producer and scorer recover by themselves", async () => {
+  const csv = await bigCsv(6);
+  await withKafka({}, async ({ app, broker, kafka }) => {
+    const uploading = upload(app.base, await Deno.readFile(csv));
+    await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
+    const stoppedAt = Date.now();
+    await broker.restart(6_000); // SIGTERM, 6 s down, start again
+    const restartedAt = Date.now();
+    const sent = await uploading;
+    equal(sent.status, 201);
+    equal(sent.json.accepted, 50_814);
+    await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === 50_814);
+    const recoveredAt = Date.now();
+    equal(await refreshedTotal(app.base), 50_814);
+    console.log(
+      `broker down ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s; all 50,814 stored ` +
+        `${((recoveredAt - restartedAt) / 1000).toFixed(1)} s after it came back`,
+    );
+  });
+  await Deno.remove(csv);
+});
+
+Deno.test("kafka: two scorer instances split the partitions and together score everything once", async () => {
+  await withKafka({ RUN_SCORER: "false" }, async ({ app, broker, kafka }) => {
+    const scorers = [await startScorerProcess(broker.brokers), await startScorerProcess(broker.brokers)];
+    const admin = kafka.admin();
+    await admin.connect();
+    await eventually("both scorers in the group with partitions", async () => {
+      const { groups: [group] } = await admin.describeGroups(["scorer"]);
+      return group.state === "Stable" && group.members.length === 2 &&
+        group.members.every((m) => m.memberAssignment.length > 8);
+    });
+    await admin.disconnect();
+    const sent = await upload(app.base, await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS)));
+    await eventually("8469 stored", async () => (await scored(app, sent.json.upload_id)) === 8469);
+    const counts = await Promise.all(scorers.map(async (s) => (await s.health()).scored as number));
+    ok(counts.every((n) => n > 0), `each scorer did part of the work: ${counts}`);
+    equal(counts[0] + counts[1], 8469);
+    equal(await topicSize(kafka, TOPICS.scored), 8469);
+    for (const s of scorers) equal((await s.stop()).code, 0);
+  });
+});
