@@ -60,13 +60,14 @@ export class DateOrderDetector {
   }
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, "0");
-}
+/** Two-digit strings for 0–59, so formatting a date builds no temporary strings. */
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function validDate(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
 }
 
 function validTime(hour: number, minute: number, second: number): boolean {
@@ -107,7 +108,8 @@ export function parseDateTime(value: string, order: DateOrder): string | null {
     [hour, minute, second] = [Number(num[4] ?? 0), Number(num[5] ?? 0), Number(num[6] ?? 0)];
     if (!validDate(year, month, day) || !validTime(hour, minute, second)) return null;
   }
-  return `${pad(year, 4)}-${pad(month)}-${pad(day)} ${pad(hour)}:${pad(minute)}:${pad(second)}`;
+  const d = TWO_DIGITS;
+  return `${String(year).padStart(4, "0")}-${d[month]}-${d[day]} ${d[hour]}:${d[minute]}:${d[second]}`;
 }
 
 /** Reads a calendar date: like {@linkcode parseDateTime}, returning `YYYY-MM-DD` (a time part is dropped). */

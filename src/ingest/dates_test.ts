@@ -22,6 +22,10 @@ Deno.test("impossible dates are unreadable, never swapped", () => {
   equal(parseDate("2021-13-01", "DMY"), null);
   equal(parseDateTime("01-06-23 25:00", "DMY"), null);
   equal(parseDate("yesterday", "DMY"), null);
+  equal(parseDate("29-02-2020", "DMY"), "2020-02-29"); // leap years: every 4th, not centuries, but 400s
+  equal(parseDate("29-02-2021", "DMY"), null);
+  equal(parseDate("1900-02-29", "DMY"), null);
+  equal(parseDate("2000-02-29", "DMY"), "2000-02-29");
 });
 
 Deno.test("date order: inferred from values that can only be read one way", () => {
