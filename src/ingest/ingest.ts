@@ -51,30 +51,40 @@ const DATE_KINDS = new Set(["date", "datetime"]);
  * merely wrong never throw: they are rejected in the summary.
  */
 export async function ingestCsv(body: ReadableStream<Uint8Array>, options: IngestOptions): Promise<IngestSummary> {
-  const records = csvRecords(body);
-  const first = await records.next();
-  if (first.done) throw new UploadError(400, "The upload is empty: expected a header row and ticket rows");
-  const header = mapHeader(first.value.fields);
-
-  // Hold back the first rows until their dates tell the order (bounded by DATE_ORDER_WINDOW).
+  const chunks = csvRecords(body);
+  let header: HeaderMap | null = null;
+  let dateIndices: number[] = [];
+  // The first rows wait until their dates tell the order (at most DATE_ORDER_WINDOW of them).
   const held: CsvRecord[] = [];
   const detector = new DateOrderDetector();
-  const dateIndices = header.columns.filter((c) => DATE_KINDS.has(c.spec.kind)).map((c) => c.index);
-  let next = await records.next();
-  while (!next.done && held.length < DATE_ORDER_WINDOW && !options.dateOrder) {
-    held.push(next.value);
-    for (const i of dateIndices) if (i < next.value.fields.length) detector.observe(next.value.fields[i]);
-    next = await records.next();
-  }
-  const dateOrder = detector.decide(options.dateOrder);
+  let tally: Tally | null = null;
+  const startTally = async (header: HeaderMap) => {
+    const started = new Tally(header, detector.decide(options.dateOrder), options);
+    for (const record of held) if (started.add(record)) await started.flush();
+    held.length = 0;
+    return started;
+  };
 
-  const tally = new Tally(header, dateOrder, options);
-  for (const record of held) await tally.add(record);
-  while (!next.done) {
-    await tally.add(next.value);
-    next = await records.next();
+  let chunk = await chunks.next();
+  for (; !chunk.done; chunk = await chunks.next()) {
+    for (const record of chunk.value) {
+      if (header === null) {
+        header = mapHeader(record.fields);
+        dateIndices = header.columns.filter((c) => DATE_KINDS.has(c.spec.kind)).map((c) => c.index);
+      } else if (tally !== null) {
+        if (tally.add(record)) await tally.flush();
+      } else if (!options.dateOrder && held.length < DATE_ORDER_WINDOW) {
+        held.push(record);
+        for (const i of dateIndices) if (i < record.fields.length) detector.observe(record.fields[i]);
+      } else {
+        tally = await startTally(header);
+        if (tally.add(record)) await tally.flush();
+      }
+    }
   }
-  return await tally.finish(next.value);
+  if (header === null) throw new UploadError(400, "The upload is empty: expected a header row and ticket rows");
+  tally ??= await startTally(header);
+  return await tally.finish(chunk.value);
 }
 
 /** Counts, rejections and the batch being filled. */
@@ -98,13 +108,17 @@ class Tally {
     };
   }
 
-  async add(record: CsvRecord): Promise<void> {
+  /** Counts one record; answers true when the batch is full and must be flushed. */
+  add(record: CsvRecord): boolean {
     this.#summary.received++;
     const result = this.#reader.read(record.fields, record.line);
-    if ("rejection" in result) return this.#reject(result.rejection);
+    if ("rejection" in result) {
+      this.#reject(result.rejection);
+      return false;
+    }
     this.#summary.accepted++;
     this.#batch.push(result.ticket);
-    if (this.#batch.length >= this.#options.batchSize) await this.#flush();
+    return this.#batch.length >= this.#options.batchSize;
   }
 
   async finish(broken: CsvBreak | undefined): Promise<IngestSummary> {
@@ -112,7 +126,7 @@ class Tally {
       this.#summary.received++;
       this.#reject({ line: broken.line, column: null, value: null, reason: broken.reason });
     }
-    await this.#flush();
+    await this.flush();
     return this.#summary;
   }
 
@@ -121,7 +135,8 @@ class Tally {
     if (this.#summary.errors.length < MAX_REPORTED_ERRORS) this.#summary.errors.push(rejection);
   }
 
-  async #flush(): Promise<void> {
+  /** Hands the batch over (and waits for it to be taken). */
+  async flush(): Promise<void> {
     if (this.#batch.length === 0) return;
     const batch = this.#batch;
     this.#batch = [];

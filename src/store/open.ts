@@ -1,25 +1,28 @@
 /**
- * Choosing the store from the configuration: DuckDB in the data directory unless `CLICKHOUSE_URL` is set.
+ * Choosing the store from the configuration: DuckDB in the data directory unless `CLICKHOUSE_URL` is set, then
+ * ClickHouse (user and password from `CLICKHOUSE_USER` / `CLICKHOUSE_PASSWORD`).
  *
  * @module
  */
 import type { Config } from "../config.ts";
+import { clickhouseOptions, openClickHouseStore } from "./clickhouse_store.ts";
 import { openDuckDbStore, openMartsSnapshot } from "./duckdb_store.ts";
 import type { Store } from "./store.ts";
 
-function clickhouseNotYet(): never {
-  throw new Error("CLICKHOUSE_URL is set, but this build has no ClickHouse store yet; unset it to use DuckDB");
-}
-
 /** Opens the store the configuration names (the one process that writes it). */
 export function openStore(config: Config): Promise<Store> {
-  return config.clickhouseUrl ? clickhouseNotYet() : openDuckDbStore(config.dataDir);
+  return config.clickhouseUrl
+    ? openClickHouseStore(clickhouseOptions(config.clickhouseUrl))
+    : openDuckDbStore(config.dataDir);
 }
 
 /**
  * Opens the marts for reading from another process (the site's data loaders): with DuckDB that is the snapshot
- * written after each marts build, since the app holds the database file itself.
+ * written after each marts build, since the app holds the database file itself; with ClickHouse the published
+ * marts in `db_tickets`, which the server serves to any number of readers.
  */
 export function openMartReader(config: Config): Promise<Pick<Store, "readMart" | "close">> {
-  return config.clickhouseUrl ? clickhouseNotYet() : openMartsSnapshot(config.dataDir);
+  return config.clickhouseUrl
+    ? openClickHouseStore(clickhouseOptions(config.clickhouseUrl))
+    : openMartsSnapshot(config.dataDir);
 }

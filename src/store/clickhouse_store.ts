@@ -1,0 +1,330 @@
+/**
+ * The production store: ClickHouse over HTTP with `@clickhouse/client`. Values always travel as query parameters
+ * or as JSONEachRow insert bodies, never spliced into SQL text. In production ClickHouse pulls scored tickets from
+ * Kafka itself (`sql/clickhouse/0003_kafka_ingest.sql`); `writeScored` exists for the embedded-style paths and
+ * tests, and writes to the same ReplacingMergeTree, so a ticket written twice is read once (FINAL).
+ *
+ * Marts are built in a scratch database (`db_tickets_build`): staging views, mart tables and data tests all run
+ * there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per table).
+ *
+ * @module
+ */
+import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
+import type { ScoredTicket } from "../ticket/schema.ts";
+import type { MartSession, Row, Store, UploadRecord } from "./store.ts";
+
+/** The database that holds tickets, uploads and the published marts. */
+export const DATABASE = "db_tickets";
+/** Where a marts build happens before it is published. */
+export const BUILD_DATABASE = "db_tickets_build";
+
+const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
+
+/**
+ * Settings every query runs with. `join_use_nulls` makes an unmatched LEFT JOIN side NULL, as in standard SQL
+ * (and DuckDB), which the shared mart SQL relies on; `prefer_column_name_to_alias` reads a column name as the
+ * column even where an alias of the same name exists (`sum(tickets) AS tickets`), as standard SQL does; 64-bit
+ * integers come back as JSON numbers.
+ */
+export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
+  join_use_nulls: 1,
+  prefer_column_name_to_alias: 1,
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_decimals: 0,
+};
+
+/** Connection settings. */
+export interface ClickHouseOptions {
+  url: string;
+  username?: string;
+  password?: string;
+}
+
+/** One migration file of `sql/clickhouse/`. */
+export interface Migration {
+  version: string;
+  file: string;
+  statements: string[];
+}
+
+/** Splits a SQL file into statements (on `;` at the end of a line), dropping comment-only pieces. */
+export function splitStatements(sql: string): string[] {
+  return sql.split(/;[ \t]*$/m)
+    .map((s) => s.trim())
+    .filter((s) => s.split("\n").some((line) => line.trim() !== "" && !line.trim().startsWith("--")));
+}
+
+/** Values the migrations are rendered with: `{{kafka_brokers}}`, `{{kafka_group}}`. */
+export interface MigrationValues {
+  kafkaBrokers: string[];
+  kafkaGroup?: string;
+}
+
+/** Reads `sql/clickhouse/NNNN_*.sql` in version order, with placeholders filled in. */
+export async function loadMigrations(values: MigrationValues): Promise<Migration[]> {
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(MIGRATIONS_DIR)) {
+    if (entry.isFile && /^\d{4}_[\w-]+\.sql$/.test(entry.name)) files.push(entry.name);
+  }
+  files.sort();
+  const brokers = values.kafkaBrokers.join(",");
+  if (!/^[\w.:,-]*$/.test(brokers)) throw new Error(`unusable Kafka broker list: ${brokers}`);
+  const group = values.kafkaGroup ?? "clickhouse_tickets";
+  if (!/^[\w.-]+$/.test(group)) throw new Error(`unusable Kafka group name: ${group}`);
+  const migrations: Migration[] = [];
+  for (const file of files) {
+    const text = (await Deno.readTextFile(new URL(file, MIGRATIONS_DIR)))
+      .replaceAll("{{kafka_brokers}}", brokers || "kafka:9092")
+      .replaceAll("{{kafka_group}}", group);
+    migrations.push({ version: file.slice(0, 4), file, statements: splitStatements(text) });
+  }
+  return migrations;
+}
+
+/** What a migration run needs from a connection. */
+export interface SqlRunner {
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  query(sql: string): Promise<Row[]>;
+}
+
+/**
+ * Applies the migrations not yet recorded in `db_tickets.schema_migrations`, in order. Every statement is
+ * idempotent too (IF NOT EXISTS), so a run cut off half-way is simply run again.
+ *
+ * @returns the files applied by this run.
+ */
+export async function migrate(runner: SqlRunner, values: MigrationValues): Promise<string[]> {
+  await runner.command(`CREATE DATABASE IF NOT EXISTS ${DATABASE}`);
+  await runner.command(
+    `CREATE TABLE IF NOT EXISTS ${DATABASE}.schema_migrations
+       (version String, file String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+     ENGINE = ReplacingMergeTree ORDER BY version`,
+  );
+  const done = new Set((await runner.query(`SELECT version FROM ${DATABASE}.schema_migrations FINAL`))
+    .map((r) => String(r.version)));
+  const applied: string[] = [];
+  for (const migration of await loadMigrations(values)) {
+    if (done.has(migration.version)) continue;
+    for (const statement of migration.statements) await runner.command(statement);
+    await runner.command(
+      `INSERT INTO ${DATABASE}.schema_migrations (version, file) VALUES ({version:String}, {file:String})`,
+      { version: migration.version, file: migration.file },
+    );
+    applied.push(migration.file);
+  }
+  return applied;
+}
+
+/** ClickHouse JSON text values → what the API and site expect (same as the DuckDB store answers). */
+function plainValue(type: string, value: unknown): Row[string] {
+  if (value === null || value === undefined) return null;
+  const base = type.replace(/^(LowCardinality\()?(Nullable\()?/, "");
+  if (base.startsWith("DateTime")) {
+    const text = String(value);
+    const [date, time] = text.split(" ");
+    const [hms, fraction = ""] = time.split(".");
+    return `${date}T${hms}.${fraction.padEnd(3, "0").slice(0, 3)}Z`;
+  }
+  if (base.startsWith("Date")) return `${value}T00:00:00.000Z`;
+  if (/^U?Int(64|128|256)/.test(base) || base.startsWith("Decimal")) return Number(value);
+  return value as Row[string];
+}
+
+interface JsonResult {
+  meta: { name: string; type: string }[];
+  data: Record<string, unknown>[];
+}
+
+async function readRows(client: ClickHouseClient, sql: string, params?: Record<string, unknown>): Promise<Row[]> {
+  const result = await client.query({ query: sql, query_params: params, format: "JSON" });
+  const { meta, data } = await result.json() as unknown as JsonResult;
+  return data.map((row) => {
+    const out: Row = {};
+    for (const { name, type } of meta) out[name] = plainValue(type, row[name]);
+    return out;
+  });
+}
+
+function runner(client: ClickHouseClient): SqlRunner {
+  return {
+    command: async (sql, params) => void await client.command({ query: sql, query_params: params }),
+    query: (sql) => readRows(client, sql),
+  };
+}
+
+/** A ticket as a JSONEachRow object for `db_tickets.tickets` (ClickHouse parses the ISO instants). */
+function ticketRow(t: ScoredTicket): Record<string, unknown> {
+  const instant = (v: string | null) => v === null ? null : v.replace("T", " ").replace(/Z$/, "");
+  return {
+    ...t,
+    first_response_at: instant(t.first_response_at),
+    resolved_at: instant(t.resolved_at),
+    ingested_at: instant(new Date(t.ingested_at).toISOString()),
+    scored_at: instant(new Date(t.scored_at).toISOString()),
+  };
+}
+
+/** The ClickHouse-backed {@linkcode Store}. Open it with {@linkcode openClickHouseStore}. */
+export class ClickHouseStore implements Store {
+  readonly engine = "clickhouse";
+  readonly sourceTickets = `(SELECT * FROM ${DATABASE}.tickets FINAL)`;
+  readonly #client: ClickHouseClient;
+  readonly #options: ClickHouseOptions;
+  #marts: Promise<unknown> = Promise.resolve();
+  #version = 0;
+
+  constructor(client: ClickHouseClient, options: ClickHouseOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  async writeScored(tickets: readonly ScoredTicket[]): Promise<void> {
+    if (tickets.length === 0) return;
+    await this.#client.insert({
+      table: `${DATABASE}.tickets`,
+      values: tickets.map(ticketRow),
+      format: "JSONEachRow",
+      clickhouse_settings: { date_time_input_format: "best_effort" },
+    });
+  }
+
+  /** A version that grows with every save from this process (ReplacingMergeTree keeps the highest). */
+  #nextVersion(): number {
+    this.#version = Math.max(this.#version + 1, Date.now() * 1000);
+    return this.#version;
+  }
+
+  async saveUpload(upload: UploadRecord): Promise<void> {
+    await this.#client.insert({
+      table: `${DATABASE}.uploads`,
+      format: "JSONEachRow",
+      clickhouse_settings: { date_time_input_format: "best_effort" },
+      values: [{
+        upload_id: upload.upload_id,
+        created_at: new Date(upload.created_at).toISOString().replace("T", " ").replace("Z", ""),
+        filename: upload.filename,
+        bytes: upload.bytes,
+        status: upload.status,
+        received: upload.summary?.received ?? 0,
+        accepted: upload.summary?.accepted ?? 0,
+        rejected: upload.summary?.rejected ?? 0,
+        summary: upload.summary === null ? null : JSON.stringify(upload.summary),
+        failure: upload.failure,
+        version: this.#nextVersion(),
+      }],
+    });
+  }
+
+  async getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null> {
+    const [row] = await readRows(
+      this.#client,
+      `SELECT u.upload_id, u.created_at, u.filename, u.bytes, u.status, u.summary, u.failure,
+              (SELECT count() FROM ${DATABASE}.tickets FINAL WHERE upload_id = {id:String}) AS scored
+       FROM ${DATABASE}.uploads AS u FINAL
+       WHERE u.upload_id = {id:String}`,
+      { id },
+    );
+    if (!row) return null;
+    return {
+      upload_id: String(row.upload_id),
+      created_at: String(row.created_at),
+      filename: row.filename as string | null,
+      bytes: row.bytes === null ? null : Number(row.bytes),
+      status: row.status as UploadRecord["status"],
+      summary: row.summary === null ? null : JSON.parse(String(row.summary)),
+      failure: row.failure as string | null,
+      scored: Number(row.scored),
+    };
+  }
+
+  withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
+    const run = this.#marts.then(() => this.#buildAndPublish(build));
+    this.#marts = run.catch(() => {});
+    return run;
+  }
+
+  async #buildAndPublish<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
+    const admin = this.#client;
+    await admin.command({ query: `DROP DATABASE IF EXISTS ${BUILD_DATABASE} SYNC` });
+    await admin.command({ query: `CREATE DATABASE ${BUILD_DATABASE}` });
+    const scratch = createClient({
+      url: this.#options.url,
+      username: this.#options.username,
+      password: this.#options.password,
+      database: BUILD_DATABASE,
+      // Expressions over LowCardinality columns can come out as LowCardinality(UInt8); mart tables may keep that.
+      clickhouse_settings: { ...CLICKHOUSE_SETTINGS, allow_suspicious_low_cardinality_types: 1 },
+    });
+    const tables: string[] = [];
+    try {
+      const session: MartSession = {
+        createView: async (name, select) =>
+          void await scratch.command({ query: `CREATE OR REPLACE VIEW ${name} AS ${select}` }),
+        createTable: async (name, select) => {
+          await scratch.command({
+            query: `CREATE OR REPLACE TABLE ${name} ENGINE = MergeTree ORDER BY tuple() AS ${select}`,
+          });
+          tables.push(name);
+        },
+        query: (sql) => readRows(scratch, sql),
+        count: async (table) => Number((await readRows(scratch, `SELECT count() AS n FROM ${table}`))[0].n),
+      };
+      const result = await build(session);
+      const existing = new Set(
+        (await readRows(admin, "SELECT name FROM system.tables WHERE database = {db:String}", { db: DATABASE }))
+          .map((r) => String(r.name)),
+      );
+      for (const table of tables) {
+        await admin.command({
+          query: existing.has(table)
+            ? `EXCHANGE TABLES ${BUILD_DATABASE}.${table} AND ${DATABASE}.${table}`
+            : `RENAME TABLE ${BUILD_DATABASE}.${table} TO ${DATABASE}.${table}`,
+        });
+      }
+      return result;
+    } finally {
+      await scratch.close();
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${BUILD_DATABASE} SYNC` }).catch(() => {});
+    }
+  }
+
+  readMart(name: string): Promise<Row[]> {
+    if (!/^mart_\w+$/.test(name)) return Promise.reject(new Error(`not a mart name: ${name}`));
+    // One thread reads the single part in the order the build wrote it (the mart's ORDER BY).
+    return readRows(this.#client, `SELECT * FROM ${DATABASE}.${name} SETTINGS max_threads = 1`);
+  }
+
+  /** Runs the migrations (see {@linkcode migrate}). */
+  migrate(values: MigrationValues): Promise<string[]> {
+    return migrate(runner(this.#client), values);
+  }
+
+  async close(): Promise<void> {
+    await this.#marts;
+    await this.#client.close();
+  }
+}
+
+/** Reads connection settings; user and password come from `CLICKHOUSE_USER` / `CLICKHOUSE_PASSWORD` if set. */
+export function clickhouseOptions(
+  url: string,
+  env: Record<string, string | undefined> = Deno.env.toObject(),
+): ClickHouseOptions {
+  return { url, username: env.CLICKHOUSE_USER || undefined, password: env.CLICKHOUSE_PASSWORD || undefined };
+}
+
+/** Opens the ClickHouse store (checks the server answers; run `deno task db:migrate` to create the schema). */
+export async function openClickHouseStore(options: ClickHouseOptions): Promise<ClickHouseStore> {
+  const client = createClient({
+    url: options.url,
+    username: options.username,
+    password: options.password,
+    clickhouse_settings: CLICKHOUSE_SETTINGS,
+  });
+  const ping = await client.ping();
+  if (!ping.success) {
+    await client.close();
+    throw new Error(`ClickHouse at ${options.url} does not answer: ${(ping as { error: Error }).error.message}`);
+  }
+  return new ClickHouseStore(client, options);
+}
