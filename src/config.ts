@@ -19,10 +19,12 @@ export interface Config {
   kafkaBrokers: string[];
   /** ClickHouse HTTP URL; `null` means the embedded DuckDB store. `CLICKHOUSE_URL`. */
   clickhouseUrl: string | null;
-  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 2048. */
+  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 8192. */
   batchSize: number;
   /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
   maxConcurrentUploads: number;
+  /** How much memory DuckDB may use before it spills to disk (DuckDB syntax). `DUCKDB_MEMORY_LIMIT`, default 256MB. */
+  duckdbMemoryLimit: string;
   /** Partitions of each topic created by `kafka:setup` (and at start). `KAFKA_PARTITIONS`, default 6. */
   kafkaPartitions: number;
   /** Replication factor of those topics. `KAFKA_REPLICATION_FACTOR`, default 1 (one broker). */
@@ -90,7 +92,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     martsCron,
     kafkaBrokers,
     clickhouseUrl,
-    batchSize: integer("BATCH_SIZE", 2048, 1, 1_000_000),
+    batchSize: integer("BATCH_SIZE", 8192, 1, 1_000_000),
+    duckdbMemoryLimit: get("DUCKDB_MEMORY_LIMIT") ?? "256MB",
     maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),
     kafkaPartitions: integer("KAFKA_PARTITIONS", 6, 1, 1000),
     kafkaReplicationFactor: integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),

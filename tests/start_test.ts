@@ -6,8 +6,8 @@
 import { equal, ok } from "node:assert/strict";
 import { chromiumMissing, renderedDom } from "./support/chromium.ts";
 import { haveMeans } from "./support/means.ts";
+import { startTask } from "./support/task_start.ts";
 
-const ROOT = new URL("../", import.meta.url);
 const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
 
 /** Peak resident set size of a process or its largest descendant (`deno task` runs the app as a child), MiB. */
@@ -20,33 +20,11 @@ async function peakRssMiB(pid: number): Promise<number> {
 }
 
 Deno.test("deno task start: upload, refresh, and the dashboards show the tickets", async () => {
-  const dataDir = await Deno.makeTempDir({ prefix: "triage-start-test-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "start"],
-    cwd: ROOT,
-    env: { DATA_DIR: dataDir, PORT: "0", MARTS_CRON: "0 0 1 1 *" },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const log: string[] = [];
-  let base = "";
+  const app = await startTask();
+  const { base } = app;
   try {
-    // The first log line names the port.
-    while (!base) {
-      const { value, done } = await lines.read();
-      if (done) throw new Error(`the app exited before listening:\n${log.join("")}`);
-      log.push(value);
-      base = /http:\/\/localhost:(\d+)\//.exec(log.join(""))?.[0].slice(0, -1) ?? "";
-    }
-    const draining = (async () => {
-      for (let r = await lines.read(); !r.done; r = await lines.read()) log.push(r.value);
-    })();
-
     // Wait for the start-up build of marts and site, so the figures below time an upload's own refresh.
-    while ((await fetch(`${base}/healthz`).then((r) => r.json())).last_refresh === null) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await app.ready();
     const started = performance.now();
     const upload = await fetch(`${base}/api/uploads`, {
       method: "POST",
@@ -60,7 +38,7 @@ Deno.test("deno task start: upload, refresh, and the dashboards show the tickets
     const report = await refresh.json();
     equal(refresh.status, 200, JSON.stringify(report).slice(0, 2000));
     const seconds = (performance.now() - started) / 1000;
-    const rss = await peakRssMiB(child.pid);
+    const rss = await peakRssMiB(app.child.pid);
 
     const home = await fetch(`${base}/`);
     equal(home.status, 200);
@@ -79,15 +57,9 @@ Deno.test("deno task start: upload, refresh, and the dashboards show the tickets
         `(marts ${report.marts.seconds.toFixed(2)} s, site ${report.site.seconds.toFixed(2)} s); ` +
         `server peak RSS ${rss.toFixed(0)} MiB`,
     );
-    child.kill("SIGTERM");
-    equal((await child.status).code, 0);
-    await draining;
-    ok(log.join("").includes("shutting down"), "a clean shutdown is logged");
+    equal((await app.stop()).code, 0);
+    ok(app.log().includes("shutting down"), "a clean shutdown is logged");
   } finally {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    await child.status;
-    await Deno.remove(dataDir, { recursive: true });
+    await app.dispose();
   }
 });

@@ -4,7 +4,7 @@
  * Kafka itself (`sql/clickhouse/0003_kafka_ingest.sql`); `writeScored` exists for the embedded-style paths and
  * tests, and writes to the same ReplacingMergeTree, so a ticket written twice is read once (FINAL).
  *
- * Marts are built in a scratch database (`db_tickets_build`): staging views, mart tables and data tests all run
+ * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests all run
  * there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per table).
  *
  * @module
@@ -15,7 +15,10 @@ import type { MartSession, Row, Store, UploadRecord } from "./store.ts";
 
 /** The database that holds tickets, uploads and the published marts. */
 export const DATABASE = "db_tickets";
-/** Where a marts build happens before it is published. */
+/**
+ * Where a marts build happens before it is published: this prefix plus a random suffix, so that two processes
+ * building at once (the web app's cron and the marts service) never share a scratch database.
+ */
 export const BUILD_DATABASE = "db_tickets_build";
 
 const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
@@ -23,12 +26,14 @@ const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
 /**
  * Settings every query runs with. `join_use_nulls` makes an unmatched LEFT JOIN side NULL, as in standard SQL
  * (and DuckDB), which the shared mart SQL relies on; `prefer_column_name_to_alias` reads a column name as the
- * column even where an alias of the same name exists (`sum(tickets) AS tickets`), as standard SQL does; 64-bit
- * integers come back as JSON numbers.
+ * column even where an alias of the same name exists (`sum(tickets) AS tickets`), as standard SQL does;
+ * `aggregate_functions_null_for_empty` makes sum/avg/max over no rows NULL (not 0, nan or ''), as standard SQL
+ * does; 64-bit integers come back as JSON numbers.
  */
 export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
   join_use_nulls: 1,
   prefer_column_name_to_alias: 1,
+  aggregate_functions_null_for_empty: 1,
   output_format_json_quote_64bit_integers: 0,
   output_format_json_quote_decimals: 0,
 };
@@ -245,13 +250,13 @@ export class ClickHouseStore implements Store {
 
   async #buildAndPublish<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
     const admin = this.#client;
-    await admin.command({ query: `DROP DATABASE IF EXISTS ${BUILD_DATABASE} SYNC` });
-    await admin.command({ query: `CREATE DATABASE ${BUILD_DATABASE}` });
+    const buildDatabase = `${BUILD_DATABASE}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    await admin.command({ query: `CREATE DATABASE ${buildDatabase}` });
     const scratch = createClient({
       url: this.#options.url,
       username: this.#options.username,
       password: this.#options.password,
-      database: BUILD_DATABASE,
+      database: buildDatabase,
       // Expressions over LowCardinality columns can come out as LowCardinality(UInt8); mart tables may keep that.
       clickhouse_settings: { ...CLICKHOUSE_SETTINGS, allow_suspicious_low_cardinality_types: 1 },
     });
@@ -277,14 +282,14 @@ export class ClickHouseStore implements Store {
       for (const table of tables) {
         await admin.command({
           query: existing.has(table)
-            ? `EXCHANGE TABLES ${BUILD_DATABASE}.${table} AND ${DATABASE}.${table}`
-            : `RENAME TABLE ${BUILD_DATABASE}.${table} TO ${DATABASE}.${table}`,
+            ? `EXCHANGE TABLES ${buildDatabase}.${table} AND ${DATABASE}.${table}`
+            : `RENAME TABLE ${buildDatabase}.${table} TO ${DATABASE}.${table}`,
         });
       }
       return result;
     } finally {
       await scratch.close();
-      await admin.command({ query: `DROP DATABASE IF EXISTS ${BUILD_DATABASE} SYNC` }).catch(() => {});
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${buildDatabase} SYNC` }).catch(() => {});
     }
   }
 

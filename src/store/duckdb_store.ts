@@ -271,11 +271,14 @@ export class DuckDbStore implements Store {
  * Opens (creating if needed) the DuckDB store in `dataDir`.
  *
  * @param dataDir the data directory; `":memory:"` for a throwaway in-memory store (tests).
+ * @param memoryLimit DuckDB's `memory_limit`: past it, DuckDB spills to disk instead of growing.
  */
-export async function openDuckDbStore(dataDir: string): Promise<DuckDbStore> {
+export async function openDuckDbStore(dataDir: string, memoryLimit = "256MB"): Promise<DuckDbStore> {
   const inMemory = dataDir === ":memory:";
   if (!inMemory) await Deno.mkdir(dataDir, { recursive: true });
-  const instance = await DuckDBInstance.create(inMemory ? ":memory:" : join(dataDir, DATABASE_FILE));
+  const instance = await DuckDBInstance.create(inMemory ? ":memory:" : join(dataDir, DATABASE_FILE), {
+    memory_limit: memoryLimit,
+  });
   const writer = await instance.connect();
   await writer.run(await Deno.readTextFile(SCHEMA_SQL));
   const described = await readAll(writer, "SELECT column_name FROM (DESCRIBE tickets)");

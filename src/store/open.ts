@@ -13,7 +13,7 @@ import type { Store } from "./store.ts";
 export function openStore(config: Config): Promise<Store> {
   return config.clickhouseUrl
     ? openClickHouseStore(clickhouseOptions(config.clickhouseUrl))
-    : openDuckDbStore(config.dataDir);
+    : openDuckDbStore(config.dataDir, config.duckdbMemoryLimit);
 }
 
 /**

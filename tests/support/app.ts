@@ -38,7 +38,7 @@ export interface TestApp {
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "triage-app-test-" });
   const config = loadConfig({ DATA_DIR: dataDir, ...env });
-  const store = await openDuckDbStore(dataDir);
+  const store = await openDuckDbStore(dataDir, config.duckdbMemoryLimit);
   const model = await loadModel();
   let bus: Bus;
   if (config.kafkaBrokers.length > 0) {

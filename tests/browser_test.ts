@@ -1,0 +1,410 @@
+/**
+ * The two screens people use, in headless Chromium (Debian's, driven by playwright-core), against the app as
+ * `deno task start` runs it:
+ *
+ * - the Excel export uploaded through the upload page's file input: the progress bar appears and moves, the counts
+ *   show, the page waits for scoring and the refresh, and its link leads to an overview counting 8,469 tickets;
+ * - hostile text (script and img-onerror payloads in product, subject, ticket type, description, customer name, a
+ *   rejected value and the file name) is shown as text where the field is shown, never run, and the fields that
+ *   are personal (description, customer name) are shown nowhere;
+ * - every page at 1280 and 390 px: no console error, no uncaught exception, no failed request, no request to any
+ *   host but the app's, no sideways scrolling on a phone; full-page screenshots in `tests/.artifacts/screenshots/`.
+ *
+ * Prints, per page, the JavaScript and data (JSON) bytes it loads, and the site build time of each refresh.
+ *
+ * @module
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import type { Browser, Page } from "playwright-core";
+import { kib, launchChromium, type LoadedBytes, type PageWatch, waitForText, watchPage } from "./support/browser.ts";
+import { chromiumMissing } from "./support/chromium.ts";
+import { haveMeans } from "./support/means.ts";
+import { type StartedApp, startTask } from "./support/task_start.ts";
+
+// Functions passed to page.evaluate / waitForFunction / addInitScript run in the browser. This file is type-checked
+// with Deno's libraries only (a DOM lib reference would leak into every module checked with it), so the browser
+// globals they use are declared here, for this module only.
+// deno-lint-ignore no-explicit-any
+type InPage = any;
+declare const document: InPage;
+declare const window: InPage;
+declare const innerWidth: number;
+declare const requestAnimationFrame: (callback: () => void) => number;
+declare const MutationObserver: InPage;
+
+const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
+const SCREENSHOTS = new URL("./.artifacts/screenshots/", import.meta.url);
+
+const DESKTOP = { width: 1280, height: 800 };
+const MOBILE = { width: 390, height: 844 };
+
+/** Every page of the site. */
+const PAGES = [
+  { path: "/", name: "overview" },
+  { path: "/distributions", name: "distributions" },
+  { path: "/products", name: "products" },
+  { path: "/customers", name: "customers" },
+  { path: "/open-tickets", name: "open-tickets" },
+  { path: "/model", name: "model" },
+  { path: "/upload", name: "upload" },
+];
+
+// Payloads: each would set window.__pwned if it ever reached the page as HTML.
+const SCRIPT = "<script>window.__pwned=1</script>";
+const IMG = `<img src=x onerror="window.__pwned=1">`;
+const IMG_BARE = "<img src=x onerror=window.__pwned=1>";
+const HOSTILE = {
+  productScript: `${SCRIPT} hostile product`,
+  productImg: `${IMG} hostile product`,
+  subjectScript: `hostile subject ${SCRIPT}`,
+  subjectImg: `hostile subject ${IMG}`,
+  ticketType: `${IMG} hostile type`,
+  /** Personal data: never shown. */
+  description: `hostile-description ${SCRIPT}${IMG}`,
+  /** Personal data: dropped at upload. */
+  customerName: `hostile-customer-name ${IMG}${SCRIPT}`,
+  /** Not an age: the row is rejected and the value shown in the rejected lines. */
+  age: IMG_BARE,
+  fileName: `${IMG_BARE}.csv`,
+};
+/** Markers of the fields that must appear nowhere. */
+const NEVER_SHOWN = ["hostile-description", "hostile-customer-name"];
+
+function csvLine(values: (string | number)[]): string {
+  return values.map((v) => `"${String(v).replaceAll('"', '""')}"`).join(",");
+}
+
+/** Three tickets: two accepted (every free-text field hostile), one rejected for a hostile age. */
+async function hostileCsv(): Promise<string> {
+  const header = (await Deno.readTextFile(EXCEL)).split(/\r?\n/, 1)[0];
+  const row = (id: number, fields: Record<string, string | number>) => ({
+    id,
+    name: HOSTILE.customerName,
+    email: "someone@example.com",
+    age: 35,
+    gender: "Female",
+    product: HOSTILE.productScript,
+    purchased: "2021-03-22",
+    type: "Technical issue",
+    subject: HOSTILE.subjectImg,
+    description: HOSTILE.description,
+    status: "Open",
+    resolution: "",
+    priority: "High",
+    channel: "Email",
+    firstResponse: "2023-12-31 23:59:00",
+    resolved: "",
+    rating: "",
+    ...fields,
+  });
+  const rows = [
+    row(900001, {}),
+    row(900002, {
+      age: 41,
+      gender: "Male",
+      product: HOSTILE.productImg,
+      type: HOSTILE.ticketType,
+      subject: HOSTILE.subjectScript,
+      status: "Pending Customer Response",
+      priority: "Low",
+      channel: "Chat",
+      firstResponse: "2023-12-31 23:58:00",
+    }),
+    row(900003, { age: HOSTILE.age, product: "GoPro Hero", subject: "Product setup" }),
+  ];
+  return [header, ...rows.map((r) => csvLine(Object.values(r)))].join("\r\n") + "\r\n";
+}
+
+/** Records the upload progress bar's states (hidden, value; null value = indeterminate) as they change. */
+function recordProgress(): void {
+  const states: { hidden: boolean; value: number | null }[] = [];
+  Object.assign(window, { __progressStates: states });
+  new MutationObserver(() => {
+    const bar = document.getElementById("upload-progress");
+    if (!bar) return;
+    const state = { hidden: bar.hidden === true, value: bar.hasAttribute("value") ? bar.value : null };
+    const last = states.at(-1);
+    if (!last || last.hidden !== state.hidden || last.value !== state.value) states.push(state);
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["value", "hidden"] });
+}
+
+/** Fails unless the page is free of console errors, failed requests and requests to other hosts. */
+function assertClean(watch: PageWatch, where: string): void {
+  deepEqual(watch.foreign, [], `${where}: requests to hosts other than the app's`);
+  deepEqual(watch.errors, [], `${where}: console errors or uncaught exceptions`);
+  deepEqual(watch.failed, [], `${where}: failed requests`);
+}
+
+/** Fails if any payload ran or became an element, or if a personal field shows up anywhere in the page. */
+async function assertHarmless(page: Page, where: string): Promise<void> {
+  const found = await page.evaluate(() => ({
+    pwned: window.__pwned,
+    scripts: [...document.scripts].filter((s) => s.textContent?.includes("__pwned")).length,
+    images: [...document.querySelectorAll("img, image")].filter((i) => /^x$/.test(i.getAttribute("src") ?? ""))
+      .length,
+    handlers:
+      [...document.querySelectorAll("*")].filter((e) =>
+        [...e.attributes].some((a) => a.name.startsWith("on") && a.value.includes("__pwned"))
+      ).length,
+  }));
+  deepEqual(found, { pwned: undefined, scripts: 0, images: 0, handlers: 0 }, `${where}: a payload ran or became HTML`);
+  const html = await page.content();
+  for (const marker of NEVER_SHOWN) ok(!html.includes(marker), `${where}: "${marker}" must not be in the page`);
+}
+
+/** Fails unless some element matching `selector` is visible and has exactly `text` as its text. */
+async function assertShownAsText(page: Page, selector: string, text: string, where: string): Promise<void> {
+  const locator = page.locator(selector).filter({ hasText: text });
+  const texts = await locator.allTextContents();
+  ok(texts.some((t) => t.trim() === text), `${where}: ${selector} should show ${JSON.stringify(text)} as text`);
+  ok(await locator.first().isVisible(), `${where}: ${JSON.stringify(text)} should be visible`);
+}
+
+/** Fails if the page scrolls sideways (wide tables scroll inside their own box instead). */
+async function assertFitsWidth(page: Page, where: string): Promise<void> {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+  ok(overflow <= 0, `${where}: the page scrolls sideways by ${overflow} px`);
+}
+
+/** Page-specific checks that the hostile values are on screen as text. */
+async function assertHostileShown(page: Page, name: string): Promise<void> {
+  const where = `${name} page`;
+  if (name === "products") {
+    // Sort the table by product: "<" sorts before letters, so the hostile products come first.
+    const header = page.locator("table th", { hasText: /^Product$/ });
+    await header.click();
+    const first = () => page.locator("table tbody tr td:nth-child(3)").first().textContent();
+    if (!(await first())?.startsWith("<")) await header.click();
+    ok((await first())?.startsWith("<"), `${where}: sorting by product puts the hostile products first`);
+    await assertShownAsText(page, "table td", HOSTILE.productScript, where);
+    await assertShownAsText(page, "table td", HOSTILE.productImg, where);
+  } else if (name === "open-tickets") {
+    await page.locator("input[type=search]").fill("hostile");
+    await page.waitForFunction(() => document.querySelectorAll("table tbody tr").length === 2);
+    for (const text of [HOSTILE.productScript, HOSTILE.productImg, HOSTILE.subjectScript, HOSTILE.subjectImg]) {
+      await assertShownAsText(page, "table td", text, where);
+    }
+    await assertShownAsText(page, "table td", HOSTILE.ticketType, where);
+  } else if (name === "distributions") {
+    // Long category names on a chart axis are cut short ("…"; the whole name is in the tip): the shown start of
+    // the payload must be text, at least the first 14 characters of it.
+    const texts = (await page.locator("svg text").allTextContents()).map((t) => t.trim());
+    const shown = texts.find((t) =>
+      t === HOSTILE.ticketType || (t.endsWith("…") && t.length > 14 && HOSTILE.ticketType.startsWith(t.slice(0, -1)))
+    );
+    ok(shown, `${where}: the ticket type chart names the hostile type as text; it has ${JSON.stringify(texts)}`);
+    ok(await page.locator("svg text").filter({ hasText: shown }).first().isVisible(), `${where}: visible`);
+  } else if (name === "customers") {
+    const options = await page.locator("select option").allTextContents();
+    ok(options.includes(HOSTILE.ticketType), `${where}: the ticket type filter lists the hostile type as text`);
+  }
+}
+
+/** Opens a page in a fresh context (so nothing comes from a cache), watched from the first request. */
+async function openPage(
+  browser: Browser,
+  app: StartedApp,
+  path: string,
+  viewport: { width: number; height: number },
+): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const watch = watchPage(page, app.base);
+  await page.goto(`${app.base}${path}`, { waitUntil: "networkidle" });
+  await settle(page);
+  return { page, watch, close: () => context.close() };
+}
+
+/** Waits until Framework has rendered every cell (no loading placeholders left) and fonts and layout are done. */
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector("observablehq-loading"), undefined, { timeout: 20_000 });
+  await page.evaluate(() =>
+    document.fonts.ready.then(() => new Promise<void>((r) => requestAnimationFrame(() => r())))
+  );
+}
+
+async function screenshot(page: Page, file: string): Promise<void> {
+  await page.screenshot({ path: new URL(file, SCREENSHOTS).pathname, fullPage: true });
+}
+
+/** The site build seconds from the page's own POST /api/marts/refresh. */
+async function refreshReport(page: Page, app: StartedApp) {
+  const response = await page.waitForResponse(
+    (r) => r.url() === `${app.base}/api/marts/refresh` && r.request().method() === "POST",
+    { timeout: 180_000 },
+  );
+  equal(response.status(), 200, `the refresh: ${(await response.text()).slice(0, 1000)}`);
+  return await response.json() as { marts: { seconds: number }; site: { seconds: number } };
+}
+
+Deno.test({
+  name: "browser: upload through the form, every page clean and offline, hostile text stays text",
+  // Playwright keeps a pipe to the browser and timers of its own; the browser is closed in `finally`.
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    if (!haveMeans("Chromium", await chromiumMissing())) return;
+    const started = performance.now();
+    await Deno.mkdir(SCREENSHOTS, { recursive: true });
+    const app = await startTask();
+    let browser: Browser | null = null;
+    const siteSeconds: string[] = [];
+    const bytesPerPage: [string, LoadedBytes, number][] = [];
+    try {
+      [browser] = await Promise.all([launchChromium(), app.ready()]);
+      const chromium = browser;
+
+      const uploaded = await t.step(
+        "upload the Excel export through the form, then the overview counts it",
+        async () => {
+          const context = await chromium.newContext({ viewport: DESKTOP });
+          try {
+            await context.addInitScript(recordProgress);
+            const page = await context.newPage();
+            const watch = watchPage(page, app.base);
+            await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
+            await settle(page);
+            // Slow the upload down to 1 MB/s so the bar is seen moving while the file is sent.
+            const cdp = await context.newCDPSession(page);
+            await cdp.send("Network.enable");
+            await cdp.send("Network.emulateNetworkConditions", {
+              offline: false,
+              latency: 0,
+              downloadThroughput: -1,
+              uploadThroughput: 1_000_000,
+            });
+            const refreshed = refreshReport(page, app);
+            refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+            await page.setInputFiles("#upload-file", new URL(EXCEL).pathname);
+            await page.waitForSelector("#upload-progress:not([hidden])", { timeout: 10_000 });
+            await page.waitForFunction(() => {
+              const bar = document.getElementById("upload-progress");
+              return bar.value > 0.2;
+            });
+            await screenshot(page, "upload-progress-desktop.png");
+            await waitForText(page, "#upload-accepted", "8,469", 60_000);
+            await waitForText(page, "#upload-received", "8,469");
+            await waitForText(page, "#upload-rejected-count", "0");
+            const report = await refreshed;
+            siteSeconds.push(
+              `8,469 tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
+            );
+            await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
+            await screenshot(page, "upload-done-desktop.png");
+
+            const states = await page.evaluate(() => window.__progressStates) as {
+              hidden: boolean;
+              value: number | null;
+            }[];
+            console.log(
+              `progress bar states: ${
+                states.map((s) => (s.hidden ? "hidden" : s.value === null ? "busy" : s.value.toFixed(2))).join(" → ")
+              }`,
+            );
+            const shown = states.filter((s) => !s.hidden);
+            ok(shown.length > 0, "the progress bar appears");
+            ok(
+              shown.some((s) => s.value !== null && s.value > 0 && s.value < 1),
+              "the progress bar moves between 0 and 1",
+            );
+            ok(shown.some((s) => s.value === null), "the progress bar shows the rebuild as work in progress");
+            equal(shown.at(-1)?.value, 1, "the progress bar ends full");
+
+            ok(
+              watch.requests.some((u) => /^\/api\/uploads\/[^/]+$/.test(new URL(u).pathname)),
+              "the page follows the upload's scoring (GET /api/uploads/:id)",
+            );
+            await page.click("#upload-overview-link");
+            await page.waitForURL(`${app.base}/`);
+            await settle(page);
+            await waitForText(page, "#kpi-tickets", "8,469");
+            assertClean(watch, "upload and overview");
+          } finally {
+            await context.close();
+          }
+        },
+      );
+
+      const hostile = await t.step(
+        "hostile text on a phone: the upload result shows it as text and runs none of it",
+        async () => {
+          const context = await chromium.newContext({ viewport: MOBILE });
+          try {
+            const page = await context.newPage();
+            const watch = watchPage(page, app.base);
+            await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
+            await settle(page);
+            const refreshed = refreshReport(page, app);
+            refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+            await page.setInputFiles("#upload-file", {
+              name: HOSTILE.fileName,
+              mimeType: "text/csv",
+              buffer: Buffer.from(await hostileCsv()),
+            });
+            await waitForText(page, "#upload-received", "3", 30_000);
+            await waitForText(page, "#upload-accepted", "2");
+            await waitForText(page, "#upload-rejected-count", "1");
+            await assertShownAsText(page, "#upload-rejected td", HOSTILE.age, "upload result");
+            await assertShownAsText(page, ".upload-summary h2", HOSTILE.fileName, "upload result");
+            const report = await refreshed;
+            siteSeconds.push(
+              `2 more tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
+            );
+            await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
+            await assertHarmless(page, "upload result");
+            await screenshot(page, "upload-hostile-result-mobile.png");
+            await assertFitsWidth(page, "upload result (mobile)");
+            assertClean(watch, "hostile upload");
+          } finally {
+            await context.close();
+          }
+        },
+      );
+
+      await t.step({
+        name: "every page at 1280 and 390 px: clean, offline, hostile text shown as text only",
+        ignore: !uploaded || !hostile,
+        fn: async () => {
+          for (const { path, name } of PAGES) {
+            for (const [viewport, label] of [[DESKTOP, "desktop"], [MOBILE, "mobile"]] as const) {
+              const where = `${path} (${label})`;
+              const { page, watch, close } = await openPage(chromium, app, path, viewport);
+              try {
+                await screenshot(page, `${name}-${label}.png`);
+                await assertHostileShown(page, name);
+                await assertHarmless(page, where);
+                if (label === "mobile") await assertFitsWidth(page, where);
+                assertClean(watch, where);
+                const bytes = await watch.bytes();
+                if (label === "desktop") bytesPerPage.push([path, bytes, watch.requests.length]);
+                for (const body of watch.dataBodies) {
+                  for (const marker of NEVER_SHOWN) {
+                    ok(!body.includes(marker), `${where}: a data file holds "${marker}"`);
+                  }
+                }
+              } finally {
+                await close();
+              }
+            }
+          }
+        },
+      });
+    } finally {
+      await browser?.close();
+      const status = await app.stop();
+      await app.dispose();
+      equal(status.code, 0, "the app shuts down cleanly");
+    }
+
+    console.log(`site build after each upload's refresh: ${siteSeconds.join("; ")}`);
+    console.log("bytes each page loads (fresh browser cache, 1280 px):");
+    for (const [path, b, requests] of bytesPerPage) {
+      console.log(
+        `  ${path.padEnd(15)} JS ${kib(b.js).padStart(10)} (${b.jsFiles} files)   data ${kib(b.data).padStart(9)} ` +
+          `(${b.dataFiles} files)   CSS ${kib(b.css)}   HTML ${kib(b.html)}   ${requests} requests, all to the app`,
+      );
+    }
+    console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  },
+});

@@ -1,0 +1,93 @@
+/**
+ * `deno task start` as a user runs it, for end-to-end tests: a child process on a free port (`PORT=0`) with its own
+ * temporary data directory and the scheduled marts refresh pushed far into the future (the tests refresh
+ * explicitly). The port is read from the first log line that names `http://localhost:PORT/`.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../../", import.meta.url);
+
+/** A once a year schedule: the scheduled refresh never runs during a test. */
+export const MARTS_CRON_NEVER = "0 0 1 1 *";
+
+/** The app started by {@linkcode startTask}. */
+export interface StartedApp {
+  /** `http://localhost:PORT`, no trailing slash. */
+  base: string;
+  /** Its temporary data directory (removed by `dispose`). */
+  dataDir: string;
+  /** The `deno task start` process. */
+  child: Deno.ChildProcess;
+  /** Everything it printed on stdout so far. */
+  log(): string;
+  /** Waits until the start-up build of marts and site is done (`/healthz` names a last refresh). */
+  ready(timeoutMs?: number): Promise<void>;
+  /** SIGTERM, then the exit status once the process and its log ended. */
+  stop(): Promise<Deno.CommandStatus>;
+  /** Kills the process if it still runs and removes the data directory. Safe to call more than once. */
+  dispose(): Promise<void>;
+}
+
+/** Starts `deno task start` with a fresh data directory; `env` adds to or overrides its environment. */
+export async function startTask(env: Record<string, string> = {}): Promise<StartedApp> {
+  const dataDir = await Deno.makeTempDir({ prefix: "triage-task-start-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "start"],
+    cwd: ROOT,
+    env: { DATA_DIR: dataDir, PORT: "0", MARTS_CRON: MARTS_CRON_NEVER, ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const chunks: string[] = [];
+  const log = () => chunks.join("");
+  let disposed = false;
+  const dispose = async () => {
+    if (disposed) return;
+    disposed = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await child.status;
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+  };
+
+  let base = "";
+  try {
+    while (!base) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`the app exited before listening:\n${log()}`);
+      chunks.push(value);
+      base = /http:\/\/localhost:(\d+)\//.exec(log())?.[0].slice(0, -1) ?? "";
+    }
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  const draining = (async () => {
+    for (let r = await lines.read(); !r.done; r = await lines.read()) chunks.push(r.value);
+  })();
+
+  return {
+    base,
+    dataDir,
+    child,
+    log,
+    async ready(timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while ((await fetch(`${base}/healthz`).then((r) => r.json())).last_refresh === null) {
+        if (Date.now() > deadline) throw new Error(`no start-up refresh within ${timeoutMs} ms:\n${log()}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await draining;
+      return status;
+    },
+    dispose,
+  };
+}
