@@ -32,6 +32,8 @@ declare const window: InPage;
 declare const innerWidth: number;
 declare const requestAnimationFrame: (callback: () => void) => number;
 declare const MutationObserver: InPage;
+declare const DataTransfer: InPage;
+declare const File: InPage;
 
 const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
 const SCREENSHOTS = new URL("./.artifacts/screenshots/", import.meta.url);
@@ -129,11 +131,15 @@ function recordProgress(): void {
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["value", "hidden"] });
 }
 
-/** Fails unless the page is free of console errors, failed requests and requests to other hosts. */
-function assertClean(watch: PageWatch, where: string): void {
+/**
+ * Fails unless the page is free of console errors, failed requests and requests to other hosts; `expected` are
+ * failures the test provoked on purpose (matched against the failed request and its console message).
+ */
+function assertClean(watch: PageWatch, where: string, expected: RegExp[] = []): void {
+  const unexpected = (lines: readonly string[]) => lines.filter((line) => !expected.some((e) => e.test(line)));
   deepEqual(watch.foreign, [], `${where}: requests to hosts other than the app's`);
-  deepEqual(watch.errors, [], `${where}: console errors or uncaught exceptions`);
-  deepEqual(watch.failed, [], `${where}: failed requests`);
+  deepEqual(unexpected(watch.errors), [], `${where}: console errors or uncaught exceptions`);
+  deepEqual(unexpected(watch.failed), [], `${where}: failed requests`);
 }
 
 /** Fails if any payload ran or became an element, or if a personal field shows up anywhere in the page. */
@@ -252,7 +258,8 @@ Deno.test({
     const siteSeconds: string[] = [];
     const bytesPerPage: [string, LoadedBytes, number][] = [];
     try {
-      [browser] = await Promise.all([launchChromium(), app.ready()]);
+      browser = await launchChromium();
+      await app.ready();
       const chromium = browser;
 
       const uploaded = await t.step(
@@ -327,7 +334,7 @@ Deno.test({
       );
 
       const hostile = await t.step(
-        "hostile text on a phone: the upload result shows it as text and runs none of it",
+        "hostile text on a phone: a refused drop and an upload show it as text and run none of it",
         async () => {
           const context = await chromium.newContext({ viewport: MOBILE });
           try {
@@ -335,6 +342,19 @@ Deno.test({
             const watch = watchPage(page, app.base);
             await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
             await settle(page);
+            // Drag and drop: a file whose header is not the ticket schema (a hostile column name) is refused with
+            // a 422 that names the missing columns, shown as text.
+            const dropped = await page.evaluateHandle((text: string) => {
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([text], "not-tickets.csv", { type: "text/csv" }));
+              return transfer;
+            }, `${HOSTILE.age},Ticket Subject\r\n1,2\r\n`);
+            await page.dispatchEvent("#upload-drop", "drop", { dataTransfer: dropped });
+            await page.waitForSelector("#upload-error:not([hidden])", { timeout: 10_000 });
+            const refusal = (await page.textContent("#upload-error")) ?? "";
+            ok(/^Upload refused \(422: .*missing required columns: .*Ticket ID/.test(refusal), refusal);
+            await assertHarmless(page, "refused drop");
+
             const refreshed = refreshReport(page, app);
             refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
             await page.setInputFiles("#upload-file", {
@@ -355,7 +375,8 @@ Deno.test({
             await assertHarmless(page, "upload result");
             await screenshot(page, "upload-hostile-result-mobile.png");
             await assertFitsWidth(page, "upload result (mobile)");
-            assertClean(watch, "hostile upload");
+            const refused = new RegExp(`${app.base}/api/uploads\\b.*422|status of 422`);
+            assertClean(watch, "hostile upload", [refused]);
           } finally {
             await context.close();
           }

@@ -19,3 +19,24 @@ export function formatInstant(iso) {
   const d = new Date(iso);
   return Number.isNaN(+d) ? String(iso) : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+/** "Pending Customer Response" → "Pending Custo…": at most `max` characters (for axis labels on narrow screens). */
+export function truncate(text, max) {
+  const s = String(text ?? "");
+  return s.length > max ? `${s.slice(0, Math.max(1, max - 1))}…` : s;
+}
+
+/**
+ * Room for category names on a horizontal bar chart `width` px wide: the longest name shown whole (up to a limit
+ * that shrinks on narrow screens, longer ones are cut with "…"; tips show them whole), and the left margin that
+ * fits the names plus the rotated axis label.
+ */
+export function categoryAxis(names, width, { label = true } = {}) {
+  const maxChars = width < 520 ? 15 : 50;
+  const longest = Math.max(1, ...names.map((n) => String(n ?? "").length));
+  const chars = Math.min(longest, maxChars);
+  return {
+    tickFormat: (d) => truncate(d, maxChars),
+    marginLeft: Math.ceil(chars * 6.6) + (label ? 24 : 10),
+  };
+}

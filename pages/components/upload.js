@@ -64,8 +64,15 @@ function table(id, headers, rows) {
 function dateOrderNote(dateOrder) {
   if (!dateOrder) return "";
   const { order = "?", source = "", evidence } = dateOrder;
-  const why = evidence == null ? "" : `: ${typeof evidence === "string" ? evidence : JSON.stringify(evidence)}`;
-  return html`<p id="upload-date-order">Dates read as <strong>${String(order)}</strong> (${String(source)})${why}</p>`;
+  // Evidence is a sentence, or counts of dates that only one order can read ({DMY: 3, MDY: 0}).
+  const names = { DMY: "day-first", MDY: "month-first" };
+  const why = evidence && typeof evidence === "object"
+    ? ": " + Object.entries(evidence).map(([k, v]) => `${formatCount(Number(v))} dates could only be ${names[k] ?? k}`)
+      .join(", ")
+    : evidence
+    ? `: ${evidence}`
+    : "";
+  return html`<p id="upload-date-order">Dates read as <strong>${String(order)}</strong> (${String(source)})${why}.</p>`;
 }
 
 /** Columns with unreadable values that were kept as empty. */

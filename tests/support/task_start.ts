@@ -29,6 +29,19 @@ export interface StartedApp {
   dispose(): Promise<void>;
 }
 
+/** The ids of a process's descendants, deepest first (Linux `/proc`; none elsewhere). */
+async function descendants(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  try {
+    for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+      const text = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/children`).catch(() => "");
+      children.push(...text.trim().split(/\s+/).filter(Boolean).map(Number));
+    }
+  } catch { /* gone, or no /proc */ }
+  const deeper = await Promise.all(children.map(descendants));
+  return [...deeper.flat(), ...children];
+}
+
 /** Starts `deno task start` with a fresh data directory; `env` adds to or overrides its environment. */
 export async function startTask(env: Record<string, string> = {}): Promise<StartedApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "triage-task-start-" });
@@ -47,9 +60,12 @@ export async function startTask(env: Record<string, string> = {}): Promise<Start
   const dispose = async () => {
     if (disposed) return;
     disposed = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
+    // `deno task` runs the app as its child: kill the app too, or it would outlive the test.
+    for (const pid of [...(await descendants(child.pid)), child.pid]) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
     await child.status;
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
