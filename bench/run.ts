@@ -12,6 +12,7 @@ import { ingestCsv } from "../src/ingest/ingest.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
+import { peakRssMiB, startTask } from "../tests/support/task_start.ts";
 import { resampledCsv } from "./input.ts";
 import { measureKafka } from "./kafka.ts";
 
@@ -21,7 +22,6 @@ Measures ingest (vs DuckDB read_csv), scoring at batch sizes 1, 64, 1024, 8192, 
 (upload → stored → marts refreshed) for 8,469 and N tickets with the server's peak RSS, and Kafka throughput.
 N defaults to 1,000,000 (--smoke: 5,000). Results go to bench/results.json (or --out) and a table.`;
 
-const ROOT = new URL("../", import.meta.url);
 const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
 
 /** One measured figure. */
@@ -90,53 +90,23 @@ async function measureScoring(path: string, maxTickets: number): Promise<Measure
   return out;
 }
 
-/** Peak RSS of a process or its largest descendant, in MiB (Linux). */
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-  const own = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-  const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
-  const peaks = await Promise.all(children.trim().split(/\s+/).filter(Boolean).map((c) => peakRssMiB(Number(c))));
-  return Math.max(own, ...peaks);
-}
-
 /** Runs `deno task start` on a fresh data directory, uploads each file, and times upload → marts refreshed. */
 async function measureEndToEnd(files: { label: string; path: string }[]): Promise<Measurement[]> {
-  const dataDir = await Deno.makeTempDir({ prefix: "bench-e2e-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "start"],
-    cwd: ROOT,
-    env: { DATA_DIR: dataDir, PORT: "0", MARTS_CRON: "0 0 1 1 *" },
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
-  let base = "";
+  const app = await startTask();
   const out: Measurement[] = [];
   try {
-    while (!base) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the app exited:\n${log}`);
-      log += value;
-      base = /http:\/\/localhost:\d+/.exec(log)?.[0] ?? "";
-    }
-    (async () => {
-      for (let r = await reader.read(); !r.done; r = await reader.read());
-    })();
-    while ((await (await fetch(`${base}/healthz`)).json()).last_refresh === null) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await app.ready();
     for (const { label, path } of files) {
       const started = performance.now();
       const file = await Deno.open(path);
-      const response = await fetch(`${base}/api/uploads`, {
+      const response = await fetch(`${app.base}/api/uploads`, {
         method: "POST",
         headers: { "content-type": "text/csv" },
         body: file.readable,
       });
       const summary = await response.json();
       if (response.status !== 201) throw new Error(`upload refused: ${JSON.stringify(summary)}`);
-      const report = await (await fetch(`${base}/api/marts/refresh`, { method: "POST" })).json();
+      const report = await (await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).json();
       // Upload → stored → marts refreshed; the site build that follows is reported on its own.
       const wall = seconds(started) - (report.site?.seconds ?? 0);
       out.push({
@@ -147,11 +117,9 @@ async function measureEndToEnd(files: { label: string; path: string }[]): Promis
           `site build after it ${report.site?.seconds?.toFixed(2)} s)`,
       });
     }
-    out.push({ name: "memory", value: await peakRssMiB(child.pid), unit: "MiB", note: "server peak RSS" });
+    out.push({ name: "memory", value: await peakRssMiB(app.child.pid), unit: "MiB", note: "server peak RSS" });
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await Deno.remove(dataDir, { recursive: true });
+    await app.dispose();
   }
   return out;
 }

@@ -6,18 +6,9 @@
 import { equal, ok } from "node:assert/strict";
 import { chromiumMissing, renderedDom } from "./support/chromium.ts";
 import { haveMeans } from "./support/means.ts";
-import { startTask } from "./support/task_start.ts";
+import { peakRssMiB, startTask } from "./support/task_start.ts";
 
 const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
-
-/** Peak resident set size of a process or its largest descendant (`deno task` runs the app as a child), MiB. */
-async function peakRssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-  const own = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-  const children = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
-  const peaks = await Promise.all(children.trim().split(/\s+/).filter(Boolean).map((c) => peakRssMiB(Number(c))));
-  return Math.max(own, ...peaks);
-}
 
 Deno.test("deno task start: upload, refresh, and the dashboards show the tickets", async () => {
   const app = await startTask();

@@ -42,6 +42,15 @@ async function descendants(pid: number): Promise<number[]> {
   return [...deeper.flat(), ...children];
 }
 
+/** Peak resident set size, in MiB, of a process or its largest descendant (the app under `deno task`); Linux. */
+export async function peakRssMiB(pid: number): Promise<number> {
+  const peaks = await Promise.all([pid, ...(await descendants(pid))].map(async (id) => {
+    const status = await Deno.readTextFile(`/proc/${id}/status`).catch(() => "");
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  }));
+  return Math.max(...peaks);
+}
+
 /** Starts `deno task start` with a fresh data directory; `env` adds to or overrides its environment. */
 export async function startTask(env: Record<string, string> = {}): Promise<StartedApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "triage-task-start-" });
