@@ -1,6 +1,7 @@
 /**
- * The embedded store: a DuckDB file in the data directory. Scored tickets are appended in bulk and upserted by
- * ticket id (the latest score wins); marts are rebuilt inside one transaction, so a failed build leaves the
+ * The embedded store: a DuckDB file in the data directory. Scored tickets are appended in bulk; the
+ * `tickets_latest` view keeps one row per ticket id (the latest score wins) and a compaction after each marts
+ * build drops the older copies; marts are rebuilt inside one transaction, so a failed build leaves the
  * previous marts in place; after each build the marts are copied to a snapshot file that the site's loaders read
  * while this process keeps the database open.
  *
@@ -92,13 +93,12 @@ const TICKET_COLUMNS: [string, Append][] = [
   ["scored_at", timestamp("scored_at")],
 ];
 
-const UPSERT_SQL = `
-INSERT INTO tickets
-SELECT * FROM incoming
-QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY scored_at DESC) = 1
-ON CONFLICT (ticket_id) DO UPDATE SET
-  ${TICKET_COLUMNS.slice(1).map(([c]) => `${c} = EXCLUDED.${c}`).join(",\n  ")}
-WHERE EXCLUDED.scored_at >= tickets.scored_at`;
+/** Deletes the older copies of re-stored tickets, so `tickets` does not grow with every re-upload. */
+const COMPACT_SQL = `
+DELETE FROM tickets WHERE rowid IN (
+  SELECT rowid FROM tickets
+  QUALIFY row_number() OVER (PARTITION BY ticket_id ORDER BY scored_at DESC, rowid DESC) > 1
+)`;
 
 /** Turns DuckDB values into JSON-friendly ones: BIGINT as number, DATE/TIMESTAMP as ISO strings. */
 function plainRow(row: Record<string, unknown>): Row {
@@ -129,7 +129,7 @@ async function readAll(connection: DuckDBConnection, sql: string, values?: Recor
 /** The DuckDB-backed {@linkcode Store}. Open it with {@linkcode openDuckDbStore}. */
 export class DuckDbStore implements Store {
   readonly engine = "duckdb";
-  readonly sourceTickets = "tickets";
+  readonly sourceTickets = "tickets_latest";
   readonly #instance: DuckDBInstance;
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
@@ -148,16 +148,14 @@ export class DuckDbStore implements Store {
   writeScored(tickets: readonly ScoredTicket[]): Promise<void> {
     if (tickets.length === 0) return Promise.resolve();
     return this.#writes.run(async () => {
-      const appender = await this.#writer.createAppender("incoming");
-      for (const ticket of tickets) {
-        for (const [, append] of TICKET_COLUMNS) append(appender, ticket);
-        appender.endRow();
-      }
-      appender.closeSync();
+      const appender = await this.#writer.createAppender("tickets");
       try {
-        await this.#writer.run(UPSERT_SQL);
+        for (const ticket of tickets) {
+          for (const [, append] of TICKET_COLUMNS) append(appender, ticket);
+          appender.endRow();
+        }
       } finally {
-        await this.#writer.run("DELETE FROM incoming");
+        appender.closeSync();
       }
     });
   }
@@ -189,7 +187,7 @@ export class DuckDbStore implements Store {
     return this.#reads.run(async () => {
       const [row] = await readAll(
         this.#reader,
-        `SELECT u.*, (SELECT count(*) FROM tickets AS t WHERE t.upload_id = u.upload_id) AS scored
+        `SELECT u.*, (SELECT count(DISTINCT t.ticket_id) FROM tickets AS t WHERE t.upload_id = u.upload_id) AS scored
          FROM uploads AS u WHERE u.upload_id = $id`,
         { id },
       );
@@ -228,6 +226,7 @@ export class DuckDbStore implements Store {
         }
         await connection.run("COMMIT");
         if (this.#snapshotPath) await this.#writeSnapshot(connection, this.#snapshotPath);
+        await this.#writes.run(() => this.#writer.run(COMPACT_SQL));
         return result;
       } finally {
         connection.closeSync();
@@ -287,7 +286,6 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "256MB"): P
   if (actual !== expected) {
     throw new Error(`The tickets table in ${dataDir} has columns ${actual}; this version expects ${expected}`);
   }
-  await writer.run("CREATE TEMP TABLE incoming AS SELECT * FROM tickets LIMIT 0");
   // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
   await writer.run(
     `UPDATE uploads SET status = 'failed', failure = 'the server stopped while this upload was being received'

@@ -46,7 +46,7 @@ export interface Store {
   writeScored(tickets: readonly ScoredTicket[]): Promise<void>;
   /** Creates or updates an upload record. */
   saveUpload(upload: UploadRecord): Promise<void>;
-  /** An upload record and how many of its tickets are stored with their scores, or null if unknown. */
+  /** An upload record and how many distinct tickets of it are stored with their scores, or null if unknown. */
   getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null>;
   /**
    * Runs `build` in a session; if it resolves, its tables and views replace the previous ones at once; if it
