@@ -44,11 +44,25 @@ function number(field: keyof ScoredTicket, kind: "double" | "smallint" = "double
     else a.appendDouble(value);
   };
 }
-/** `YYYY-MM-DD[ HH:MM:SS]` or an ISO instant, read as UTC. */
+const digits = (value: string, from: number, to: number) => Number(value.slice(from, to));
+
+/**
+ * Milliseconds since the epoch of `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (both as ingest writes them, UTC) or an
+ * ISO instant. The first two are read by position: `Date.parse` on a million values was 5% of a large upload.
+ */
 function epochMs(value: string): number {
-  return Date.parse(
-    value.length === 10 ? `${value}T00:00:00Z` : value.includes("T") ? value : `${value.replace(" ", "T")}Z`,
-  );
+  if (value.length === 10) return Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10));
+  if (value.length === 19 && value[10] === " ") {
+    return Date.UTC(
+      digits(value, 0, 4),
+      digits(value, 5, 7) - 1,
+      digits(value, 8, 10),
+      digits(value, 11, 13),
+      digits(value, 14, 16),
+      digits(value, 17, 19),
+    );
+  }
+  return Date.parse(value);
 }
 function timestamp(field: keyof ScoredTicket): Append {
   return (a, t) => {
