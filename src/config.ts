@@ -19,6 +19,9 @@ export interface Config {
   kafkaBrokers: string[];
   /** ClickHouse HTTP URL; `null` means the embedded DuckDB store. `CLICKHOUSE_URL`. */
   clickhouseUrl: string | null;
+  /** ClickHouse user and password (from the environment only, never from files in the repo). */
+  clickhouseUser: string | null;
+  clickhousePassword: string | null;
   /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 8192. */
   batchSize: number;
   /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
@@ -92,6 +95,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     martsCron,
     kafkaBrokers,
     clickhouseUrl,
+    clickhouseUser: get("CLICKHOUSE_USER") ?? null,
+    clickhousePassword: get("CLICKHOUSE_PASSWORD") ?? null,
     batchSize: integer("BATCH_SIZE", 8192, 1, 1_000_000),
     duckdbMemoryLimit: get("DUCKDB_MEMORY_LIMIT") ?? "256MB",
     maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),

@@ -34,7 +34,9 @@ Environment (all optional):
   KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
   RUN_SCORER              with Kafka: false when separate "deno task scorer" services score (default true)
   KAFKA_PARTITIONS        partitions of topics created if missing (default 6)
-  CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR)
+  CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR); with KAFKA_BROKERS, ClickHouse
+                          reads scored tickets from Kafka itself (run deno task db:migrate first)
+  CLICKHOUSE_USER, CLICKHOUSE_PASSWORD   ClickHouse credentials
 
 Then open http://localhost:PORT/ and upload a CSV, or: deno task upload FILE
 `;
@@ -72,8 +74,11 @@ async function main(): Promise<void> {
   const refresher = new Refresher(store, () => buildSite(config, { outputDir: siteDir }), log);
 
   if (config.runScorer) await startScorer(bus, model);
-  // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on).
-  await startStoreSink(bus, store, () => refresher.refreshSoon());
+  // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on). With Kafka
+  // and ClickHouse, ClickHouse's Kafka engine reads tickets_scored itself, and the cron keeps marts fresh.
+  if (!(config.clickhouseUrl && config.kafkaBrokers.length > 0)) {
+    await startStoreSink(bus, store, () => refresher.refreshSoon());
+  }
   await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
     for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
     return Promise.resolve();

@@ -1,5 +1,5 @@
 /**
- * The ClickHouse store on the real ClickHouse engine (chdb 3.4 = ClickHouse 26.7, in-process), reached over HTTP
+ * The ClickHouse store on the real ClickHouse engine (chdb 3.4 = ClickHouse 26.7, in a child process), over HTTP
  * by `@clickhouse/client` through the fixture in `support/clickhouse_http.ts`:
  * - every file under `sql/clickhouse/` runs (Kafka-engine table and materialized views included), idempotently;
  * - the store keeps one row per ticket id (latest score wins), also across monthly partitions;
@@ -26,8 +26,8 @@ import { openMartReader, openStore } from "../src/store/open.ts";
 import type { Row } from "../src/store/store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { ScoredTicket } from "../src/ticket/schema.ts";
-import { chdbMissing, type ChdbSession, chdbSession, dropTicketDatabases } from "./support/chdb.ts";
-import { startClickHouseHttp } from "./support/clickhouse_http.ts";
+import { chdbMissing } from "./support/chdb.ts";
+import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
 import { haveMeans } from "./support/means.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
@@ -39,23 +39,20 @@ import { scoredTicket, scoredTickets } from "./support/tickets.ts";
 const DATASETS = ["tickets_kaggle_excel_export.csv", "tickets_iso_regenerated.csv"]
   .map((name) => new URL(`../../shared/datasets/${name}`, import.meta.url).pathname);
 
-/** A fresh ClickHouse (empty databases, migrated) behind the HTTP fixture, and its store. */
-async function withClickHouse(work: (store: ClickHouseStore, chdb: ChdbSession, url: string) => Promise<void>) {
-  const chdb = chdbSession();
-  dropTicketDatabases(chdb);
-  const http = startClickHouseHttp(chdb);
-  const store = await openClickHouseStore({ url: http.url });
+/** A fresh ClickHouse engine (its own process, migrated) behind the HTTP fixture, and a store on it. */
+async function withClickHouse(work: (store: ClickHouseStore, server: ClickHouseServer) => Promise<void>) {
+  const server = await startClickHouseServer();
   try {
-    await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] });
-    await work(store, chdb, http.url);
+    const store = await openClickHouseStore({ url: server.url });
+    try {
+      await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] });
+      await work(store, server);
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
-    await http.close();
+    await server.close();
   }
-}
-
-function rows(chdb: ChdbSession, sql: string): Record<string, unknown>[] {
-  return chdb.query(sql, "JSONEachRow").split("\n").filter(Boolean).map((line) => JSON.parse(line));
 }
 
 Deno.test("every file in sql/clickhouse runs on the ClickHouse engine, and again without effect", async () => {
@@ -65,9 +62,9 @@ Deno.test("every file in sql/clickhouse runs on the ClickHouse engine, and again
     assert.deepEqual(migrations.map((m) => m.file), ["0001_tickets.sql", "0002_uploads.sql", "0003_kafka_ingest.sql"]);
     assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
     // Every statement is idempotent on its own as well (a run cut off half-way is run again).
-    for (const m of migrations) for (const statement of m.statements) chdb.query(statement);
+    for (const m of migrations) for (const statement of m.statements) await chdb.sql(statement);
     const tables = Object.fromEntries(
-      rows(chdb, `SELECT name, engine FROM system.tables WHERE database = '${DATABASE}'`).map((
+      (await chdb.sql(`SELECT name, engine FROM system.tables WHERE database = '${DATABASE}'`)).map((
         r,
       ) => [r.name, r.engine]),
     );
@@ -80,24 +77,20 @@ Deno.test("every file in sql/clickhouse runs on the ClickHouse engine, and again
       tickets_scored_mv: "MaterializedView",
       tickets_scored_dead_letter_mv: "MaterializedView",
     });
-    const [ddl] = rows(chdb, `SELECT create_table_query AS q FROM system.tables WHERE name = 'tickets_scored_queue'`);
+    const [ddl] = await chdb.sql(
+      `SELECT create_table_query AS q FROM system.tables WHERE name = 'tickets_scored_queue'`,
+    );
     assert.match(String(ddl.q), /kafka_handle_error_mode = 'stream'/);
     const columns = Object.fromEntries(
-      rows(
-        chdb,
-        `SELECT name, type, compression_codec FROM system.columns WHERE database = '${DATABASE}'
-                  AND table = 'tickets'`,
-      ).map((r) => [r.name, r]),
+      (await chdb.sql(`SELECT name, type, compression_codec FROM system.columns WHERE database = '${DATABASE}'
+                       AND table = 'tickets'`)).map((r) => [r.name, r]),
     );
     assert.equal(columns.ticket_status.type, "LowCardinality(Nullable(String))");
     assert.equal(columns.priority_pred.type, "LowCardinality(String)");
     assert.match(String(columns.ticket_description.compression_codec), /ZSTD/);
     assert.match(String(columns.scored_at.compression_codec), /Delta/);
-    const [table] = rows(
-      chdb,
-      `SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
-                                AND database = '${DATABASE}'`,
-    );
+    const [table] = await chdb.sql(`SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
+                                AND database = '${DATABASE}'`);
     assert.deepEqual(table, { partition_key: "toYYYYMM(ingested_at)", sorting_key: "ticket_id" });
   });
 });
@@ -115,8 +108,8 @@ Deno.test("ClickHouse keeps one row per ticket id, the latest score, across mont
     await store.writeScored([first]);
     await store.writeScored([later]);
     await store.writeScored([first]); // a late redelivery of the older score
-    assert.equal(rows(chdb, `SELECT count() AS n FROM ${DATABASE}.tickets`)[0].n, 3, "three rows stored");
-    assert.deepEqual(rows(chdb, `SELECT ticket_id, priority_pred, scored_at FROM ${DATABASE}.tickets FINAL`), [
+    assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.tickets`))[0].n, 3, "three rows stored");
+    assert.deepEqual(await chdb.sql(`SELECT ticket_id, priority_pred, scored_at FROM ${DATABASE}.tickets FINAL`), [
       { ticket_id: "7", priority_pred: "Critical", scored_at: "2024-03-01 08:00:01.000" },
     ]);
   });
@@ -157,14 +150,18 @@ Deno.test("ClickHouseStore: uploads, scored counts, marts published only when th
     assert.equal(failed.ok, false);
     assert.match(String(failed.error), /stg_tickets_probabilities/);
     assert.equal((await store.readMart("mart_overview"))[0].tickets, 40, "the previous marts were kept");
-    assert.deepEqual(rows(chdb, `SELECT name FROM system.databases WHERE startsWith(name, '${BUILD_DATABASE}')`), []);
+    assert.deepEqual(
+      await chdb.sql(`SELECT name FROM system.databases WHERE startsWith(name, '${BUILD_DATABASE}')`),
+      [],
+    );
     await assert.rejects(store.readMart("tickets; DROP TABLE x"), /not a mart name/);
   });
 });
 
 Deno.test("openStore and openMartReader use ClickHouse when CLICKHOUSE_URL is set", async () => {
   if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  await withClickHouse(async (store, _chdb, url) => {
+  await withClickHouse(async (store, server) => {
+    const url = server.url;
     await store.writeScored(scoredTickets(8));
     const config = loadConfig({ CLICKHOUSE_URL: url });
     const opened = await openStore(config);
@@ -257,9 +254,8 @@ Deno.test("Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-
   const broker = await startLocalBroker({ quiet: true });
   const kafka = new Kafka({ brokers: [broker.brokers], clientId: "clickhouse-test", logLevel: logLevel.NOTHING });
   const bus = new KafkaBus({ brokers: [broker.brokers], clientId: "clickhouse-test" });
-  const chdb = chdbSession();
+  const chdb = await startClickHouseServer();
   try {
-    dropTicketDatabases(chdb);
     await ensureTopics(kafka, 3, 1);
     const tickets = scoredTickets(30);
     tickets[0] = { ...tickets[0], resolved_at: "2023-06-03 08:00:00", satisfaction_rating: 4, customer_age: null };
@@ -279,24 +275,20 @@ Deno.test("Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-
     await bus.publish(TOPICS.scored, tickets.slice(0, 5).map((t) => ({ key: t.ticket_id, value: t })));
 
     for (const m of await loadMigrations({ kafkaBrokers: [broker.brokers], kafkaGroup: "clickhouse_test" })) {
-      for (const statement of m.statements) chdb.query(statement);
+      for (const statement of m.statements) await chdb.sql(statement);
     }
     // 35 rows arrive; background merges may already have collapsed the 5 redelivered ones.
-    const counts = () =>
-      rows(
-        chdb,
-        `SELECT (SELECT count() FROM ${DATABASE}.tickets FINAL) AS tickets,
-                         (SELECT count() FROM ${DATABASE}.tickets_dead_letter) AS dead,
-                         (SELECT uniqExact(ticket_id, scored_at) FROM ${DATABASE}.tickets) AS versions`,
-      )[0];
+    const counts = async () =>
+      (await chdb.sql(`SELECT (SELECT count() FROM ${DATABASE}.tickets FINAL) AS tickets,
+                              (SELECT count() FROM ${DATABASE}.tickets_dead_letter) AS dead,
+                              (SELECT uniqExact(ticket_id, scored_at) FROM ${DATABASE}.tickets) AS versions`))[0];
     const expected = { tickets: 30, dead: 3, versions: 30 };
     const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && JSON.stringify(counts()) !== JSON.stringify(expected)) {
+    while (Date.now() < deadline && JSON.stringify(await counts()) !== JSON.stringify(expected)) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    assert.deepEqual(counts(), expected, "30 tickets (5 of them delivered twice) and 3 dead letters");
-    const [first] = rows(
-      chdb,
+    assert.deepEqual(await counts(), expected, "30 tickets (5 of them delivered twice) and 3 dead letters");
+    const [first] = await chdb.sql(
       `SELECT ticket_id, customer_age, date_of_purchase, first_response_at, resolved_at, satisfaction_rating,
               priority_pred, p_medium, upload_id, ingested_at, scored_at
        FROM ${DATABASE}.tickets FINAL WHERE ticket_id = '1'`,
@@ -314,7 +306,7 @@ Deno.test("Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-
       ingested_at: "2023-06-02 10:00:00.000",
       scored_at: "2023-06-02 10:00:01.000",
     });
-    const dead = rows(chdb, `SELECT error, raw_message FROM ${DATABASE}.tickets_dead_letter ORDER BY raw_message`);
+    const dead = await chdb.sql(`SELECT error, raw_message FROM ${DATABASE}.tickets_dead_letter ORDER BY raw_message`);
     assert.deepEqual(dead.map((d) => d.raw_message), [
       JSON.stringify({ schema_version: 1, value: { note: "no ticket" } }),
       JSON.stringify({ schema_version: 2, value: { ticket_id: "x" } }),
@@ -324,7 +316,7 @@ Deno.test("Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-
     assert.match(String(dead[1].error), /unknown schema_version 2/);
     assert.match(String(dead[2].error), /JSON/);
   } finally {
-    dropTicketDatabases(chdb); // stops the engine's consumer
+    await chdb.close(); // stops the engine and its consumer
     await bus.close();
     await broker.stop();
   }
@@ -369,9 +361,8 @@ Deno.test("parity at the edges: an empty store, then tickets with every optional
 
 Deno.test("scripts/db_migrate.ts (deno task db:migrate) applies the migrations once, over HTTP", async () => {
   if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  const chdb = chdbSession();
-  dropTicketDatabases(chdb);
-  const http = startClickHouseHttp(chdb);
+  const chdb = await startClickHouseServer();
+  const http = chdb;
   try {
     const run = async () => {
       const out = await new Deno.Command(Deno.execPath(), {
@@ -387,8 +378,8 @@ Deno.test("scripts/db_migrate.ts (deno task db:migrate) applies the migrations o
     };
     assert.match(await run(), /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql/);
     assert.match(await run(), /the schema is up to date/);
-    assert.equal(rows(chdb, `SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`)[0].n, 3);
+    assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 3);
   } finally {
-    await http.close();
+    await chdb.close();
   }
 });

@@ -1,5 +1,7 @@
 -- Products ranked by their share of tickets predicted Critical. A product with few tickets cannot top the list
--- by luck: the rank uses the lower bound of the 95% Wilson interval of that share, and the volume is shown.
+-- by luck: the rank uses the lower bound of the 95% Wilson interval of that share, only products with at least
+-- `min_tickets_to_rank` tickets are ranked (when every rate is close, the bound alone still lets 1 of 1 rank high),
+-- and the volume is shown.
 WITH per_product AS (
     SELECT
         product_purchased AS product,
@@ -21,11 +23,18 @@ rated AS (
     FROM per_product
 )
 SELECT
-    row_number() OVER (ORDER BY critical_rate_lower DESC, tickets DESC, product) AS rank,
+    CASE WHEN tickets >= rule.min_tickets_to_rank THEN
+        row_number() OVER (
+            PARTITION BY tickets >= rule.min_tickets_to_rank
+            ORDER BY critical_rate_lower DESC, tickets DESC, product
+        )
+    END AS rank,
     product,
     tickets,
     critical_tickets,
     critical_rate,
-    critical_rate_lower
+    critical_rate_lower,
+    rule.min_tickets_to_rank
 FROM rated
-ORDER BY rank
+CROSS JOIN (SELECT 30 AS min_tickets_to_rank) AS rule
+ORDER BY rank NULLS LAST, product

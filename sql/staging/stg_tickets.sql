@@ -1,5 +1,5 @@
 -- stg_tickets: one clean row per ticket, the columns every mart reads. `{{source_tickets}}` is the engine's
--- deduplicated tickets table (DuckDB: `tickets`; ClickHouse: `db_tickets.tickets FINAL`).
+-- deduplicated tickets (DuckDB: `tickets`; ClickHouse: `(SELECT * FROM db_tickets.tickets FINAL)`).
 SELECT
     ticket_id,
     customer_age,

@@ -19,6 +19,9 @@ Deno.test("marts count every stored ticket once and pass their data tests", asyn
       ["Critical", 25],
     ]);
     deepStrictEqual(distribution.map((r) => r.share), [0.25, 0.25, 0.25, 0.25]);
+    // 25 tickets per product: too few to be ranked by critical rate.
+    const products = await store.readMart("mart_top_products_critical");
+    deepStrictEqual(products.map((r) => [r.rank, r.tickets]), [[null, 25], [null, 25], [null, 25], [null, 25]]);
   } finally {
     await store.close();
   }

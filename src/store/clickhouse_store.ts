@@ -4,11 +4,13 @@
  * Kafka itself (`sql/clickhouse/0003_kafka_ingest.sql`); `writeScored` exists for the embedded-style paths and
  * tests, and writes to the same ReplacingMergeTree, so a ticket written twice is read once (FINAL).
  *
- * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests all run
- * there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per table).
+ * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests
+ * all run there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per
+ * table; the set of marts is swapped one table after another, within milliseconds).
  *
  * @module
  */
+import type { Config } from "../config.ts";
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
 import type { ScoredTicket } from "../ticket/schema.ts";
 import type { MartSession, Row, Store, UploadRecord } from "./store.ts";
@@ -263,8 +265,6 @@ export class ClickHouseStore implements Store {
     const tables: string[] = [];
     try {
       const session: MartSession = {
-        createView: async (name, select) =>
-          void await scratch.command({ query: `CREATE OR REPLACE VIEW ${name} AS ${select}` }),
         createTable: async (name, select) => {
           await scratch.command({
             query: `CREATE OR REPLACE TABLE ${name} ENGINE = MergeTree ORDER BY tuple() AS ${select}`,
@@ -310,12 +310,14 @@ export class ClickHouseStore implements Store {
   }
 }
 
-/** Reads connection settings; user and password come from `CLICKHOUSE_USER` / `CLICKHOUSE_PASSWORD` if set. */
-export function clickhouseOptions(
-  url: string,
-  env: Record<string, string | undefined> = Deno.env.toObject(),
-): ClickHouseOptions {
-  return { url, username: env.CLICKHOUSE_USER || undefined, password: env.CLICKHOUSE_PASSWORD || undefined };
+/** Connection options from the configuration. */
+export function clickhouseOptions(config: Config): ClickHouseOptions {
+  if (!config.clickhouseUrl) throw new Error("CLICKHOUSE_URL is not set");
+  return {
+    url: config.clickhouseUrl,
+    username: config.clickhouseUser ?? undefined,
+    password: config.clickhousePassword ?? undefined,
+  };
 }
 
 /** Opens the ClickHouse store (checks the server answers; run `deno task db:migrate` to create the schema). */

@@ -225,7 +225,6 @@ export class DuckDbStore implements Store {
       try {
         await connection.run("BEGIN TRANSACTION");
         const session: MartSession = {
-          createView: async (name, select) => void await connection.run(`CREATE OR REPLACE VIEW ${name} AS ${select}`),
           createTable: async (name, select) =>
             void await connection.run(`CREATE OR REPLACE TABLE ${name} AS ${select}`),
           query: (sql) => readAll(connection, sql),

@@ -12,7 +12,7 @@ import type { Store } from "./store.ts";
 /** Opens the store the configuration names (the one process that writes it). */
 export function openStore(config: Config): Promise<Store> {
   return config.clickhouseUrl
-    ? openClickHouseStore(clickhouseOptions(config.clickhouseUrl))
+    ? openClickHouseStore(clickhouseOptions(config))
     : openDuckDbStore(config.dataDir, config.duckdbMemoryLimit);
 }
 
@@ -22,7 +22,5 @@ export function openStore(config: Config): Promise<Store> {
  * marts in `db_tickets`, which the server serves to any number of readers.
  */
 export function openMartReader(config: Config): Promise<Pick<Store, "readMart" | "close">> {
-  return config.clickhouseUrl
-    ? openClickHouseStore(clickhouseOptions(config.clickhouseUrl))
-    : openMartsSnapshot(config.dataDir);
+  return config.clickhouseUrl ? openClickHouseStore(clickhouseOptions(config)) : openMartsSnapshot(config.dataDir);
 }

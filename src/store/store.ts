@@ -27,8 +27,6 @@ export interface UploadRecord {
 
 /** What the marts build needs from an engine: a scratch session whose work is published only if it all passes. */
 export interface MartSession {
-  /** Creates or replaces a view. `select` is trusted SQL from `sql/`. */
-  createView(name: string, select: string): Promise<void>;
   /** Creates or replaces a table from a query. */
   createTable(name: string, select: string): Promise<void>;
   /** Runs a read-only query. */
@@ -49,7 +47,7 @@ export interface Store {
   /** An upload record and how many distinct tickets of it are stored with their scores, or null if unknown. */
   getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null>;
   /**
-   * Runs `build` in a session; if it resolves, its tables and views replace the previous ones at once; if it
+   * Runs `build` in a session; if it resolves, its tables replace the previous ones; if it
    * throws, nothing changes.
    */
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T>;

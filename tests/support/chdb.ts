@@ -23,13 +23,16 @@ interface ChdbModule {
 
 let loaded: ChdbModule | null = null;
 
-/** Why chdb cannot be loaded, or null when it can. */
+/** Why chdb is not installed, or null when it is (checked without loading it into this process). */
 export function chdbMissing(): string | null {
   try {
-    loadChdb();
+    Deno.statSync(new URL("node_modules/chdb/package.json", CHDB_DIR));
+    const platform = [...Deno.readDirSync(new URL("node_modules/@chdb/", CHDB_DIR))].find((e) => e.isDirectory);
+    if (!platform) return "chdb has no platform library in .cache/chdb (run scripts/setup_chdb.sh)";
+    Deno.statSync(new URL(`node_modules/@chdb/${platform.name}/libchdb.so`, CHDB_DIR));
     return null;
   } catch (error) {
-    return `${(error as Error).message.split("\n")[0]} (run scripts/setup_chdb.sh)`;
+    return `chdb is not installed in .cache/chdb: ${(error as Error).message} (run scripts/setup_chdb.sh)`;
   }
 }
 
@@ -42,9 +45,9 @@ export function loadChdb(): ChdbModule {
 let shared: ChdbSession | null = null;
 
 /**
- * The process's chdb session, in a temporary directory. libchdb binds one data directory per process and
- * `deno test` runs every test file in one process, so all tests share it: each starts by dropping the databases
- * it uses ({@linkcode dropTicketDatabases}). It is never closed (closing aborts the engine for the process).
+ * The process's chdb session, in a temporary directory (libchdb binds one data directory per process). It is
+ * never closed (closing aborts the engine for the process). Tests do not load chdb into the test process: they
+ * start `clickhouse_http.ts` as a child process, which calls this.
  */
 export function chdbSession(): ChdbSession {
   if (!shared) shared = new (loadChdb().Session)(Deno.makeTempDirSync({ prefix: "chdb-" }));

@@ -1,13 +1,18 @@
 /**
  * A test fixture that answers the part of ClickHouse's HTTP interface that `@clickhouse/client` uses, by running
- * each request on the real ClickHouse engine in-process (chdb). No ClickHouse server can run on these machines;
- * this lets the ClickHouseStore code path (client, query parameters, inserts, settings, errors) run for real.
+ * each request on the real ClickHouse engine (chdb, inside the fixture's process). No ClickHouse server can run
+ * on these machines; this lets the ClickHouseStore code path (client, query parameters, inserts, settings,
+ * errors) run for real.
  *
  * What it does: `GET /ping`; `POST /` with the query in the body, or in the `query` parameter with the body as
  * insert data; `param_<name>` query parameters (bound server-side by chdb, after undoing the client's escaping);
  * `database` (a `USE` before the query); any other URL parameter is applied as a setting for that request
  * and reset afterwards; errors answer 500 with ClickHouse's `Code: N. DB::Exception: ...` text and the
  * `X-ClickHouse-Exception-Code` header.
+ *
+ * It runs in its own process (`startClickHouseServer` spawns this file), as a server would. With chdb loaded in
+ * the test process, one full run saw DuckDB fail with a binder error in later tests (once in five runs): keeping
+ * the two engines in separate processes rules that out, and gives each test a fresh engine.
  *
  * Limits: no authentication (user and password are ignored); no sessions (`session_id` is ignored: every request
  * shares one chdb session), no compression, no streaming (the whole body is read, and the whole result is
@@ -18,7 +23,7 @@
  *
  * @module
  */
-import type { ChdbSession } from "./chdb.ts";
+import { type ChdbSession, chdbSession } from "./chdb.ts";
 
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(["query", "query_id", "session_id", "database", "role", "default_format"]);
@@ -81,4 +86,54 @@ export function startClickHouseHttp(session: ChdbSession): ClickHouseHttpFixture
   });
   const { port } = server.addr as Deno.NetAddr;
   return { url: `http://127.0.0.1:${port}`, requests, close: () => server.shutdown() };
+}
+
+/** A fixture server in a child process, with a helper to run SQL on it directly. */
+export interface ClickHouseServer {
+  url: string;
+  /** Runs SQL (no FORMAT clause) and answers its rows (JSONEachRow), or throws ClickHouse's error text. */
+  sql(query: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** Starts the fixture in a child process (a fresh chdb engine in a fresh temporary directory). */
+export async function startClickHouseServer(): Promise<ClickHouseServer> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", new URL(import.meta.url).pathname],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the ClickHouse fixture exited before listening: ${text}`);
+    text += value;
+  }
+  const url = text.trim();
+  // Keep draining stdout so the child never blocks on a full pipe.
+  const drained = (async () => {
+    while (!(await reader.read()).done) { /* discard */ }
+  })();
+  return {
+    url,
+    sql: async (query) => {
+      const response = await fetch(url, { method: "POST", body: `${query}\nFORMAT JSONEachRow` });
+      const body = await response.text();
+      if (!response.ok) throw new Error(body);
+      return body.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    },
+    close: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained.catch(() => {});
+    },
+  };
+}
+
+if (import.meta.main) {
+  const fixture = startClickHouseHttp(chdbSession());
+  console.log(fixture.url);
+  Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
 }
