@@ -21,6 +21,7 @@ import { kib, launchChromium, type LoadedBytes, type PageWatch, waitForText, wat
 import { chromiumMissing } from "./support/chromium.ts";
 import { haveMeans } from "./support/means.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
+import config from "../observablehq.config.ts";
 
 // Functions passed to page.evaluate / waitForFunction / addInitScript run in the browser. This file is type-checked
 // with Deno's libraries only (a DOM lib reference would leak into every module checked with it), so the browser
@@ -41,16 +42,8 @@ const SCREENSHOTS = new URL("./.artifacts/screenshots/", import.meta.url);
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 390, height: 844 };
 
-/** Every page of the site. */
-const PAGES = [
-  { path: "/", name: "overview" },
-  { path: "/distributions", name: "distributions" },
-  { path: "/products", name: "products" },
-  { path: "/customers", name: "customers" },
-  { path: "/open-tickets", name: "open-tickets" },
-  { path: "/model", name: "model" },
-  { path: "/upload", name: "upload" },
-];
+/** Every page of the site, as the site's navigation lists them. */
+const PAGES = config.pages.map(({ path }) => ({ path, name: path === "/" ? "overview" : path.slice(1) }));
 
 // Payloads: each would set window.__pwned if it ever reached the page as HTML.
 const SCRIPT = "<script>window.__pwned=1</script>";

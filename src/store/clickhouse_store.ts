@@ -13,7 +13,7 @@
 import type { Config } from "../config.ts";
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
 import type { ScoredTicket } from "../ticket/schema.ts";
-import type { MartSession, Row, Store, UploadRecord } from "./store.ts";
+import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
 
 /** The database that holds tickets, uploads and the published marts. */
 export const DATABASE = "db_tickets";
@@ -232,16 +232,7 @@ export class ClickHouseStore implements Store {
       { id },
     );
     if (!row) return null;
-    return {
-      upload_id: String(row.upload_id),
-      created_at: String(row.created_at),
-      filename: row.filename as string | null,
-      bytes: row.bytes === null ? null : Number(row.bytes),
-      status: row.status as UploadRecord["status"],
-      summary: row.summary === null ? null : JSON.parse(String(row.summary)),
-      failure: row.failure as string | null,
-      scored: Number(row.scored),
-    };
+    return uploadFromRow(row);
   }
 
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T> {

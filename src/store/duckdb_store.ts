@@ -16,7 +16,7 @@ import {
 } from "@duckdb/node-api";
 import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
-import type { MartSession, Row, Store, UploadRecord } from "./store.ts";
+import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
 
 /** The database file inside the data directory. */
 export const DATABASE_FILE = "tickets.duckdb";
@@ -206,16 +206,7 @@ export class DuckDbStore implements Store {
         { id },
       );
       if (!row) return null;
-      return {
-        upload_id: String(row.upload_id),
-        created_at: String(row.created_at),
-        filename: row.filename as string | null,
-        bytes: row.bytes as number | null,
-        status: row.status as UploadRecord["status"],
-        summary: row.summary === null ? null : JSON.parse(String(row.summary)),
-        failure: row.failure as string | null,
-        scored: Number(row.scored),
-      };
+      return uploadFromRow(row);
     });
   }
 

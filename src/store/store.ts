@@ -55,3 +55,17 @@ export interface Store {
   readMart(name: string): Promise<Row[]>;
   close(): Promise<void>;
 }
+
+/** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */
+export function uploadFromRow(row: Row): UploadRecord & { scored: number } {
+  return {
+    upload_id: String(row.upload_id),
+    created_at: String(row.created_at),
+    filename: row.filename as string | null,
+    bytes: row.bytes === null ? null : Number(row.bytes),
+    status: row.status as UploadRecord["status"],
+    summary: row.summary === null ? null : JSON.parse(String(row.summary)),
+    failure: row.failure as string | null,
+    scored: Number(row.scored),
+  };
+}
