@@ -10,6 +10,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { parseArgs } from "node:util";
 import { ingestCsv } from "../src/ingest/ingest.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
+import { featurize } from "../src/score/features.ts";
+import { writeMatrix } from "../src/score/features_cli.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
 import { peakRssMiB, startTask } from "../tests/support/task_start.ts";
@@ -87,7 +89,58 @@ async function measureScoring(path: string, maxTickets: number): Promise<Measure
   } finally {
     await model.close();
   }
+  const reference = await pythonReference(tickets);
+  if (reference) {
+    // Both sides use the project's feature module; its time is added to both.
+    let started = performance.now();
+    featurize(tickets);
+    const featureSeconds = seconds(started);
+    const ours = await loadModel();
+    await ours.predict(tickets.slice(0, 10)); // warm up, as the reference does
+    started = performance.now();
+    for (let at = 0; at < tickets.length; at += 8192) await ours.predict(tickets.slice(at, at + 8192));
+    const oursSeconds = seconds(started);
+    await ours.close();
+    out.push({
+      name: "score_vs_python",
+      value: tickets.length / oursSeconds,
+      unit: "rows/s",
+      baseline: {
+        name: "features + CatBoost native predict_proba (Python, one call)",
+        value: reference.rows / (reference.seconds + featureSeconds),
+        unit: "rows/s",
+      },
+      note: `${tickets.length} rows; ours: features + ONNX in batches of 8192; model loading not timed on either side`,
+    });
+  }
   return out;
+}
+
+/** CatBoost's own predict on the same features (bench/score_reference.py), or null without Python + CatBoost. */
+async function pythonReference(tickets: Ticket[]): Promise<{ rows: number; seconds: number } | null> {
+  const matrix = await Deno.makeTempFile({ suffix: ".csv" });
+  try {
+    await writeMatrix(matrix, [tickets], ["bench"]);
+    const run = await new Deno.Command("python3", {
+      args: [
+        new URL("score_reference.py", import.meta.url).pathname,
+        "--model",
+        new URL("../models/priority.cbm", import.meta.url).pathname,
+        "--matrix",
+        matrix,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output().catch(() => null);
+    if (!run?.success) {
+      console.error(`bench: no Python reference: ${run ? new TextDecoder().decode(run.stderr).trim() : "no python3"}`);
+      return null;
+    }
+    return JSON.parse(new TextDecoder().decode(run.stdout));
+  } finally {
+    await Deno.remove(matrix).catch(() => {});
+    await Deno.remove(`${matrix}.meta.json`).catch(() => {});
+  }
 }
 
 /** Runs `deno task start` on a fresh data directory, uploads each file, and times upload → marts refreshed. */
@@ -131,10 +184,16 @@ function targets(results: Measurement[], full: boolean): Target[] {
   const e2e = results.find((m) => m.name.startsWith("end_to_end_") && m.name !== "end_to_end_8469");
   const memory = get("memory");
   const kafka = get("kafka");
+  const score = get("score_vs_python");
   const check = (value: number | null, ok: (v: number) => boolean) => (value === null || !full ? null : ok(value));
   return [
     { name: "ingest", value: ingestRatio, target: "≤ 4× DuckDB read_csv", met: check(ingestRatio, (v) => v <= 4) },
-    { name: "score", value: null, target: "≥ 1.0× the Python reference", met: null },
+    {
+      name: "score",
+      value: score?.baseline ? score.value / score.baseline.value : null,
+      target: "≥ 1.0× the Python reference",
+      met: check(score?.baseline ? score.value / score.baseline.value : null, (v) => v >= 1),
+    },
     {
       name: "end_to_end",
       value: e2e?.value ?? null,

@@ -354,10 +354,15 @@ def main(argv: list[str]) -> int:
         tmp.write_bytes(data)
         os.replace(tmp, out_dir / name)
 
+    # CatBoost's own format too: the benchmark's Python reference scores with it (the app never reads it).
+    with tempfile.TemporaryDirectory(prefix="train-cbm-") as tmp:
+        cbm_tmp = Path(tmp) / "priority.cbm"
+        model.save_model(str(cbm_tmp), format="cbm")
+        write("priority.cbm", cbm_tmp.read_bytes())
     write("parity_sample.json", compact_json(parity).encode())
     write("priority.onnx", onnx_bytes)
     write("priority.json", (json.dumps(metadata, indent=2) + "\n").encode())
-    print(f"train.py: wrote {out_dir}/priority.onnx ({len(onnx_bytes) / 1024:.0f} KiB), priority.json, "
+    print(f"train.py: wrote {out_dir}/priority.onnx ({len(onnx_bytes) / 1024:.0f} KiB), priority.cbm, priority.json, "
           f"parity_sample.json; model_version {model_version}")
     return 0
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""The benchmark's Python reference for scoring: CatBoost's native predict with the same model.
+
+Reads a feature matrix written by the project's feature module (`writeMatrix` in src/score/features_cli.ts: the
+same features the app computes) and the model in CatBoost's own format (models/priority.cbm, written by train.py
+beside the ONNX export), then times `predict_proba` over every row in one call (CatBoost's best case) and prints
+`{"rows": N, "seconds": S}` as JSON. Loading the CSV is not timed; neither is the feature module, whose time the
+benchmark adds to both sides.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="CatBoost model file (.cbm)")
+    parser.add_argument("--matrix", required=True, help="feature matrix CSV (features then label)")
+    args = parser.parse_args()
+    try:
+        import catboost
+        import numpy as np
+    except ImportError as error:
+        print(f"score_reference.py: {error}; pip install -r models/requirements.txt", file=sys.stderr)
+        return 2
+    x = np.genfromtxt(args.matrix, delimiter=",", skip_header=1, dtype=np.float32, missing_values="",
+                      filling_values=np.nan)[:, :-1]
+    model = catboost.CatBoostClassifier()
+    model.load_model(args.model)
+    model.predict_proba(x[:10])  # warm up
+    started = time.perf_counter()
+    model.predict_proba(x)
+    print(json.dumps({"rows": int(x.shape[0]), "seconds": time.perf_counter() - started}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
