@@ -51,7 +51,15 @@ export async function measureKafka(
 }
 
 if (import.meta.main) {
-  const result = await measureKafka(Number(Deno.args[0] ?? 101_628));
+  const tickets = Number(Deno.args[0] ?? 101_628);
+  if (!Number.isInteger(tickets) || tickets < 1) {
+    console.log(`Usage: deno task bench:kafka [TICKETS]
+
+Starts a local Kafka broker and measures tickets/s through produce → score → store for TICKETS resampled
+tickets (default 101,628), next to the in-process bus on the same input.`);
+    Deno.exit(Deno.args[0] === "--help" || Deno.args[0] === "-h" ? 0 : 2);
+  }
+  const result = await measureKafka(tickets);
   console.log(
     `kafka (1 broker, 6 partitions): ${result.tickets} tickets at ${Math.round(result.kafkaRate)} tickets/s; ` +
       `in-process bus ${Math.round(result.memoryRate)} tickets/s (${

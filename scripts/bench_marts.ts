@@ -4,7 +4,7 @@
  * marts, 7 data tests, publish); ClickHouse runs in the test fixture's process and is reached over HTTP, so its
  * figure includes about 45 HTTP round trips. Needs chdb (scripts/setup_chdb.sh).
  *
- *   deno run -A scripts/bench_marts.ts
+ *   deno task bench:marts
  *
  * @module
  */
@@ -16,6 +16,14 @@ import { openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { startClickHouseServer } from "../tests/support/clickhouse_http.ts";
 import type { ScoredTicket } from "../src/ticket/schema.ts";
+
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(`Usage: deno task bench:marts
+
+Times the marts build on DuckDB and on the ClickHouse engine (chdb over HTTP; run scripts/setup_chdb.sh first)
+for the Kaggle dataset ×10 with new ids (84,690 tickets), three builds each.`);
+  Deno.exit(0);
+}
 const model = await loadModel();
 const base: ScoredTicket[] = [];
 for await (
