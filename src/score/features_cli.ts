@@ -214,6 +214,72 @@ Options:
   -h, --help          this help
 `;
 
+/** What a training matrix is made of: generated tickets, or CSV files read through ingest. */
+export type MatrixInput =
+  | { kind: "synthetic"; tickets: number; seed: number }
+  | { kind: "files"; files: string[]; dateOrder?: DateOrder };
+
+/**
+ * Reads the options `deno task features` and `deno task train` share (`--synthetic N --seed S`, or files with an
+ * optional `--date-order`), answering the input or what is wrong with them.
+ */
+export async function matrixInput(
+  values: { synthetic?: string; seed?: string; "date-order"?: string },
+  files: string[],
+): Promise<MatrixInput | string> {
+  const dateOrder = values["date-order"]?.toUpperCase();
+  if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
+    return `--date-order must be DMY or MDY, not ${values["date-order"]}`;
+  }
+  if (values.synthetic !== undefined) {
+    const tickets = Number(values.synthetic), seed = Number(values.seed ?? 1);
+    if (!Number.isInteger(tickets) || tickets < 1) {
+      return `--synthetic needs a positive whole number, not ${values.synthetic}`;
+    }
+    if (!Number.isInteger(seed)) return `--seed needs a whole number, not ${values.seed}`;
+    if (files.length > 0) return "give either --synthetic or files, not both";
+    return { kind: "synthetic", tickets, seed };
+  }
+  if (files.length === 0) return "give at least one CSV file (or --synthetic N)";
+  for (const path of files) {
+    try {
+      if (!(await Deno.stat(path)).isFile) return `not a file: ${path}`;
+    } catch {
+      return `file not found: ${path}`;
+    }
+  }
+  return { kind: "files", files, dateOrder: dateOrder as DateOrder | undefined };
+}
+
+/** Writes the matrix of an input to `path`, logging progress; `sources` describe the input in the metadata. */
+export async function writeMatrixOf(
+  input: MatrixInput,
+  path: string,
+  sources: string[],
+  log: (line: string) => void,
+): Promise<MatrixSummary> {
+  if (input.kind === "synthetic") {
+    return await writeMatrix(path, inBatches(syntheticTickets(input.tickets, input.seed)), sources);
+  }
+  let lastReport = 0;
+  return await writeMatrix(
+    path,
+    ticketsFromFiles(input.files, { dateOrder: input.dateOrder, log }),
+    sources,
+    (s) => {
+      if (s.rows - lastReport >= 50_000) {
+        lastReport = s.rows;
+        log(`features: ${s.rows} rows written...`);
+      }
+    },
+  );
+}
+
+/** How a synthetic input is described in the matrix metadata. */
+export function syntheticSource(input: { tickets: number; seed: number }): string {
+  return `synthetic: ${input.tickets} tickets, seed ${input.seed}, priority = (type + channel + age band) mod 4`;
+}
+
 /** The CLI; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   let parsed;
@@ -244,45 +310,14 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   };
   if (!values.out) return fail("--out is required");
-  const dateOrder = values["date-order"]?.toUpperCase();
-  if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
-    return fail(`--date-order must be DMY or MDY, not ${values["date-order"]}`);
-  }
+  const input = await matrixInput(values, positionals);
+  if (typeof input === "string") return fail(input);
   const started = performance.now();
   const log = (line: string) => console.error(line);
-  let summary: MatrixSummary;
-  if (values.synthetic !== undefined) {
-    const n = Number(values.synthetic), seed = Number(values.seed);
-    if (!Number.isInteger(n) || n < 1) {
-      return fail(`--synthetic needs a positive whole number, not ${values.synthetic}`);
-    }
-    if (!Number.isInteger(seed)) return fail(`--seed needs a whole number, not ${values.seed}`);
-    if (positionals.length > 0) return fail("give either --synthetic or files, not both");
-    summary = await writeMatrix(values.out, inBatches(syntheticTickets(n, seed)), [
-      `synthetic: ${n} tickets, seed ${seed}, priority = (type + channel + age band) mod 4`,
-    ]);
-  } else {
-    if (positionals.length === 0) return fail("give at least one CSV file (or --synthetic N)");
-    for (const path of positionals) {
-      try {
-        if (!(await Deno.stat(path)).isFile) return fail(`not a file: ${path}`);
-      } catch {
-        return fail(`file not found: ${path}`);
-      }
-    }
-    let lastReport = 0;
-    summary = await writeMatrix(
-      values.out,
-      ticketsFromFiles(positionals, { dateOrder: dateOrder as DateOrder | undefined, log }),
-      positionals.map((p) => p.replace(/^.*[\\/]/, "")),
-      (s) => {
-        if (s.rows - lastReport >= 50_000) {
-          lastReport = s.rows;
-          log(`features: ${s.rows} rows written...`);
-        }
-      },
-    );
-  }
+  const sources = input.kind === "synthetic"
+    ? [syntheticSource(input)]
+    : input.files.map((p) => p.replace(/^.*[\\/]/, ""));
+  const summary = await writeMatrixOf(input, values.out, sources, log);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const counts = PRIORITIES.map((p) => `${p} ${summary.labelCounts[p]}`).join(", ");
   log(

@@ -10,9 +10,8 @@ import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { DateOrder } from "../ingest/dates.ts";
 import { FEATURE_SPEC_VERSION } from "./features.ts";
-import { inBatches, type MatrixSummary, syntheticTickets, ticketsFromFiles, writeMatrix } from "./features_cli.ts";
+import { matrixInput, syntheticSource, writeMatrixOf } from "./features_cli.ts";
 
 /** The project root (where deno.json is). */
 export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
@@ -137,10 +136,11 @@ export async function main(args: string[]): Promise<number> {
     console.error(`train: error: ${message}${usage ? `\n\n${USAGE}` : ""}`);
     return 2;
   };
-  const dateOrder = values["date-order"]?.toUpperCase();
-  if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
-    return fail(`--date-order must be DMY or MDY, not ${values["date-order"]}`);
-  }
+  const input = await matrixInput(
+    values,
+    positionals.length > 0 || values.synthetic ? positionals : [DEFAULT_TRAINING_FILE],
+  );
+  if (typeof input === "string") return fail(input, input.startsWith("--"));
   const extraArgs: string[] = [];
   if (values.iterations !== undefined) {
     if (!/^[1-9]\d*$/.test(values.iterations)) return fail(`--iterations needs a positive whole number`);
@@ -153,37 +153,13 @@ export async function main(args: string[]): Promise<number> {
   await Deno.mkdir(values["cache-dir"], { recursive: true });
   const started = performance.now();
   const log = (line: string) => console.error(line);
-  let summary: MatrixSummary;
-  let sources: string[];
-  if (values.synthetic !== undefined) {
-    const n = Number(values.synthetic), seed = Number(values.seed);
-    if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) {
-      return fail("--synthetic N and --seed S are whole numbers");
-    }
-    if (positionals.length > 0) return fail("give either --synthetic or files, not both");
-    sources = [`synthetic: ${n} tickets, seed ${seed}, priority = (type + channel + age band) mod 4`];
-    summary = await writeMatrix(
-      `${values["cache-dir"]}/synthetic-${n}-${seed}.csv`,
-      inBatches(syntheticTickets(n, seed)),
-      sources,
-    );
-  } else {
-    const files = positionals.length > 0 ? positionals : [DEFAULT_TRAINING_FILE];
-    sources = [];
-    for (const path of files) {
-      try {
-        if (!(await Deno.stat(path)).isFile) return fail(`not a file: ${path}`, false);
-      } catch {
-        return fail(`training file not found: ${path}`, false);
-      }
-      sources.push(`${path.replace(/^.*[\\/]/, "")} sha256:${await sha256File(path)}`);
-    }
-    summary = await writeMatrix(
-      `${values["cache-dir"]}/matrix.csv`,
-      ticketsFromFiles(files, { dateOrder: dateOrder as DateOrder | undefined, log }),
-      sources,
-    );
-  }
+  const sources = input.kind === "synthetic"
+    ? [syntheticSource(input)]
+    : await Promise.all(input.files.map(async (p) => `${p.replace(/^.*[\\/]/, "")} sha256:${await sha256File(p)}`));
+  const matrixPath = input.kind === "synthetic"
+    ? `${values["cache-dir"]}/synthetic-${input.tickets}-${input.seed}.csv`
+    : `${values["cache-dir"]}/matrix.csv`;
+  const summary = await writeMatrixOf(input, matrixPath, sources, log);
   log(
     `train: matrix ${summary.path}: ${summary.rows} labelled rows (${summary.skippedUnlabelled} unlabelled skipped) ` +
       `in ${((performance.now() - started) / 1000).toFixed(1)}s`,
