@@ -28,7 +28,8 @@ Environment (all optional):
   DATA_DIR                database, marts snapshot and built site (default ./data)
   MAX_UPLOAD_BYTES        largest upload accepted (default 536870912, 512 MiB)
   MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
-  MARTS_CRON              when marts and site are rebuilt, cron syntax in UTC (default "* * * * *")
+  MARTS_CRON              when marts and site are rebuilt if the store changed, cron syntax in UTC
+                          (default "* * * * *"); they are also rebuilt shortly after tickets are stored
   BATCH_SIZE              tickets per batch through bus, scorer and store (default 8192)
   DUCKDB_MEMORY_LIMIT     memory DuckDB may use before spilling to disk (default 256MB)
   KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
@@ -75,9 +76,11 @@ async function main(): Promise<void> {
 
   if (config.runScorer) await startScorer(bus, model);
   // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on). With Kafka
-  // and ClickHouse, ClickHouse's Kafka engine reads tickets_scored itself, and the cron keeps marts fresh.
-  if (!(config.clickhouseUrl && config.kafkaBrokers.length > 0)) {
-    await startStoreSink(bus, store, () => refresher.refreshSoon());
+  // and ClickHouse, ClickHouse's Kafka engine reads tickets_scored itself: this process does not see the writes,
+  // so every scheduled refresh runs.
+  const sinkInProcess = !(config.clickhouseUrl && config.kafkaBrokers.length > 0);
+  if (sinkInProcess) {
+    await startStoreSink(bus, store, () => refresher.changed());
   }
   await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
     for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, store, bus, refresher, martNames: await martNames(), siteDir, log });
 
   Deno.cron("refresh marts and site", config.martsCron, async () => {
-    await refresher.refreshNow();
+    await (sinkInProcess ? refresher.refreshIfChanged() : refresher.refreshNow());
   });
 
   const server = Deno.serve({

@@ -1,6 +1,7 @@
 /**
  * Keeping marts and site fresh: one refresh at a time (marts, then site), requests coalesced while one runs,
- * a debounced refresh shortly after uploads, and a log line for each outcome.
+ * a debounced refresh shortly after the store changes, scheduled refreshes that skip when nothing changed, and a
+ * log line for each outcome.
  *
  * @module
  */
@@ -30,6 +31,9 @@ export class Refresher {
   #running: Promise<RefreshReport> | null = null;
   #queued: Promise<RefreshReport> | null = null;
   #soon: ReturnType<typeof setTimeout> | null = null;
+  /** Changes noted so far, and how many of them the last successful refresh covered (-1: none yet). */
+  #changes = 0;
+  #refreshedUpTo = -1;
   /** The last finished refresh, if any. */
   last: RefreshReport | null = null;
 
@@ -37,6 +41,15 @@ export class Refresher {
     this.#store = store;
     this.#buildSite = buildSite;
     this.#log = log;
+  }
+
+  /**
+   * The scheduled refresh: skipped (null) when the last one succeeded and nothing changed since, so an idle server
+   * does not rebuild marts and site every minute.
+   */
+  refreshIfChanged(): Promise<RefreshReport | null> {
+    if (this.#refreshedUpTo === this.#changes && !this.#running && !this.#queued) return Promise.resolve(null);
+    return this.refreshNow();
   }
 
   /** Refreshes now, or right after the refresh under way; resolves when marts and site reflect every write so far. */
@@ -52,8 +65,12 @@ export class Refresher {
     return this.#queued;
   }
 
-  /** Asks for a refresh a little later; calls within the delay are merged into one. */
-  refreshSoon(delayMs = 1000): void {
+  /**
+   * Records that the store changed and asks for a refresh a little later; calls within the delay are merged into
+   * one.
+   */
+  changed(delayMs = 1000): void {
+    this.#changes++;
     if (this.#soon !== null) clearTimeout(this.#soon);
     this.#soon = setTimeout(() => {
       this.#soon = null;
@@ -78,6 +95,7 @@ export class Refresher {
   }
 
   async #run(): Promise<RefreshReport> {
+    const covers = this.#changes;
     const marts = await buildMarts(this.#store);
     const counts = marts.marts.map((m) => `${m.name}=${m.rows}`).join(" ");
     if (marts.ok) {
@@ -90,6 +108,7 @@ export class Refresher {
       site = await this.#buildSite();
       this.#log(site.ok ? `site rebuilt in ${site.seconds.toFixed(1)} s` : `site build FAILED:\n${site.log ?? ""}`);
     }
+    if (marts.ok && (site?.ok ?? true)) this.#refreshedUpTo = covers;
     this.last = { marts, site, finished_at: new Date().toISOString() };
     return this.last;
   }
