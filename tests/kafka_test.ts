@@ -152,12 +152,18 @@ Deno.test("kafka: a scorer killed with SIGKILL mid-stream loses nothing and doub
   const csv = await bigCsv(6); // 50,814 tickets
   await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
     const first = await startScorerProcess(broker.brokers);
-    const sent = await upload(app.base, await Deno.readFile(csv));
+    // Kill the scorer while the upload is still producing: then it cannot have scored everything yet.
+    let uploaded = false;
+    const sending = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
+    await eventually("the scorer under way", async () => (await first.health()).scored > 0, 120_000);
+    const scoredBeforeKill = (await first.health()).scored;
+    const killedMidUpload = !uploaded;
+    equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+    const sent = await sending;
     equal(sent.status, 201);
     const total = sent.json.accepted;
     equal(total, 50_814);
-    await eventually("the scorer under way", async () => (await scored(app, sent.json.upload_id)) > 5_000);
-    equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+    ok(killedMidUpload, "the scorer was killed before the upload had finished producing");
     const killedAt = await scored(app, sent.json.upload_id);
     ok(killedAt < total, `killed at ${killedAt} of ${total}`);
 
@@ -166,7 +172,10 @@ Deno.test("kafka: a scorer killed with SIGKILL mid-stream loses nothing and doub
     equal(await refreshedTotal(app.base), total);
     equal((await second.stop()).code, 0);
     ok(second.log().includes("stopped after scoring"), "SIGTERM: finished, committed, left the group");
-    console.log(`killed the scorer at ${killedAt} of ${total} stored; the restarted one finished the rest`);
+    console.log(
+      `killed the scorer after it scored ${scoredBeforeKill} (store held ${killedAt} of ${total}); ` +
+        "the restarted one finished the rest",
+    );
   });
   await Deno.remove(csv);
 });
@@ -174,8 +183,10 @@ Deno.test("kafka: a scorer killed with SIGKILL mid-stream loses nothing and doub
 Deno.test("kafka: the broker stopped for 6 s mid-stream; producer and scorer recover by themselves", async () => {
   const csv = await bigCsv(6);
   await withKafka({}, async ({ app, broker, kafka }) => {
-    const uploading = upload(app.base, await Deno.readFile(csv));
+    let uploaded = false;
+    const uploading = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
     await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
+    ok(!uploaded, "the broker goes away while the upload is still producing");
     const stoppedAt = Date.now();
     await broker.restart(6_000); // SIGTERM, 6 s down, start again
     const restartedAt = Date.now();
