@@ -10,6 +10,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { parseArgs } from "node:util";
 import { ingestCsv } from "../src/ingest/ingest.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
+import { postCsvFile } from "../src/ingest/upload_client.ts";
 import { featurize } from "../src/score/features.ts";
 import { writeMatrix } from "../src/score/features_cli.ts";
 import { loadModel } from "../src/score/model.ts";
@@ -151,14 +152,8 @@ async function measureEndToEnd(files: { label: string; path: string }[]): Promis
     await app.ready();
     for (const { label, path } of files) {
       const started = performance.now();
-      const file = await Deno.open(path);
-      const response = await fetch(`${app.base}/api/uploads`, {
-        method: "POST",
-        headers: { "content-type": "text/csv" },
-        body: file.readable,
-      });
-      const summary = await response.json();
-      if (response.status !== 201) throw new Error(`upload refused: ${JSON.stringify(summary)}`);
+      const { status, json: summary } = await postCsvFile(`${app.base}/api/uploads`, path);
+      if (status !== 201) throw new Error(`upload refused: ${JSON.stringify(summary)}`);
       const report = await (await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).json();
       // Upload → stored → marts refreshed; the site build that follows is reported on its own.
       const wall = seconds(started) - (report.site?.seconds ?? 0);

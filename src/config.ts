@@ -22,11 +22,11 @@ export interface Config {
   /** ClickHouse user and password (from the environment only, never from files in the repo). */
   clickhouseUser: string | null;
   clickhousePassword: string | null;
-  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 8192. */
+  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 4096. */
   batchSize: number;
   /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
   maxConcurrentUploads: number;
-  /** How much memory DuckDB may use before it spills to disk (DuckDB syntax). `DUCKDB_MEMORY_LIMIT`, default 256MB. */
+  /** How much memory DuckDB may use before it spills to disk (DuckDB syntax). `DUCKDB_MEMORY_LIMIT`, default 128MB. */
   duckdbMemoryLimit: string;
   /** Partitions of each topic created by `kafka:setup` (and at start). `KAFKA_PARTITIONS`, default 6. */
   kafkaPartitions: number;
@@ -97,8 +97,8 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     clickhouseUrl,
     clickhouseUser: get("CLICKHOUSE_USER") ?? null,
     clickhousePassword: get("CLICKHOUSE_PASSWORD") ?? null,
-    batchSize: integer("BATCH_SIZE", 8192, 1, 1_000_000),
-    duckdbMemoryLimit: get("DUCKDB_MEMORY_LIMIT") ?? "256MB",
+    batchSize: integer("BATCH_SIZE", 4096, 1, 1_000_000),
+    duckdbMemoryLimit: get("DUCKDB_MEMORY_LIMIT") ?? "128MB",
     maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),
     kafkaPartitions: integer("KAFKA_PARTITIONS", 6, 1, 1000),
     kafkaReplicationFactor: integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),

@@ -30,8 +30,8 @@ Environment (all optional):
   MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
   MARTS_CRON              when marts and site are rebuilt if the store changed, cron syntax in UTC
                           (default "* * * * *"); they are also rebuilt shortly after tickets are stored
-  BATCH_SIZE              tickets per batch through bus, scorer and store (default 8192)
-  DUCKDB_MEMORY_LIMIT     memory DuckDB may use before spilling to disk (default 256MB)
+  BATCH_SIZE              tickets per batch through bus, scorer and store (default 4096)
+  DUCKDB_MEMORY_LIMIT     memory DuckDB may use before spilling to disk (default 128MB)
   KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
   RUN_SCORER              with Kafka: false when separate "deno task scorer" services score (default true)
   KAFKA_PARTITIONS        partitions of topics created if missing (default 6)

@@ -46,25 +46,32 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
   };
   await deps.store.saveUpload(record);
   let published = 0;
+  // One batch travels (scored, stored) while the next is read: the store's work overlaps parsing, and memory
+  // holds at most two batches. A failure of the batch in flight surfaces at the next hand-over or at the end.
+  let inFlight: Promise<void> = Promise.resolve();
   try {
     const summary = await ingestCsv(request.body, {
       batchSize: deps.batchSize,
       dateOrder: request.dateOrder,
       onBatch: async (tickets) => {
+        await inFlight;
         const ingestedAt = new Date().toISOString();
-        await deps.bus.publish<IngestedTicket>(
+        inFlight = deps.bus.publish<IngestedTicket>(
           TOPICS.tickets,
+          // The batch is this upload's own: its tickets gain their origin in place rather than being copied.
           tickets.map((ticket) => ({
             key: ticket.ticket_id,
-            value: { ...ticket, upload_id: record.upload_id, ingested_at: ingestedAt },
+            value: Object.assign(ticket, { upload_id: record.upload_id, ingested_at: ingestedAt }),
           })),
-        );
-        published += tickets.length;
+        ).then(() => void (published += tickets.length));
+        inFlight.catch(() => {}); // awaited later; this only keeps an early failure from counting as unhandled
       },
     });
+    await inFlight;
     await deps.store.saveUpload({ ...record, status: "done", summary });
     return { upload_id: record.upload_id, ...summary };
   } catch (error) {
+    await inFlight.catch(() => {}); // let the batch in flight settle, so the record below counts it
     const reason = error instanceof Error ? error.message : String(error);
     const failure = published > 0 ? `${reason} (after ${published} tickets had been published)` : reason;
     await deps.store.saveUpload({ ...record, status: "failed", failure });

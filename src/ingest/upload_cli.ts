@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
+import { postCsvFile } from "./upload_client.ts";
 
 const HELP = `Usage: deno task upload [--url URL] [--date-order DMY|MDY] [--wait] FILE
 
@@ -31,17 +32,14 @@ if (import.meta.main) {
   const base = values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`;
   const path = positionals[0];
   const query = values["date-order"] ? `?date_order=${encodeURIComponent(values["date-order"])}` : "";
-  const file = await Deno.open(path);
-  const { size } = await file.stat();
+  const { size } = await Deno.stat(path);
   const started = performance.now();
-  const response = await fetch(`${base}/api/uploads${query}`, {
-    method: "POST",
-    headers: { "content-type": "text/csv", "content-length": String(size), "x-filename": basename(path) },
-    body: file.readable,
+  const response = await postCsvFile(`${base}/api/uploads${query}`, path, {
+    "x-filename": encodeURIComponent(basename(path)),
   });
-  const answer = await response.json();
+  const answer = response.json;
   console.log(JSON.stringify(answer, null, 2));
-  if (!response.ok) Deno.exit(2);
+  if (response.status !== 201) Deno.exit(2);
   console.error(`uploaded ${size} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   if (values.wait) {
     while (true) {

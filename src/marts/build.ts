@@ -29,8 +29,7 @@ export async function buildMarts(store: Store): Promise<MartsReport> {
   const report: MartsReport = { ok: false, marts: [], tests: [], seconds: 0, error: null };
   try {
     await store.withMartSession(async (session) => {
-      // Staging is materialised once per build: every mart reads it, and deduplication is not free.
-      for (const model of models.staging) await session.createTable(model.name, model.sql);
+      for (const model of models.staging) await session.stage(model.name, model.sql);
       for (const mart of models.marts) {
         await session.createTable(mart.name, mart.sql);
         report.marts.push({ name: mart.name, rows: await session.count(mart.name) });

@@ -118,7 +118,9 @@ export async function loadModel(dir = "models"): Promise<PriorityModel> {
     if (error instanceof ModelLoadError) throw error;
     throw new ModelLoadError(`cannot load the priority model from ${dir}: ${(error as Error).message}; ${RETRAIN}`);
   }
-  const session = await ort.InferenceSession.create(bytes);
+  // One thread: the model is a few trees, so a second thread saves little time (scoring is already a small share
+  // of an upload) and its allocator arena cost up to 100 MB of resident memory in the 1,000,000-ticket benchmark.
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   if (session.inputNames.length !== 1) {
     await session.release();
     throw new ModelLoadError(`${onnxPath}: expected one input, found ${session.inputNames.join(", ")}`);

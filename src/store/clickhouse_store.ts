@@ -255,13 +255,16 @@ export class ClickHouseStore implements Store {
     });
     const tables: string[] = [];
     try {
+      const createTable = async (name: string, select: string) => {
+        await scratch.command({
+          query: `CREATE OR REPLACE TABLE ${name} ENGINE = MergeTree ORDER BY tuple() AS ${select}`,
+        });
+        tables.push(name);
+      };
       const session: MartSession = {
-        createTable: async (name, select) => {
-          await scratch.command({
-            query: `CREATE OR REPLACE TABLE ${name} ENGINE = MergeTree ORDER BY tuple() AS ${select}`,
-          });
-          tables.push(name);
-        },
+        // Staging is materialised once per build: every mart reads it, and FINAL is not free.
+        stage: createTable,
+        createTable,
         query: (sql) => readRows(scratch, sql),
         count: async (table) => Number((await readRows(scratch, `SELECT count() AS n FROM ${table}`))[0].n),
       };

@@ -1,4 +1,5 @@
-import { equal } from "node:assert/strict";
+import { equal, rejects } from "node:assert/strict";
+import type { ScoredTicket } from "../ticket/schema.ts";
 import { scoredTicket } from "../../tests/support/tickets.ts";
 import { openDuckDbStore } from "./duckdb_store.ts";
 
@@ -12,6 +13,57 @@ Deno.test("dates and instants are stored as UTC, nulls as nulls", async () => {
     equal(row.ingested_at, "2023-06-02T10:00:00.000Z");
     equal(row.resolved_at, null);
     equal(row.satisfaction_rating, 4);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("text comes back as written, whatever characters it holds; instants with an offset are stored in UTC", async () => {
+  const store = await openDuckDbStore(":memory:");
+  const awkward = 'quote " backslash \\ newline\n tab\t nul\u0000 emoji 😀 line separator \u2028 <b>&amp;</b>';
+  try {
+    await store.writeScored([
+      scoredTicket({ ticket_id: "a", ticket_description: awkward, ingested_at: "2023-06-02T12:00:00+02:00" }),
+      // A lone surrogate can only come from a hand-made bus message; it is stored as U+FFFD, not refused.
+      scoredTicket({ ticket_id: "b", ticket_subject: "half \ud800 a pair" }),
+    ]);
+    const rows = await store.readMart("tickets_latest ORDER BY ticket_id");
+    equal(rows.length, 2);
+    equal(rows[0].ticket_description, awkward);
+    equal(rows[0].ingested_at, "2023-06-02T10:00:00.000Z");
+    equal(rows[1].ticket_subject, "half \ufffd a pair");
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a batch the table refuses fails the write and stores none of it", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    const broken = { ...scoredTicket({ ticket_id: "2" }), model_version: null } as unknown as ScoredTicket;
+    await rejects(store.writeScored([scoredTicket({ ticket_id: "1" }), broken]), /model_version/);
+    equal((await store.readMart("tickets")).length, 0);
+    await store.writeScored([scoredTicket({ ticket_id: "3" })]);
+    equal((await store.readMart("tickets")).length, 1);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("one row per ticket: the latest score wins, a tie goes to the later write, compaction keeps only it", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    const at = (time: string, model_version: string, ticket_id = "1") =>
+      scoredTicket({ ticket_id, scored_at: `2023-06-02T10:00:0${time}.000Z`, model_version });
+    await store.writeScored([at("5", "second"), at("1", "other ticket", "2")]);
+    await store.writeScored([at("2", "older score, written later")]);
+    await store.writeScored([at("5", "same time, written later")]);
+    const latest = await store.readMart("tickets_latest ORDER BY ticket_id");
+    equal(latest.map((r) => r.model_version).join(" | "), "same time, written later | other ticket");
+    equal((await store.readMart("tickets")).length, 4);
+    await store.withMartSession(() => Promise.resolve());
+    equal((await store.readMart("tickets")).length, 2);
+    equal((await store.readMart("tickets_latest")).length, 2);
   } finally {
     await store.close();
   }

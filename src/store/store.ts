@@ -27,6 +27,11 @@ export interface UploadRecord {
 
 /** What the marts build needs from an engine: a scratch session whose work is published only if it all passes. */
 export interface MartSession {
+  /**
+   * Makes a staging model readable by this session's marts and tests. The engine chooses how: DuckDB makes a
+   * view (its deduplication is settled once per session), ClickHouse a table (`FINAL` is costly to repeat).
+   */
+  stage(name: string, select: string): Promise<void>;
   /** Creates or replaces a table from a query. */
   createTable(name: string, select: string): Promise<void>;
   /** Runs a read-only query. */
@@ -38,7 +43,10 @@ export interface MartSession {
 /** Storage for the ticket journey. */
 export interface Store {
   readonly engine: "duckdb" | "clickhouse";
-  /** How this engine names the deduplicated tickets in SQL (`{{source_tickets}}` in `sql/staging`). */
+  /**
+   * How this engine names the deduplicated tickets in a mart session's SQL (`{{source_tickets}}` in
+   * `sql/staging`).
+   */
   readonly sourceTickets: string;
   /** Stores scored tickets, one row per ticket id; a later score replaces an earlier one. */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void>;

@@ -1,0 +1,60 @@
+/**
+ * Sending a CSV file to the upload API from a script (`deno task upload`, the benchmark), streamed from disk.
+ *
+ * It uses `node:http` rather than `fetch`: Deno's `fetch` with a streamed request body stalls each time the server
+ * stops reading for a moment (measured: 228 MB to a server that pauses 50 ms every 40 chunks took 30.7 s with
+ * `fetch`, 4.8 s with `node:http`, 4.75 s with curl), and an upload server pauses whenever a batch is being stored.
+ *
+ * @module
+ */
+import { createReadStream } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+
+/** The server's answer to an upload. */
+export interface UploadAnswer {
+  status: number;
+  // deno-lint-ignore no-explicit-any
+  json: any;
+}
+
+/**
+ * POSTs the file at `path` to `url` as `text/csv` with its length, streaming it from disk.
+ *
+ * @example
+ * ```ts
+ * const { status, json } = await postCsvFile("http://localhost:8000/api/uploads", "tickets.csv");
+ * console.log(status, json.accepted);
+ * ```
+ */
+export async function postCsvFile(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<UploadAnswer> {
+  const { size } = await Deno.stat(path);
+  const target = new URL(url);
+  const client = target.protocol === "https:" ? https : http;
+  return await new Promise<UploadAnswer>((resolve, reject) => {
+    const request = client.request(target, {
+      method: "POST",
+      headers: { "content-type": "text/csv", "content-length": String(size), ...headers },
+    }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", reject);
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        try {
+          resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) });
+        } catch {
+          reject(new Error(`${url} answered ${response.statusCode} with text that is not JSON: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    request.on("error", reject);
+    const file = createReadStream(path, { highWaterMark: 1 << 20 });
+    file.on("error", (error) => request.destroy(error));
+    file.pipe(request);
+  });
+}
