@@ -1,14 +1,28 @@
 /**
- * `deno task bench:kafka [TICKETS]`: tickets per second through produce → score → store on a local Kafka broker
- * started for the run (default 101,628 tickets resampled from the shared dataset), uploaded through the app's
- * HTTP API; the clock stops when the store holds them all. The in-process bus over the same input, in the same
- * run, is the baseline.
+ * `deno task bench:kafka [TICKETS]`: the Kafka path on a local broker started for the run.
+ *
+ * - Throughput: tickets per second through produce → score → store (default 101,628 tickets resampled from the
+ *   shared dataset), uploaded through the app's HTTP API; the clock stops when the store holds them all. The
+ *   in-process bus over the same input, in the same run, is the baseline. A first upload, not timed, warms the
+ *   broker's JVM (its JIT compiles the hot paths during the first seconds of traffic).
+ * - Latency: tickets published to the `tickets` topic at an offered rate (default 5,000/s for 20 s), each stamped
+ *   when produced; its latency ends when the store sink has written it. Reported as p50/p99/max.
  *
  * @module
  */
-import { startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { TOPICS } from "../src/bus/bus.ts";
+import { type LocalBroker, startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { KafkaBus } from "../src/bus/kafka_bus.ts";
+import { ensureTopics } from "../src/bus/kafka_topics.ts";
+import { readTicketFile } from "../src/ingest/read_file.ts";
+import { loadModel } from "../src/score/model.ts";
+import { startScorer } from "../src/score/scorer.ts";
+import { openDuckDbStore } from "../src/store/duckdb_store.ts";
+import { startStoreSink } from "../src/store/sink.ts";
+import type { IngestedTicket, Ticket } from "../src/ticket/schema.ts";
 import { eventually, startApp, type TestApp, upload } from "../tests/support/app.ts";
 import { resampledCsv } from "./input.ts";
+import { parseArgs } from "node:util";
 
 async function timeJourney(
   app: TestApp,
@@ -39,7 +53,9 @@ export async function measureKafka(
   const broker = await startLocalBroker({ quiet: true });
   try {
     const app = await startApp({ KAFKA_BROKERS: broker.brokers });
-    const kafka = await timeJourney(app, input).finally(() => app.close());
+    // The first tenth of the input (at most 8 MB), header included.
+    const warmUp = input.subarray(0, input.indexOf(10, Math.min(input.length / 10, 8_000_000)) + 1);
+    const kafka = await timeJourney(app, warmUp).then(() => timeJourney(app, input)).finally(() => app.close());
     return {
       tickets: kafka.tickets,
       kafkaRate: kafka.tickets / kafka.seconds,
@@ -50,14 +66,109 @@ export async function measureKafka(
   }
 }
 
-if (import.meta.main) {
-  const tickets = Number(Deno.args[0] ?? 101_628);
-  if (!Number.isInteger(tickets) || tickets < 1) {
-    console.log(`Usage: deno task bench:kafka [TICKETS]
+/** Produce → stored latency, in seconds, at an offered rate. */
+export interface LatencyResult {
+  offeredPerSecond: number;
+  /** The rate the producer actually achieved (below the offer if publishing could not keep up). */
+  achievedPerSecond: number;
+  tickets: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
 
-Starts a local Kafka broker and measures tickets/s through produce → score → store for TICKETS resampled
-tickets (default 101,628), next to the in-process bus on the same input.`);
-    Deno.exit(Deno.args[0] === "--help" || Deno.args[0] === "-h" ? 0 : 2);
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/**
+ * Publishes tickets to the `tickets` topic at `perSecond` for `seconds` (in ticks of 100 ms) while a scorer and
+ * the DuckDB store sink consume them, as `deno task start` with Kafka runs them; each ticket's latency runs from
+ * its publish (`ingested_at`) to the moment the sink has stored it. A warm-up of 5,000 tickets is not counted.
+ */
+export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Promise<LatencyResult> {
+  const tickPerSecond = 10;
+  const perTick = Math.round(perSecond / tickPerSecond);
+  const warmUp = 5_000;
+  const path = await resampledCsv(warmUp + perTick * tickPerSecond * seconds);
+  const tickets: Ticket[] = [];
+  for await (const batch of readTicketFile(path)) tickets.push(...batch);
+  await Deno.remove(path);
+
+  const broker: LocalBroker = await startLocalBroker({ quiet: true });
+  const dataDir = await Deno.makeTempDir({ prefix: "triage-bench-latency-" });
+  const log = (line: string) => console.error(`bench latency: ${line}`);
+  const consumers = new KafkaBus({ brokers: [broker.brokers], clientId: "bench-pipeline", log });
+  const producer = new KafkaBus({ brokers: [broker.brokers], clientId: "bench-producer", log });
+  const model = await loadModel();
+  const store = await openDuckDbStore(dataDir);
+  const latencies: number[] = [];
+  let stored = 0;
+  try {
+    await ensureTopics(consumers.kafka, 6, 1);
+    await startScorer(consumers, model);
+    await startStoreSink(consumers, store, (batch) => {
+      const now = Date.now();
+      stored += batch.length;
+      for (const t of batch) if (t.upload_id === "timed") latencies.push((now - Date.parse(t.ingested_at)) / 1000);
+    });
+    const publish = (slice: Ticket[], uploadId: string) => {
+      const ingestedAt = new Date().toISOString();
+      return producer.publish<IngestedTicket>(
+        TOPICS.tickets,
+        slice.map((t) => ({ key: t.ticket_id, value: { ...t, upload_id: uploadId, ingested_at: ingestedAt } })),
+      );
+    };
+    await publish(tickets.slice(0, warmUp), "warm-up");
+    await eventually("the warm-up stored", () => Promise.resolve(stored >= warmUp), 120_000);
+
+    const timed = tickets.slice(warmUp);
+    const started = performance.now();
+    for (let tick = 0; tick * perTick < timed.length; tick++) {
+      const due = started + (tick * 1000) / tickPerSecond;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await publish(timed.slice(tick * perTick, (tick + 1) * perTick), "timed");
+    }
+    const producing = (performance.now() - started) / 1000;
+    await eventually("every timed ticket stored", () => Promise.resolve(latencies.length >= timed.length), 300_000);
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      offeredPerSecond: perSecond,
+      achievedPerSecond: timed.length / producing,
+      tickets: timed.length,
+      p50: quantile(sorted, 0.5),
+      p99: quantile(sorted, 0.99),
+      max: sorted[sorted.length - 1],
+    };
+  } finally {
+    await producer.close();
+    await consumers.close();
+    await store.close();
+    await model.close();
+    await broker.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+const HELP = `Usage: deno task bench:kafka [--tickets N] [--rate R] [--seconds S]
+
+Starts a local Kafka broker and measures (1) tickets/s through produce → score → store for N resampled tickets
+(default 101,628), next to the in-process bus on the same input, and (2) produce → stored latency (p50, p99,
+max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.`;
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      tickets: { type: "string", default: "101628" },
+      rate: { type: "string", default: "5000" },
+      seconds: { type: "string", default: "20" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [tickets, rate, seconds] = [values.tickets, values.rate, values.seconds].map(Number);
+  if (values.help || ![tickets, rate, seconds].every((n) => Number.isInteger(n) && n > 0)) {
+    console.log(HELP);
+    Deno.exit(values.help ? 0 : 2);
   }
   const result = await measureKafka(tickets);
   console.log(
@@ -65,5 +176,13 @@ tickets (default 101,628), next to the in-process bus on the same input.`);
       `in-process bus ${Math.round(result.memoryRate)} tickets/s (${
         (result.kafkaRate / result.memoryRate).toFixed(2)
       }× )`,
+  );
+  const latency = await measureKafkaLatency(rate, seconds);
+  console.log(
+    `kafka latency, produce → stored, ${latency.tickets} tickets offered at ${rate}/s (achieved ` +
+      `${Math.round(latency.achievedPerSecond)}/s): p50 ${latency.p50.toFixed(3)} s, p99 ${
+        latency.p99.toFixed(3)
+      } s, ` +
+      `max ${latency.max.toFixed(3)} s`,
   );
 }

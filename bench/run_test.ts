@@ -26,7 +26,7 @@ Deno.test("deno task bench --smoke measures everything and writes its results", 
   for (const name of ["ingest", "score_batch_1", "score_batch_8192", "end_to_end_8469", "end_to_end_5000", "memory"]) {
     ok(names.includes(name), `${name} measured`);
   }
-  if (kafka) ok(names.includes("kafka"));
+  if (kafka) ok(names.includes("kafka") && names.includes("kafka_latency_p99"));
   equal(report.targets.length, 6);
   ok(report.results.every((m: { value: number }) => Number.isFinite(m.value) && m.value > 0));
   ok(table.includes("| target |"));
