@@ -1,9 +1,9 @@
 /**
- * The embedded store: a DuckDB file in the data directory. Scored tickets are appended in bulk; the
- * `tickets_latest` view keeps one row per ticket id (the latest score wins) and a compaction after each marts
- * build drops the older copies; marts are rebuilt inside one transaction, so a failed build leaves the
- * previous marts in place; after each build the marts are copied to a snapshot file that the site's loaders read
- * while this process keeps the database open.
+ * The embedded store: a DuckDB file in the data directory. Scored tickets are loaded in bulk (a JSON file per
+ * batch, read by DuckDB on its own threads); the `tickets_latest` view keeps one row per ticket id (the latest
+ * score wins) and a compaction after each marts build drops the older copies; marts are rebuilt inside one
+ * transaction, so a failed build leaves the previous marts in place; after each build the marts are copied to a
+ * snapshot file that the site's loaders read while this process keeps the database open.
  *
  * @module
  */
@@ -57,8 +57,8 @@ const TICKET_COLUMNS = [
 const MAX_TICKET_JSON_BYTES = 8 * 1024 * 1024;
 
 /**
- * The batch as one JSON array. JSON.stringify writes a lone UTF-16 surrogate as a `\udXXX` escape, which DuckDB refuses; such text (only
- * possible from a hand-made bus message) is made well-formed first.
+ * The batch as one JSON array. JSON.stringify writes a lone UTF-16 surrogate as a `\udXXX` escape, which DuckDB
+ * refuses; such text (only possible from a hand-made bus message) is made well-formed first.
  */
 function jsonArray(tickets: readonly ScoredTicket[]): string {
   const text = JSON.stringify(tickets);
