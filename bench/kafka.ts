@@ -2,9 +2,9 @@
  * `deno task bench:kafka [TICKETS]`: the Kafka path on a local broker started for the run.
  *
  * - Throughput: tickets per second through produce → score → store (default 101,628 tickets resampled from the
- *   shared dataset), uploaded through the app's HTTP API; the clock stops when the store holds them all. The
- *   in-process bus over the same input, in the same run, is the baseline. A first upload, not timed, warms the
- *   broker's JVM (its JIT compiles the hot paths during the first seconds of traffic).
+ *   shared dataset), uploaded through the app's HTTP API; the clock stops when the store holds them all. Measured
+ *   as deployed (the scorer in its own process, `deno task scorer`) and with everything in one process; the
+ *   in-process bus over the same input, in the same run, is the baseline.
  * - Latency: tickets published to the `tickets` topic at an offered rate (default 5,000/s for 20 s), each stamped
  *   when produced; its latency ends when the store sink has written it. Reported as p50/p99/max.
  *
@@ -39,26 +39,59 @@ async function timeJourney(
   return { tickets: sent.json.accepted, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Kafka and in-process throughput over the same `tickets` resampled tickets. */
-export async function measureKafka(
-  tickets: number,
-): Promise<{ tickets: number; kafkaRate: number; memoryRate: number }> {
+/** Throughput of the Kafka path, next to the in-process bus, over the same input. */
+export interface KafkaThroughput {
+  tickets: number;
+  /** As deployed (docker-compose): the web process stores, `deno task scorer` scores in its own process. */
+  kafkaRate: number;
+  /** One process doing all of it (`KAFKA_BROKERS=… deno task start` with the default `RUN_SCORER=true`). */
+  singleProcessRate: number;
+  /** The in-process bus (no Kafka). */
+  memoryRate: number;
+}
+
+/** `deno task scorer` as its own process, as docker-compose runs it. */
+function startScorerProcess(brokers: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["task", "scorer"],
+    cwd: new URL("../", import.meta.url),
+    env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0" },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/**
+ * Kafka and in-process throughput over the same `tickets` resampled tickets. Each Kafka topology first takes an
+ * untimed warm-up upload (the first tenth of the input, at most 8 MB): the broker's JVM compiles its hot paths
+ * during the first seconds of traffic, and the consumers join their groups.
+ */
+export async function measureKafka(tickets: number): Promise<KafkaThroughput> {
   const path = await resampledCsv(tickets);
   const input = await Deno.readFile(path);
   await Deno.remove(path);
+  const warmUp = input.subarray(0, input.indexOf(10, Math.min(input.length / 10, 8_000_000)) + 1);
+  const warmThenTime = (app: TestApp) => timeJourney(app, warmUp).then(() => timeJourney(app, input));
 
   const memory = await startApp();
   const baseline = await timeJourney(memory, input).finally(() => memory.close());
 
   const broker = await startLocalBroker({ quiet: true });
   try {
-    const app = await startApp({ KAFKA_BROKERS: broker.brokers });
-    // The first tenth of the input (at most 8 MB), header included.
-    const warmUp = input.subarray(0, input.indexOf(10, Math.min(input.length / 10, 8_000_000)) + 1);
-    const kafka = await timeJourney(app, warmUp).then(() => timeJourney(app, input)).finally(() => app.close());
+    const single = await startApp({ KAFKA_BROKERS: broker.brokers });
+    const singleProcess = await warmThenTime(single).finally(() => single.close());
+
+    const web = await startApp({ KAFKA_BROKERS: broker.brokers, RUN_SCORER: "false" });
+    const scorer = startScorerProcess(broker.brokers);
+    const deployed = await warmThenTime(web).finally(async () => {
+      scorer.kill("SIGTERM");
+      await scorer.status;
+      await web.close();
+    });
     return {
-      tickets: kafka.tickets,
-      kafkaRate: kafka.tickets / kafka.seconds,
+      tickets: deployed.tickets,
+      kafkaRate: deployed.tickets / deployed.seconds,
+      singleProcessRate: singleProcess.tickets / singleProcess.seconds,
       memoryRate: baseline.tickets / baseline.seconds,
     };
   } finally {
@@ -152,8 +185,9 @@ export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Prom
 const HELP = `Usage: deno task bench:kafka [--tickets N] [--rate R] [--seconds S]
 
 Starts a local Kafka broker and measures (1) tickets/s through produce → score → store for N resampled tickets
-(default 101,628), next to the in-process bus on the same input, and (2) produce → stored latency (p50, p99,
-max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.`;
+(default 101,628): with the scorer in its own process (deno task scorer, as docker-compose runs it) and with
+everything in one process, next to the in-process bus on the same input; and (2) produce → stored latency (p50,
+p99, max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.`;
 
 if (import.meta.main) {
   const { values } = parseArgs({
@@ -172,10 +206,9 @@ if (import.meta.main) {
   }
   const result = await measureKafka(tickets);
   console.log(
-    `kafka (1 broker, 6 partitions): ${result.tickets} tickets at ${Math.round(result.kafkaRate)} tickets/s; ` +
-      `in-process bus ${Math.round(result.memoryRate)} tickets/s (${
-        (result.kafkaRate / result.memoryRate).toFixed(2)
-      }× )`,
+    `kafka (1 broker, 6 partitions), ${result.tickets} tickets: ${Math.round(result.kafkaRate)} tickets/s with the ` +
+      `scorer in its own process (as deployed); ${Math.round(result.singleProcessRate)} tickets/s with everything ` +
+      `in one process; in-process bus ${Math.round(result.memoryRate)} tickets/s`,
   );
   const latency = await measureKafkaLatency(rate, seconds);
   console.log(
