@@ -142,7 +142,7 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * Stores a batch through a JSON file that DuckDB loads on its own threads. This measured 5× less work on
+   * Stores a batch through a JSON file that DuckDB loads on its own threads. This measured about 4× less work on
    * the JavaScript thread than DuckDB's appender (a native call per value, then a synchronous flush), and the
    * load runs while the caller reads the next batch.
    */
