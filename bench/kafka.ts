@@ -154,14 +154,16 @@ export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Prom
     await eventually("the warm-up stored", () => Promise.resolve(stored >= warmUp), 120_000);
 
     const timed = tickets.slice(warmUp);
+    const ticks = Math.ceil(timed.length / perTick);
     const started = performance.now();
-    for (let tick = 0; tick * perTick < timed.length; tick++) {
+    for (let tick = 0; tick < ticks; tick++) {
       const due = started + (tick * 1000) / tickPerSecond;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       await publish(timed.slice(tick * perTick, (tick + 1) * perTick), "timed");
     }
-    const producing = (performance.now() - started) / 1000;
+    // The offer spans every tick's slot; publishing that overran the last slot lowers the achieved rate.
+    const producing = Math.max((performance.now() - started) / 1000, ticks / tickPerSecond);
     await eventually("every timed ticket stored", () => Promise.resolve(latencies.length >= timed.length), 300_000);
     const sorted = latencies.sort((a, b) => a - b);
     return {

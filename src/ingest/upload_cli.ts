@@ -32,7 +32,6 @@ if (import.meta.main) {
   const base = values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`;
   const path = positionals[0];
   const query = values["date-order"] ? `?date_order=${encodeURIComponent(values["date-order"])}` : "";
-  const { size } = await Deno.stat(path);
   const started = performance.now();
   const response = await postCsvFile(`${base}/api/uploads${query}`, path, {
     "x-filename": encodeURIComponent(basename(path)),
@@ -40,7 +39,7 @@ if (import.meta.main) {
   const answer = response.json;
   console.log(JSON.stringify(answer, null, 2));
   if (response.status !== 201) Deno.exit(2);
-  console.error(`uploaded ${size} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  console.error(`uploaded ${response.bytes} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   if (values.wait) {
     while (true) {
       const status = await (await fetch(`${base}/api/uploads/${answer.upload_id}`)).json();

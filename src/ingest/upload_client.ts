@@ -14,6 +14,8 @@ import https from "node:https";
 /** The server's answer to an upload. */
 export interface UploadAnswer {
   status: number;
+  /** The bytes sent (the file's size). */
+  bytes: number;
   // deno-lint-ignore no-explicit-any
   json: any;
 }
@@ -46,7 +48,7 @@ export async function postCsvFile(
       response.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
         try {
-          resolve({ status: response.statusCode ?? 0, json: JSON.parse(text) });
+          resolve({ status: response.statusCode ?? 0, bytes: size, json: JSON.parse(text) });
         } catch {
           reject(new Error(`${url} answered ${response.statusCode} with text that is not JSON: ${text.slice(0, 200)}`));
         }
