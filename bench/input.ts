@@ -1,15 +1,15 @@
 /**
- * Benchmark inputs: the shared ISO dataset resampled to any number of tickets with fresh ids, written to a
+ * Benchmark inputs: the ISO sample (`samples/tickets_iso.csv`) resampled to any number of tickets with fresh ids, written to a
  * temporary file (never committed). Deterministic: the same count gives the same file.
  *
  * @module
  */
 
-const ISO = new URL("../../shared/datasets/tickets_iso_regenerated.csv", import.meta.url);
+import { ISO_SAMPLE } from "../tests/support/samples.ts";
 
 /** Writes `tickets` resampled tickets to a new temporary CSV file and answers its path. */
 export async function resampledCsv(tickets: number): Promise<string> {
-  const [header, ...rows] = (await Deno.readTextFile(ISO)).trimEnd().split("\n");
+  const [header, ...rows] = (await Deno.readTextFile(ISO_SAMPLE)).trimEnd().split("\n");
   const path = await Deno.makeTempFile({ prefix: `tickets-${tickets}-`, suffix: ".csv" });
   let seed = 1;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;

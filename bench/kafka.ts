@@ -11,7 +11,7 @@
  * @module
  */
 import { TOPICS } from "../src/bus/bus.ts";
-import { type LocalBroker, startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
 import { ensureTopics } from "../src/bus/kafka_topics.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";

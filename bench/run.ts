@@ -15,6 +15,7 @@ import { featurize } from "../src/score/features.ts";
 import { writeMatrix } from "../src/score/features_cli.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
+import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
 import { peakRssMiB, startTask } from "../tests/support/task_start.ts";
 import { resampledCsv } from "./input.ts";
 import { measureKafka, measureKafkaLatency } from "./kafka.ts";
@@ -25,8 +26,6 @@ Measures ingest (vs DuckDB read_csv), scoring at batch sizes 1, 64, 1024, 8192, 
 (upload → stored → marts refreshed) for 8,469 and N tickets with the server's peak RSS, Kafka throughput, and
 Kafka produce → stored latency at 5,000 tickets/s offered.
 N defaults to 1,000,000 (--smoke: 5,000). Results go to bench/results.json (or --out) and a table.`;
-
-const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
 
 /** One measured figure. */
 interface Measurement {
@@ -262,7 +261,7 @@ if (import.meta.main) {
     console.error("bench: end to end (deno task start)");
     results.push(
       ...await measureEndToEnd([
-        { label: "8469", path: new URL(EXCEL).pathname },
+        { label: "8469", path: EXCEL_SAMPLE },
         { label: String(tickets), path },
       ]),
     );

@@ -1,34 +1,38 @@
 /** The benchmark suite in smoke mode: every measurement runs on a few thousand tickets, so it cannot rot. */
 import { equal, ok } from "node:assert/strict";
-import { haveKafkaMeans } from "../src/bus/kafka_broker.ts";
-import { haveMeans } from "../tests/support/means.ts";
+import { needing } from "../tests/support/means.ts";
 
-Deno.test("deno task bench --smoke measures everything and writes its results", async () => {
-  const kafka = haveMeans("Java 17 and Maven for the Kafka measurement", await haveKafkaMeans());
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./run.ts", import.meta.url).pathname,
-      "--smoke",
-      "--out",
-      out,
-      ...(kafka ? [] : ["--no-kafka"]),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const table = new TextDecoder().decode(run.stdout);
-  equal(run.code, 0, table);
-  const report = JSON.parse(await Deno.readTextFile(out));
-  const names = report.results.map((m: { name: string }) => m.name);
-  for (const name of ["ingest", "score_batch_1", "score_batch_8192", "end_to_end_8469", "end_to_end_5000", "memory"]) {
-    ok(names.includes(name), `${name} measured`);
-  }
-  if (kafka) ok(names.includes("kafka") && names.includes("kafka_latency_p99"));
-  equal(report.targets.length, 6);
-  ok(report.results.every((m: { value: number }) => Number.isFinite(m.value) && m.value > 0));
-  ok(table.includes("| target |"));
-  await Deno.remove(out);
-});
+Deno.test(
+  await needing(["kafka"], {
+    name: "deno task bench --smoke measures everything and writes its results",
+    fn: async () => {
+      const out = await Deno.makeTempFile({ suffix: ".json" });
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./run.ts", import.meta.url).pathname,
+          "--smoke",
+          "--out",
+          out,
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const table = new TextDecoder().decode(run.stdout);
+      equal(run.code, 0, table);
+      const report = JSON.parse(await Deno.readTextFile(out));
+      const names = report.results.map((m: { name: string }) => m.name);
+      for (
+        const name of ["ingest", "score_batch_1", "score_batch_8192", "end_to_end_8469", "end_to_end_5000", "memory"]
+      ) {
+        ok(names.includes(name), `${name} measured`);
+      }
+      ok(names.includes("kafka") && names.includes("kafka_latency_p99"));
+      equal(report.targets.length, 6);
+      ok(report.results.every((m: { value: number }) => Number.isFinite(m.value) && m.value > 0));
+      ok(table.includes("| target |"));
+      await Deno.remove(out);
+    },
+  }),
+);

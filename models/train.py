@@ -15,7 +15,8 @@ feature spec version. Then:
    hash, held-out metrics, library versions) and `parity_sample.json` (held-out features with CatBoost's own
    probabilities, for the Deno parity test).
 
-Needs: pip install catboost onnx onnxruntime (numpy and pandas come with catboost).
+Needs the libraries of models/requirements.txt (`deno task setup` installs them into .venv; numpy and pandas
+come with catboost).
 """
 
 from __future__ import annotations
@@ -83,8 +84,8 @@ def import_libraries():
         except ImportError:
             missing.append(name)
     if missing:
-        raise TrainError(f"missing Python packages: {', '.join(missing)}. Install them with: "
-                         "pip install catboost onnx onnxruntime")
+        raise TrainError(f"missing Python packages: {', '.join(missing)}. Install them into .venv with: "
+                         "deno task setup (or pip install -r models/requirements.txt)")
     return modules
 
 

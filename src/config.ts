@@ -22,9 +22,12 @@ export interface Config {
   /** ClickHouse user and password (from the environment only, never from files in the repo). */
   clickhouseUser: string | null;
   clickhousePassword: string | null;
-  /** Tickets per bus message batch and per scoring batch. `BATCH_SIZE`, default 4096. */
+  /**
+   * Tickets an upload hands on at a time: published to the bus together, and (with the in-process bus) scored in
+   * one model run and stored in one write. A Kafka scorer scores what one fetch brings. `BATCH_SIZE`, default 4096.
+   */
   batchSize: number;
-  /** Uploads processed at once; more wait in line (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
+  /** Uploads processed at once; more are refused with 429 (a limit on the rate of work). `MAX_CONCURRENT_UPLOADS`, default 2. */
   maxConcurrentUploads: number;
   /** How much memory DuckDB may use before it spills to disk (DuckDB syntax). `DUCKDB_MEMORY_LIMIT`, default 128MB. */
   duckdbMemoryLimit: string;

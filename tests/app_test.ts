@@ -3,7 +3,8 @@
  * the real model and a DuckDB file in a temporary data directory. The site build is covered by its own test.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { DATASETS, HEADER, startApp, upload } from "./support/app.ts";
+import { startApp, upload } from "./support/app.ts";
+import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "./support/samples.ts";
 
 async function healthy(base: string): Promise<boolean> {
   const response = await fetch(`${base}/healthz`);
@@ -20,7 +21,7 @@ async function priorityTotal(base: string): Promise<number> {
 Deno.test("the Excel export is stored once, and re-uploading its ids as ISO data keeps the total", async () => {
   const app = await startApp();
   try {
-    const excel = await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS));
+    const excel = await Deno.readFile(EXCEL_SAMPLE);
     const first = await upload(app.base, excel);
     equal(first.status, 201);
     equal(first.json.received, 8469);
@@ -36,7 +37,7 @@ Deno.test("the Excel export is stored once, and re-uploading its ids as ISO data
     equal(refresh.status, 200);
     equal(await priorityTotal(app.base), 8469);
 
-    const iso = await upload(app.base, await Deno.readFile(new URL("tickets_iso_regenerated.csv", DATASETS)));
+    const iso = await upload(app.base, await Deno.readFile(ISO_SAMPLE));
     equal(iso.json.accepted, 8469);
     equal((await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).status, 200);
     equal(await priorityTotal(app.base), 8469);
@@ -136,7 +137,7 @@ Deno.test("multipart form uploads, unknown uploads and marts", async () => {
   }
 });
 
-Deno.test("uploads beyond MAX_CONCURRENT_UPLOADS wait their turn with 429", async () => {
+Deno.test("uploads beyond MAX_CONCURRENT_UPLOADS are refused with 429", async () => {
   const app = await startApp({ MAX_CONCURRENT_UPLOADS: "1" });
   let release = () => {};
   const held = new Promise<void>((resolve) => release = resolve);

@@ -18,8 +18,8 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Browser, Page } from "playwright-core";
 import { kib, launchChromium, type LoadedBytes, type PageWatch, waitForText, watchPage } from "./support/browser.ts";
-import { chromiumMissing } from "./support/chromium.ts";
-import { haveMeans } from "./support/means.ts";
+import { needing } from "./support/means.ts";
+import { EXCEL_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
 import config from "../observablehq.config.ts";
 
@@ -36,7 +36,6 @@ declare const MutationObserver: InPage;
 declare const DataTransfer: InPage;
 declare const File: InPage;
 
-const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
 const SCREENSHOTS = new URL("./.artifacts/screenshots/", import.meta.url);
 
 const DESKTOP = { width: 1280, height: 800 };
@@ -72,7 +71,7 @@ function csvLine(values: (string | number)[]): string {
 
 /** Three tickets: two accepted (every free-text field hostile), one rejected for a hostile age. */
 async function hostileCsv(): Promise<string> {
-  const header = (await Deno.readTextFile(EXCEL)).split(/\r?\n/, 1)[0];
+  const header = (await Deno.readTextFile(EXCEL_SAMPLE)).split(/\r?\n/, 1)[0];
   const row = (id: number, fields: Record<string, string | number>) => ({
     id,
     name: HOSTILE.customerName,
@@ -237,188 +236,189 @@ async function refreshReport(page: Page, app: StartedApp) {
   return await response.json() as { marts: { seconds: number }; site: { seconds: number } };
 }
 
-Deno.test({
-  name: "browser: upload through the form, every page clean and offline, hostile text stays text",
-  // Playwright keeps a pipe to the browser and timers of its own; the browser is closed in `finally`.
-  sanitizeOps: false,
-  sanitizeResources: false,
-  async fn(t) {
-    if (!haveMeans("Chromium", await chromiumMissing())) return;
-    const started = performance.now();
-    await Deno.mkdir(SCREENSHOTS, { recursive: true });
-    const app = await startTask();
-    let browser: Browser | null = null;
-    const siteSeconds: string[] = [];
-    const bytesPerPage: [string, LoadedBytes, number][] = [];
-    try {
-      browser = await launchChromium();
-      await app.ready();
-      const chromium = browser;
+Deno.test(
+  await needing(["chromium"], {
+    name: "browser: upload through the form, every page clean and offline, hostile text stays text",
+    // Playwright keeps a pipe to the browser and timers of its own; the browser is closed in `finally`.
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      const started = performance.now();
+      await Deno.mkdir(SCREENSHOTS, { recursive: true });
+      const app = await startTask();
+      let browser: Browser | null = null;
+      const siteSeconds: string[] = [];
+      const bytesPerPage: [string, LoadedBytes, number][] = [];
+      try {
+        browser = await launchChromium();
+        await app.ready();
+        const chromium = browser;
 
-      const uploaded = await t.step(
-        "upload the Excel export through the form, then the overview counts it",
-        async () => {
-          const context = await chromium.newContext({ viewport: DESKTOP });
-          try {
-            await context.addInitScript(recordProgress);
-            const page = await context.newPage();
-            const watch = watchPage(page, app.base);
-            await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
-            await settle(page);
-            // Slow the upload down to 1 MB/s so the bar is seen moving while the file is sent.
-            const cdp = await context.newCDPSession(page);
-            await cdp.send("Network.enable");
-            await cdp.send("Network.emulateNetworkConditions", {
-              offline: false,
-              latency: 0,
-              downloadThroughput: -1,
-              uploadThroughput: 1_000_000,
-            });
-            const refreshed = refreshReport(page, app);
-            refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
-            await page.setInputFiles("#upload-file", new URL(EXCEL).pathname);
-            await page.waitForSelector("#upload-progress:not([hidden])", { timeout: 10_000 });
-            await page.waitForFunction(() => {
-              const bar = document.getElementById("upload-progress");
-              return bar.value > 0.2;
-            });
-            await screenshot(page, "upload-progress-desktop.png");
-            await waitForText(page, "#upload-accepted", "8,469", 60_000);
-            await waitForText(page, "#upload-received", "8,469");
-            await waitForText(page, "#upload-rejected-count", "0");
-            const report = await refreshed;
-            siteSeconds.push(
-              `8,469 tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
-            );
-            await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
-            await screenshot(page, "upload-done-desktop.png");
+        const uploaded = await t.step(
+          "upload the Excel export through the form, then the overview counts it",
+          async () => {
+            const context = await chromium.newContext({ viewport: DESKTOP });
+            try {
+              await context.addInitScript(recordProgress);
+              const page = await context.newPage();
+              const watch = watchPage(page, app.base);
+              await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
+              await settle(page);
+              // Slow the upload down to 1 MB/s so the bar is seen moving while the file is sent.
+              const cdp = await context.newCDPSession(page);
+              await cdp.send("Network.enable");
+              await cdp.send("Network.emulateNetworkConditions", {
+                offline: false,
+                latency: 0,
+                downloadThroughput: -1,
+                uploadThroughput: 1_000_000,
+              });
+              const refreshed = refreshReport(page, app);
+              refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+              await page.setInputFiles("#upload-file", EXCEL_SAMPLE);
+              await page.waitForSelector("#upload-progress:not([hidden])", { timeout: 10_000 });
+              await page.waitForFunction(() => {
+                const bar = document.getElementById("upload-progress");
+                return bar.value > 0.2;
+              });
+              await screenshot(page, "upload-progress-desktop.png");
+              await waitForText(page, "#upload-accepted", "8,469", 60_000);
+              await waitForText(page, "#upload-received", "8,469");
+              await waitForText(page, "#upload-rejected-count", "0");
+              const report = await refreshed;
+              siteSeconds.push(
+                `8,469 tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
+              );
+              await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
+              await screenshot(page, "upload-done-desktop.png");
 
-            const states = await page.evaluate(() => window.__progressStates) as {
-              hidden: boolean;
-              value: number | null;
-            }[];
-            console.log(
-              `progress bar states: ${
-                states.map((s) => (s.hidden ? "hidden" : s.value === null ? "busy" : s.value.toFixed(2))).join(" → ")
-              }`,
-            );
-            const shown = states.filter((s) => !s.hidden);
-            ok(shown.length > 0, "the progress bar appears");
-            ok(
-              shown.some((s) => s.value !== null && s.value > 0 && s.value < 1),
-              "the progress bar moves between 0 and 1",
-            );
-            ok(shown.some((s) => s.value === null), "the progress bar shows the rebuild as work in progress");
-            equal(shown.at(-1)?.value, 1, "the progress bar ends full");
+              const states = await page.evaluate(() => window.__progressStates) as {
+                hidden: boolean;
+                value: number | null;
+              }[];
+              console.log(
+                `progress bar states: ${
+                  states.map((s) => (s.hidden ? "hidden" : s.value === null ? "busy" : s.value.toFixed(2))).join(" → ")
+                }`,
+              );
+              const shown = states.filter((s) => !s.hidden);
+              ok(shown.length > 0, "the progress bar appears");
+              ok(
+                shown.some((s) => s.value !== null && s.value > 0 && s.value < 1),
+                "the progress bar moves between 0 and 1",
+              );
+              ok(shown.some((s) => s.value === null), "the progress bar shows the rebuild as work in progress");
+              equal(shown.at(-1)?.value, 1, "the progress bar ends full");
 
-            ok(
-              watch.requests.some((u) => /^\/api\/uploads\/[^/]+$/.test(new URL(u).pathname)),
-              "the page follows the upload's scoring (GET /api/uploads/:id)",
-            );
-            await page.click("#upload-overview-link");
-            await page.waitForURL(`${app.base}/`);
-            await settle(page);
-            await waitForText(page, "#kpi-tickets", "8,469");
-            assertClean(watch, "upload and overview");
-          } finally {
-            await context.close();
-          }
-        },
-      );
+              ok(
+                watch.requests.some((u) => /^\/api\/uploads\/[^/]+$/.test(new URL(u).pathname)),
+                "the page follows the upload's scoring (GET /api/uploads/:id)",
+              );
+              await page.click("#upload-overview-link");
+              await page.waitForURL(`${app.base}/`);
+              await settle(page);
+              await waitForText(page, "#kpi-tickets", "8,469");
+              assertClean(watch, "upload and overview");
+            } finally {
+              await context.close();
+            }
+          },
+        );
 
-      const hostile = await t.step(
-        "hostile text on a phone: a refused drop and an upload show it as text and run none of it",
-        async () => {
-          const context = await chromium.newContext({ viewport: MOBILE });
-          try {
-            const page = await context.newPage();
-            const watch = watchPage(page, app.base);
-            await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
-            await settle(page);
-            // Drag and drop: a file whose header is not the ticket schema (a hostile column name) is refused with
-            // a 422 that names the missing columns, shown as text.
-            const dropped = await page.evaluateHandle((text: string) => {
-              const transfer = new DataTransfer();
-              transfer.items.add(new File([text], "not-tickets.csv", { type: "text/csv" }));
-              return transfer;
-            }, `${HOSTILE.age},Ticket Subject\r\n1,2\r\n`);
-            await page.dispatchEvent("#upload-drop", "drop", { dataTransfer: dropped });
-            await page.waitForSelector("#upload-error:not([hidden])", { timeout: 10_000 });
-            const refusal = (await page.textContent("#upload-error")) ?? "";
-            ok(/^Upload refused \(422: .*missing required columns: .*Ticket ID/.test(refusal), refusal);
-            await assertHarmless(page, "refused drop");
+        const hostile = await t.step(
+          "hostile text on a phone: a refused drop and an upload show it as text and run none of it",
+          async () => {
+            const context = await chromium.newContext({ viewport: MOBILE });
+            try {
+              const page = await context.newPage();
+              const watch = watchPage(page, app.base);
+              await page.goto(`${app.base}/upload`, { waitUntil: "networkidle" });
+              await settle(page);
+              // Drag and drop: a file whose header is not the ticket schema (a hostile column name) is refused with
+              // a 422 that names the missing columns, shown as text.
+              const dropped = await page.evaluateHandle((text: string) => {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([text], "not-tickets.csv", { type: "text/csv" }));
+                return transfer;
+              }, `${HOSTILE.age},Ticket Subject\r\n1,2\r\n`);
+              await page.dispatchEvent("#upload-drop", "drop", { dataTransfer: dropped });
+              await page.waitForSelector("#upload-error:not([hidden])", { timeout: 10_000 });
+              const refusal = (await page.textContent("#upload-error")) ?? "";
+              ok(/^Upload refused \(422: .*missing required columns: .*Ticket ID/.test(refusal), refusal);
+              await assertHarmless(page, "refused drop");
 
-            const refreshed = refreshReport(page, app);
-            refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
-            await page.setInputFiles("#upload-file", {
-              name: HOSTILE.fileName,
-              mimeType: "text/csv",
-              buffer: Buffer.from(await hostileCsv()),
-            });
-            await waitForText(page, "#upload-received", "3", 30_000);
-            await waitForText(page, "#upload-accepted", "2");
-            await waitForText(page, "#upload-rejected-count", "1");
-            await assertShownAsText(page, "#upload-rejected td", HOSTILE.age, "upload result");
-            await assertShownAsText(page, ".upload-summary h2", HOSTILE.fileName, "upload result");
-            const report = await refreshed;
-            siteSeconds.push(
-              `2 more tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
-            );
-            await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
-            await assertHarmless(page, "upload result");
-            await screenshot(page, "upload-hostile-result-mobile.png");
-            await assertFitsWidth(page, "upload result (mobile)");
-            const refused = new RegExp(`${app.base}/api/uploads\\b.*422|status of 422`);
-            assertClean(watch, "hostile upload", [refused]);
-          } finally {
-            await context.close();
-          }
-        },
-      );
+              const refreshed = refreshReport(page, app);
+              refreshed.catch(() => {}); // awaited below; an earlier failure must not leave it unhandled
+              await page.setInputFiles("#upload-file", {
+                name: HOSTILE.fileName,
+                mimeType: "text/csv",
+                buffer: Buffer.from(await hostileCsv()),
+              });
+              await waitForText(page, "#upload-received", "3", 30_000);
+              await waitForText(page, "#upload-accepted", "2");
+              await waitForText(page, "#upload-rejected-count", "1");
+              await assertShownAsText(page, "#upload-rejected td", HOSTILE.age, "upload result");
+              await assertShownAsText(page, ".upload-summary h2", HOSTILE.fileName, "upload result");
+              const report = await refreshed;
+              siteSeconds.push(
+                `2 more tickets: site ${report.site.seconds.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s)`,
+              );
+              await page.waitForSelector("#upload-overview-link", { timeout: 30_000 });
+              await assertHarmless(page, "upload result");
+              await screenshot(page, "upload-hostile-result-mobile.png");
+              await assertFitsWidth(page, "upload result (mobile)");
+              const refused = new RegExp(`${app.base}/api/uploads\\b.*422|status of 422`);
+              assertClean(watch, "hostile upload", [refused]);
+            } finally {
+              await context.close();
+            }
+          },
+        );
 
-      await t.step({
-        name: "every page at 1280 and 390 px: clean, offline, hostile text shown as text only",
-        ignore: !uploaded || !hostile,
-        fn: async () => {
-          for (const { path, name } of PAGES) {
-            for (const [viewport, label] of [[DESKTOP, "desktop"], [MOBILE, "mobile"]] as const) {
-              const where = `${path} (${label})`;
-              const { page, watch, close } = await openPage(chromium, app, path, viewport);
-              try {
-                await screenshot(page, `${name}-${label}.png`);
-                await assertHostileShown(page, name);
-                await assertHarmless(page, where);
-                if (label === "mobile") await assertFitsWidth(page, where);
-                assertClean(watch, where);
-                const bytes = await watch.bytes();
-                if (label === "desktop") bytesPerPage.push([path, bytes, watch.requests.length]);
-                for (const body of watch.dataBodies) {
-                  for (const marker of NEVER_SHOWN) {
-                    ok(!body.includes(marker), `${where}: a data file holds "${marker}"`);
+        await t.step({
+          name: "every page at 1280 and 390 px: clean, offline, hostile text shown as text only",
+          ignore: !uploaded || !hostile,
+          fn: async () => {
+            for (const { path, name } of PAGES) {
+              for (const [viewport, label] of [[DESKTOP, "desktop"], [MOBILE, "mobile"]] as const) {
+                const where = `${path} (${label})`;
+                const { page, watch, close } = await openPage(chromium, app, path, viewport);
+                try {
+                  await screenshot(page, `${name}-${label}.png`);
+                  await assertHostileShown(page, name);
+                  await assertHarmless(page, where);
+                  if (label === "mobile") await assertFitsWidth(page, where);
+                  assertClean(watch, where);
+                  const bytes = await watch.bytes();
+                  if (label === "desktop") bytesPerPage.push([path, bytes, watch.requests.length]);
+                  for (const body of watch.dataBodies) {
+                    for (const marker of NEVER_SHOWN) {
+                      ok(!body.includes(marker), `${where}: a data file holds "${marker}"`);
+                    }
                   }
+                } finally {
+                  await close();
                 }
-              } finally {
-                await close();
               }
             }
-          }
-        },
-      });
-    } finally {
-      await browser?.close();
-      const status = await app.stop();
-      await app.dispose();
-      equal(status.code, 0, "the app shuts down cleanly");
-    }
+          },
+        });
+      } finally {
+        await browser?.close();
+        const status = await app.stop();
+        await app.dispose();
+        equal(status.code, 0, "the app shuts down cleanly");
+      }
 
-    console.log(`site build after each upload's refresh: ${siteSeconds.join("; ")}`);
-    console.log("bytes each page loads (fresh browser cache, 1280 px):");
-    for (const [path, b, requests] of bytesPerPage) {
-      console.log(
-        `  ${path.padEnd(15)} JS ${kib(b.js).padStart(10)} (${b.jsFiles} files)   data ${kib(b.data).padStart(9)} ` +
-          `(${b.dataFiles} files)   CSS ${kib(b.css)}   HTML ${kib(b.html)}   ${requests} requests, all to the app`,
-      );
-    }
-    console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  },
-});
+      console.log(`site build after each upload's refresh: ${siteSeconds.join("; ")}`);
+      console.log("bytes each page loads (fresh browser cache, 1280 px):");
+      for (const [path, b, requests] of bytesPerPage) {
+        console.log(
+          `  ${path.padEnd(15)} JS ${kib(b.js).padStart(10)} (${b.jsFiles} files)   data ${kib(b.data).padStart(9)} ` +
+            `(${b.dataFiles} files)   CSS ${kib(b.css)}   HTML ${kib(b.html)}   ${requests} requests, all to the app`,
+        );
+      }
+      console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    },
+  }),
+);

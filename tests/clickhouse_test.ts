@@ -3,7 +3,7 @@
  * by `@clickhouse/client` through the fixture in `support/clickhouse_http.ts`:
  * - every file under `sql/clickhouse/` runs (Kafka-engine table and materialized views included), idempotently;
  * - the store keeps one row per ticket id (latest score wins), also across monthly partitions;
- * - the marts are the same on DuckDB and ClickHouse for the shared datasets, scored by the model (parity);
+ * - the marts are the same on DuckDB and ClickHouse for the sample tickets, scored by the model (parity);
  * - a failing data test keeps the previous marts; upload records and scored counts; `openStore` picks ClickHouse;
  * - Kafka → ClickHouse: the Kafka-engine table consumes `tickets_scored` from a real local broker (Kafka 4.4.0),
  *   the view stores the tickets, broken or unknown messages land in the dead-letter table and the stream goes on.
@@ -26,18 +26,18 @@ import { openMartReader, openStore } from "../src/store/open.ts";
 import type { Row } from "../src/store/store.ts";
 import { loadConfig } from "../src/config.ts";
 import type { ScoredTicket } from "../src/ticket/schema.ts";
-import { chdbMissing } from "./support/chdb.ts";
 import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
-import { haveMeans } from "./support/means.ts";
+import { needing } from "./support/means.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
-import { haveKafkaMeans, startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import { ensureTopics } from "../src/bus/kafka_topics.ts";
 import { scoredTicket, scoredTickets } from "./support/tickets.ts";
 
-const DATASETS = ["tickets_kaggle_excel_export.csv", "tickets_iso_regenerated.csv"]
-  .map((name) => new URL(`../../shared/datasets/${name}`, import.meta.url).pathname);
+/** The samples, each uploaded in turn (the second holds the same ticket ids as the first). */
+const SAMPLES = [EXCEL_SAMPLE, ISO_SAMPLE];
 
 /** A fresh ClickHouse engine (its own process, migrated) behind the HTTP fixture, and a store on it. */
 async function withClickHouse(work: (store: ClickHouseStore, server: ClickHouseServer) => Promise<void>) {
@@ -55,136 +55,156 @@ async function withClickHouse(work: (store: ClickHouseStore, server: ClickHouseS
   }
 }
 
-Deno.test("every file in sql/clickhouse runs on the ClickHouse engine, and again without effect", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  await withClickHouse(async (store, chdb) => {
-    const migrations = await loadMigrations({ kafkaBrokers: ["127.0.0.1:9"] });
-    assert.deepEqual(migrations.map((m) => m.file), ["0001_tickets.sql", "0002_uploads.sql", "0003_kafka_ingest.sql"]);
-    assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
-    // Every statement is idempotent on its own as well (a run cut off half-way is run again).
-    for (const m of migrations) for (const statement of m.statements) await chdb.sql(statement);
-    const tables = Object.fromEntries(
-      (await chdb.sql(`SELECT name, engine FROM system.tables WHERE database = '${DATABASE}'`)).map((
-        r,
-      ) => [r.name, r.engine]),
-    );
-    assert.deepEqual(tables, {
-      schema_migrations: "ReplacingMergeTree",
-      tickets: "ReplacingMergeTree",
-      uploads: "ReplacingMergeTree",
-      tickets_scored_queue: "Kafka",
-      tickets_dead_letter: "MergeTree",
-      tickets_scored_mv: "MaterializedView",
-      tickets_scored_dead_letter_mv: "MaterializedView",
-    });
-    const [ddl] = await chdb.sql(
-      `SELECT create_table_query AS q FROM system.tables WHERE name = 'tickets_scored_queue'`,
-    );
-    assert.match(String(ddl.q), /kafka_handle_error_mode = 'stream'/);
-    const columns = Object.fromEntries(
-      (await chdb.sql(`SELECT name, type, compression_codec FROM system.columns WHERE database = '${DATABASE}'
+Deno.test(
+  await needing(["chdb"], {
+    name: "every file in sql/clickhouse runs on the ClickHouse engine, and again without effect",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        const migrations = await loadMigrations({ kafkaBrokers: ["127.0.0.1:9"] });
+        assert.deepEqual(migrations.map((m) => m.file), [
+          "0001_tickets.sql",
+          "0002_uploads.sql",
+          "0003_kafka_ingest.sql",
+        ]);
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
+        // Every statement is idempotent on its own as well (a run cut off half-way is run again).
+        for (const m of migrations) for (const statement of m.statements) await chdb.sql(statement);
+        const tables = Object.fromEntries(
+          (await chdb.sql(`SELECT name, engine FROM system.tables WHERE database = '${DATABASE}'`)).map((
+            r,
+          ) => [r.name, r.engine]),
+        );
+        assert.deepEqual(tables, {
+          schema_migrations: "ReplacingMergeTree",
+          tickets: "ReplacingMergeTree",
+          uploads: "ReplacingMergeTree",
+          tickets_scored_queue: "Kafka",
+          tickets_dead_letter: "MergeTree",
+          tickets_scored_mv: "MaterializedView",
+          tickets_scored_dead_letter_mv: "MaterializedView",
+        });
+        const [ddl] = await chdb.sql(
+          `SELECT create_table_query AS q FROM system.tables WHERE name = 'tickets_scored_queue'`,
+        );
+        assert.match(String(ddl.q), /kafka_handle_error_mode = 'stream'/);
+        const columns = Object.fromEntries(
+          (await chdb.sql(`SELECT name, type, compression_codec FROM system.columns WHERE database = '${DATABASE}'
                        AND table = 'tickets'`)).map((r) => [r.name, r]),
-    );
-    assert.equal(columns.ticket_status.type, "LowCardinality(Nullable(String))");
-    assert.equal(columns.priority_pred.type, "LowCardinality(String)");
-    assert.match(String(columns.ticket_description.compression_codec), /ZSTD/);
-    assert.match(String(columns.scored_at.compression_codec), /Delta/);
-    const [table] = await chdb.sql(`SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
+        );
+        assert.equal(columns.ticket_status.type, "LowCardinality(Nullable(String))");
+        assert.equal(columns.priority_pred.type, "LowCardinality(String)");
+        assert.match(String(columns.ticket_description.compression_codec), /ZSTD/);
+        assert.match(String(columns.scored_at.compression_codec), /Delta/);
+        const [table] = await chdb.sql(`SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
                                 AND database = '${DATABASE}'`);
-    assert.deepEqual(table, { partition_key: "toYYYYMM(ingested_at)", sorting_key: "ticket_id" });
-  });
-});
+        assert.deepEqual(table, { partition_key: "toYYYYMM(ingested_at)", sorting_key: "ticket_id" });
+      });
+    },
+  }),
+);
 
-Deno.test("ClickHouse keeps one row per ticket id, the latest score, across monthly partitions", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  await withClickHouse(async (store, chdb) => {
-    const first = scoredTicket({ ticket_id: "7", priority_pred: "Low", ingested_at: "2024-01-31T23:00:00.000Z" });
-    const later = scoredTicket({
-      ticket_id: "7",
-      priority_pred: "Critical",
-      ingested_at: "2024-03-01T08:00:00.000Z",
-      scored_at: "2024-03-01T08:00:01.000Z",
-    });
-    await store.writeScored([first]);
-    await store.writeScored([later]);
-    await store.writeScored([first]); // a late redelivery of the older score
-    assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.tickets`))[0].n, 3, "three rows stored");
-    assert.deepEqual(await chdb.sql(`SELECT ticket_id, priority_pred, scored_at FROM ${DATABASE}.tickets FINAL`), [
-      { ticket_id: "7", priority_pred: "Critical", scored_at: "2024-03-01 08:00:01.000" },
-    ]);
-  });
-});
+Deno.test(
+  await needing(["chdb"], {
+    name: "ClickHouse keeps one row per ticket id, the latest score, across monthly partitions",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        const first = scoredTicket({ ticket_id: "7", priority_pred: "Low", ingested_at: "2024-01-31T23:00:00.000Z" });
+        const later = scoredTicket({
+          ticket_id: "7",
+          priority_pred: "Critical",
+          ingested_at: "2024-03-01T08:00:00.000Z",
+          scored_at: "2024-03-01T08:00:01.000Z",
+        });
+        await store.writeScored([first]);
+        await store.writeScored([later]);
+        await store.writeScored([first]); // a late redelivery of the older score
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.tickets`))[0].n, 3, "three rows stored");
+        assert.deepEqual(await chdb.sql(`SELECT ticket_id, priority_pred, scored_at FROM ${DATABASE}.tickets FINAL`), [
+          { ticket_id: "7", priority_pred: "Critical", scored_at: "2024-03-01 08:00:01.000" },
+        ]);
+      });
+    },
+  }),
+);
 
-Deno.test("ClickHouseStore: uploads, scored counts, marts published only when the data tests pass", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  await withClickHouse(async (store, chdb) => {
-    assert.equal(await store.getUpload("nope"), null);
-    const upload = {
-      upload_id: "u'1\t\\x",
-      created_at: "2024-05-01T10:00:00.000Z",
-      filename: "tickets.csv",
-      bytes: 1234,
-      status: "receiving" as const,
-      summary: null,
-      failure: null,
-    };
-    await store.saveUpload(upload);
-    await store.writeScored(scoredTickets(40, { upload_id: upload.upload_id }));
-    await store.writeScored(scoredTickets(10, { upload_id: upload.upload_id })); // rescored: still 40 tickets
-    const summary = { received: 40, accepted: 40, rejected: 0, errors: [], warnings: [], date_order: "ISO" };
-    await store.saveUpload({ ...upload, status: "done", summary: summary as never });
-    const got = await store.getUpload(upload.upload_id);
-    assert.equal(got?.status, "done");
-    assert.equal(got?.scored, 40);
-    assert.deepEqual(got?.summary, summary);
-    assert.equal(got?.created_at, "2024-05-01T10:00:00.000Z");
+Deno.test(
+  await needing(["chdb"], {
+    name: "ClickHouseStore: uploads, scored counts, marts published only when the data tests pass",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        assert.equal(await store.getUpload("nope"), null);
+        const upload = {
+          upload_id: "u'1\t\\x",
+          created_at: "2024-05-01T10:00:00.000Z",
+          filename: "tickets.csv",
+          bytes: 1234,
+          status: "receiving" as const,
+          summary: null,
+          failure: null,
+        };
+        await store.saveUpload(upload);
+        await store.writeScored(scoredTickets(40, { upload_id: upload.upload_id }));
+        await store.writeScored(scoredTickets(10, { upload_id: upload.upload_id })); // rescored: still 40 tickets
+        const summary = { received: 40, accepted: 40, rejected: 0, errors: [], warnings: [], date_order: "ISO" };
+        await store.saveUpload({ ...upload, status: "done", summary: summary as never });
+        const got = await store.getUpload(upload.upload_id);
+        assert.equal(got?.status, "done");
+        assert.equal(got?.scored, 40);
+        assert.deepEqual(got?.summary, summary);
+        assert.equal(got?.created_at, "2024-05-01T10:00:00.000Z");
 
-    const report = await buildMarts(store);
-    assert.equal(report.error, null);
-    assert.ok(report.ok);
-    assert.equal((await store.readMart("mart_overview"))[0].tickets, 40);
+        const report = await buildMarts(store);
+        assert.equal(report.error, null);
+        assert.ok(report.ok);
+        assert.equal((await store.readMart("mart_overview"))[0].tickets, 40);
 
-    // A ticket whose probabilities do not add up fails a data test: the previous marts stay.
-    await store.writeScored([scoredTicket({ ticket_id: "broken", p_low: 0.9, p_medium: 0.9 })]);
-    const failed = await buildMarts(store);
-    assert.equal(failed.ok, false);
-    assert.match(String(failed.error), /stg_tickets_probabilities/);
-    assert.equal((await store.readMart("mart_overview"))[0].tickets, 40, "the previous marts were kept");
-    assert.deepEqual(
-      await chdb.sql(`SELECT name FROM system.databases WHERE startsWith(name, '${BUILD_DATABASE}')`),
-      [],
-    );
-    await assert.rejects(store.readMart("tickets; DROP TABLE x"), /not a mart name/);
-  });
-});
+        // A ticket whose probabilities do not add up fails a data test: the previous marts stay.
+        await store.writeScored([scoredTicket({ ticket_id: "broken", p_low: 0.9, p_medium: 0.9 })]);
+        const failed = await buildMarts(store);
+        assert.equal(failed.ok, false);
+        assert.match(String(failed.error), /stg_tickets_probabilities/);
+        assert.equal((await store.readMart("mart_overview"))[0].tickets, 40, "the previous marts were kept");
+        assert.deepEqual(
+          await chdb.sql(`SELECT name FROM system.databases WHERE startsWith(name, '${BUILD_DATABASE}')`),
+          [],
+        );
+        await assert.rejects(store.readMart("tickets; DROP TABLE x"), /not a mart name/);
+      });
+    },
+  }),
+);
 
-Deno.test("openStore and openMartReader use ClickHouse when CLICKHOUSE_URL is set", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  await withClickHouse(async (store, server) => {
-    const url = server.url;
-    await store.writeScored(scoredTickets(8));
-    const config = loadConfig({ CLICKHOUSE_URL: url });
-    const opened = await openStore(config);
-    try {
-      assert.equal(opened.engine, "clickhouse");
-      assert.ok((await buildMarts(opened)).ok);
-    } finally {
-      await opened.close();
-    }
-    const reader = await openMartReader(config);
-    try {
-      assert.equal((await reader.readMart("mart_overview"))[0].tickets, 8);
-    } finally {
-      await reader.close();
-    }
-  });
-});
+Deno.test(
+  await needing(["chdb"], {
+    name: "openStore and openMartReader use ClickHouse when CLICKHOUSE_URL is set",
+    fn: async () => {
+      await withClickHouse(async (store, server) => {
+        const url = server.url;
+        await store.writeScored(scoredTickets(8));
+        const config = loadConfig({ CLICKHOUSE_URL: url });
+        const opened = await openStore(config);
+        try {
+          assert.equal(opened.engine, "clickhouse");
+          assert.ok((await buildMarts(opened)).ok);
+        } finally {
+          await opened.close();
+        }
+        const reader = await openMartReader(config);
+        try {
+          assert.equal((await reader.readMart("mart_overview"))[0].tickets, 8);
+        } finally {
+          await reader.close();
+        }
+      });
+    },
+  }),
+);
 
-/** The shared datasets, each as its own upload, scored by the model (read once for the file's tests). */
-async function scoredDatasets(): Promise<ScoredTicket[][]> {
+/** The samples, each as its own upload, scored by the model. */
+async function scoredSamples(): Promise<ScoredTicket[][]> {
   const model = await loadModel();
   const uploads: ScoredTicket[][] = [];
-  for (const [i, path] of DATASETS.entries()) {
+  for (const [i, path] of SAMPLES.entries()) {
     const batches: ScoredTicket[] = [];
     for await (const batch of readTicketFile(path)) {
       const ingested = batch.map((t) => ({
@@ -217,169 +237,186 @@ function assertSameRows(mart: string, duck: Row[], click: Row[]): void {
   }
 }
 
-Deno.test("parity: the same scored tickets give the same marts on DuckDB and on ClickHouse", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  const uploads = await scoredDatasets();
-  const duck = await openDuckDbStore(":memory:");
-  try {
-    await withClickHouse(async (click) => {
-      for (const tickets of uploads) {
-        for (let i = 0; i < tickets.length; i += 2048) {
-          await duck.writeScored(tickets.slice(i, i + 2048));
-          await click.writeScored(tickets.slice(i, i + 2048));
-        }
+Deno.test(
+  await needing(["chdb"], {
+    name: "parity: the same scored tickets give the same marts on DuckDB and on ClickHouse",
+    fn: async () => {
+      const uploads = await scoredSamples();
+      const duck = await openDuckDbStore(":memory:");
+      try {
+        await withClickHouse(async (click) => {
+          for (const tickets of uploads) {
+            for (let i = 0; i < tickets.length; i += 2048) {
+              await duck.writeScored(tickets.slice(i, i + 2048));
+              await click.writeScored(tickets.slice(i, i + 2048));
+            }
+          }
+          const [duckReport, clickReport] = [await buildMarts(duck), await buildMarts(click)];
+          assert.equal(duckReport.error, null);
+          assert.equal(clickReport.error, null);
+          assert.deepEqual(clickReport.marts, duckReport.marts, "row counts per mart");
+          assert.deepEqual(
+            clickReport.tests.map((t) => [t.name, t.passed]),
+            duckReport.tests.map((t) => [t.name, t.passed]),
+          );
+          const names = [...await martNames()].sort();
+          assert.ok(names.length >= 12);
+          for (const name of names) assertSameRows(name, await duck.readMart(name), await click.readMart(name));
+          const [overview] = await click.readMart("mart_overview");
+          assert.equal(overview.tickets, 8469, "both uploads hold the same ids: the second replaced the first");
+        });
+      } finally {
+        await duck.close();
       }
-      const [duckReport, clickReport] = [await buildMarts(duck), await buildMarts(click)];
-      assert.equal(duckReport.error, null);
-      assert.equal(clickReport.error, null);
-      assert.deepEqual(clickReport.marts, duckReport.marts, "row counts per mart");
-      assert.deepEqual(
-        clickReport.tests.map((t) => [t.name, t.passed]),
-        duckReport.tests.map((t) => [t.name, t.passed]),
-      );
-      const names = [...await martNames()].sort();
-      assert.ok(names.length >= 12);
-      for (const name of names) assertSameRows(name, await duck.readMart(name), await click.readMart(name));
-      const [overview] = await click.readMart("mart_overview");
-      assert.equal(overview.tickets, 8469, "both uploads hold the same ids: the second replaced the first");
-    });
-  } finally {
-    await duck.close();
-  }
-});
+    },
+  }),
+);
 
-Deno.test("Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-letters broken messages", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  if (!haveMeans("Java 17 and Maven for a local Kafka broker", await haveKafkaMeans())) return;
-  const broker = await startLocalBroker({ quiet: true });
-  const kafka = new Kafka({ brokers: [broker.brokers], clientId: "clickhouse-test", logLevel: logLevel.NOTHING });
-  const bus = new KafkaBus({ brokers: [broker.brokers], clientId: "clickhouse-test" });
-  const chdb = await startClickHouseServer();
-  try {
-    await ensureTopics(kafka, 3, 1);
-    const tickets = scoredTickets(30);
-    tickets[0] = { ...tickets[0], resolved_at: "2023-06-03 08:00:00", satisfaction_rating: 4, customer_age: null };
-    // The scorer's own envelope, via the project's Kafka bus; then poison, and a redelivery of five tickets.
-    await bus.publish(TOPICS.scored, tickets.map((t) => ({ key: t.ticket_id, value: t })));
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: TOPICS.scored,
-      messages: [
-        { key: "poison", value: "{not json" },
-        { key: "v2", value: JSON.stringify({ schema_version: 2, value: { ticket_id: "x" } }) },
-        { key: "empty", value: JSON.stringify({ schema_version: 1, value: { note: "no ticket" } }) },
-      ],
-    });
-    await producer.disconnect();
-    await bus.publish(TOPICS.scored, tickets.slice(0, 5).map((t) => ({ key: t.ticket_id, value: t })));
+Deno.test(
+  await needing(["chdb", "kafka"], {
+    name: "Kafka → ClickHouse: the Kafka engine consumes tickets_scored, dead-letters broken messages",
+    fn: async () => {
+      const broker = await startLocalBroker({ quiet: true });
+      const kafka = new Kafka({ brokers: [broker.brokers], clientId: "clickhouse-test", logLevel: logLevel.NOTHING });
+      const bus = new KafkaBus({ brokers: [broker.brokers], clientId: "clickhouse-test" });
+      const chdb = await startClickHouseServer();
+      try {
+        await ensureTopics(kafka, 3, 1);
+        const tickets = scoredTickets(30);
+        tickets[0] = { ...tickets[0], resolved_at: "2023-06-03 08:00:00", satisfaction_rating: 4, customer_age: null };
+        // The scorer's own envelope, via the project's Kafka bus; then poison, and a redelivery of five tickets.
+        await bus.publish(TOPICS.scored, tickets.map((t) => ({ key: t.ticket_id, value: t })));
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({
+          topic: TOPICS.scored,
+          messages: [
+            { key: "poison", value: "{not json" },
+            { key: "v2", value: JSON.stringify({ schema_version: 2, value: { ticket_id: "x" } }) },
+            { key: "empty", value: JSON.stringify({ schema_version: 1, value: { note: "no ticket" } }) },
+          ],
+        });
+        await producer.disconnect();
+        await bus.publish(TOPICS.scored, tickets.slice(0, 5).map((t) => ({ key: t.ticket_id, value: t })));
 
-    for (const m of await loadMigrations({ kafkaBrokers: [broker.brokers], kafkaGroup: "clickhouse_test" })) {
-      for (const statement of m.statements) await chdb.sql(statement);
-    }
-    // 35 rows arrive; background merges may already have collapsed the 5 redelivered ones.
-    const counts = async () =>
-      (await chdb.sql(`SELECT (SELECT count() FROM ${DATABASE}.tickets FINAL) AS tickets,
+        for (const m of await loadMigrations({ kafkaBrokers: [broker.brokers], kafkaGroup: "clickhouse_test" })) {
+          for (const statement of m.statements) await chdb.sql(statement);
+        }
+        // 35 rows arrive; background merges may already have collapsed the 5 redelivered ones.
+        const counts = async () =>
+          (await chdb.sql(`SELECT (SELECT count() FROM ${DATABASE}.tickets FINAL) AS tickets,
                               (SELECT count() FROM ${DATABASE}.tickets_dead_letter) AS dead,
                               (SELECT uniqExact(ticket_id, scored_at) FROM ${DATABASE}.tickets) AS versions`))[0];
-    const expected = { tickets: 30, dead: 3, versions: 30 };
-    const deadline = Date.now() + 60_000;
-    while (Date.now() < deadline && JSON.stringify(await counts()) !== JSON.stringify(expected)) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    assert.deepEqual(await counts(), expected, "30 tickets (5 of them delivered twice) and 3 dead letters");
-    const [first] = await chdb.sql(
-      `SELECT ticket_id, customer_age, date_of_purchase, first_response_at, resolved_at, satisfaction_rating,
+        const expected = { tickets: 30, dead: 3, versions: 30 };
+        const deadline = Date.now() + 60_000;
+        while (Date.now() < deadline && JSON.stringify(await counts()) !== JSON.stringify(expected)) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        assert.deepEqual(await counts(), expected, "30 tickets (5 of them delivered twice) and 3 dead letters");
+        const [first] = await chdb.sql(
+          `SELECT ticket_id, customer_age, date_of_purchase, first_response_at, resolved_at, satisfaction_rating,
               priority_pred, p_medium, upload_id, ingested_at, scored_at
        FROM ${DATABASE}.tickets FINAL WHERE ticket_id = '1'`,
-    );
-    assert.deepEqual(first, {
-      ticket_id: "1",
-      customer_age: null,
-      date_of_purchase: tickets[0].date_of_purchase,
-      first_response_at: `${tickets[0].first_response_at}.000`,
-      resolved_at: "2023-06-03 08:00:00.000",
-      satisfaction_rating: 4,
-      priority_pred: tickets[0].priority_pred,
-      p_medium: tickets[0].p_medium,
-      upload_id: tickets[0].upload_id,
-      ingested_at: "2023-06-02 10:00:00.000",
-      scored_at: "2023-06-02 10:00:01.000",
-    });
-    const dead = await chdb.sql(`SELECT error, raw_message FROM ${DATABASE}.tickets_dead_letter ORDER BY raw_message`);
-    assert.deepEqual(dead.map((d) => d.raw_message), [
-      JSON.stringify({ schema_version: 1, value: { note: "no ticket" } }),
-      JSON.stringify({ schema_version: 2, value: { ticket_id: "x" } }),
-      "{not json",
-    ]);
-    assert.match(String(dead[0].error), /not a scored ticket/);
-    assert.match(String(dead[1].error), /unknown schema_version 2/);
-    assert.match(String(dead[2].error), /JSON/);
-  } finally {
-    await chdb.close(); // stops the engine and its consumer
-    await bus.close();
-    await broker.stop();
-  }
-});
+        );
+        assert.deepEqual(first, {
+          ticket_id: "1",
+          customer_age: null,
+          date_of_purchase: tickets[0].date_of_purchase,
+          first_response_at: `${tickets[0].first_response_at}.000`,
+          resolved_at: "2023-06-03 08:00:00.000",
+          satisfaction_rating: 4,
+          priority_pred: tickets[0].priority_pred,
+          p_medium: tickets[0].p_medium,
+          upload_id: tickets[0].upload_id,
+          ingested_at: "2023-06-02 10:00:00.000",
+          scored_at: "2023-06-02 10:00:01.000",
+        });
+        const dead = await chdb.sql(
+          `SELECT error, raw_message FROM ${DATABASE}.tickets_dead_letter ORDER BY raw_message`,
+        );
+        assert.deepEqual(dead.map((d) => d.raw_message), [
+          JSON.stringify({ schema_version: 1, value: { note: "no ticket" } }),
+          JSON.stringify({ schema_version: 2, value: { ticket_id: "x" } }),
+          "{not json",
+        ]);
+        assert.match(String(dead[0].error), /not a scored ticket/);
+        assert.match(String(dead[1].error), /unknown schema_version 2/);
+        assert.match(String(dead[2].error), /JSON/);
+      } finally {
+        await chdb.close(); // stops the engine and its consumer
+        await bus.close();
+        await broker.stop();
+      }
+    },
+  }),
+);
 
-Deno.test("parity at the edges: an empty store, then tickets with every optional value missing", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  const duck = await openDuckDbStore(":memory:");
-  try {
-    await withClickHouse(async (click) => {
-      const compare = async () => {
-        const [d, c] = [await buildMarts(duck), await buildMarts(click)];
-        assert.equal(d.error, null);
-        assert.equal(c.error, null);
-        for (const name of [...await martNames()].sort()) {
-          const [dr, cr] = [await duck.readMart(name), await click.readMart(name)];
-          assert.equal(cr.length, dr.length, `${name}: row count`);
-          if (dr.length > 0) assertSameRows(name, dr, cr);
-        }
-      };
-      await compare();
-      const sparse = scoredTickets(12).map((t, i) => ({
-        ...t,
-        customer_age: i % 2 ? null : t.customer_age,
-        customer_gender: i % 3 ? null : t.customer_gender,
-        ticket_status: i % 4 ? null : t.ticket_status,
-        ticket_type: null,
-        product_purchased: i % 5 ? null : t.product_purchased,
-        priority_label: i % 2 ? null : t.priority_label,
-        first_response_at: i % 3 ? null : t.first_response_at,
-        date_of_purchase: i % 2 ? null : t.date_of_purchase,
-        ticket_channel: null,
-      }));
-      await duck.writeScored(sparse);
-      await click.writeScored(sparse);
-      await compare();
-    });
-  } finally {
-    await duck.close();
-  }
-});
+Deno.test(
+  await needing(["chdb"], {
+    name: "parity at the edges: an empty store, then tickets with every optional value missing",
+    fn: async () => {
+      const duck = await openDuckDbStore(":memory:");
+      try {
+        await withClickHouse(async (click) => {
+          const compare = async () => {
+            const [d, c] = [await buildMarts(duck), await buildMarts(click)];
+            assert.equal(d.error, null);
+            assert.equal(c.error, null);
+            for (const name of [...await martNames()].sort()) {
+              const [dr, cr] = [await duck.readMart(name), await click.readMart(name)];
+              assert.equal(cr.length, dr.length, `${name}: row count`);
+              if (dr.length > 0) assertSameRows(name, dr, cr);
+            }
+          };
+          await compare();
+          const sparse = scoredTickets(12).map((t, i) => ({
+            ...t,
+            customer_age: i % 2 ? null : t.customer_age,
+            customer_gender: i % 3 ? null : t.customer_gender,
+            ticket_status: i % 4 ? null : t.ticket_status,
+            ticket_type: null,
+            product_purchased: i % 5 ? null : t.product_purchased,
+            priority_label: i % 2 ? null : t.priority_label,
+            first_response_at: i % 3 ? null : t.first_response_at,
+            date_of_purchase: i % 2 ? null : t.date_of_purchase,
+            ticket_channel: null,
+          }));
+          await duck.writeScored(sparse);
+          await click.writeScored(sparse);
+          await compare();
+        });
+      } finally {
+        await duck.close();
+      }
+    },
+  }),
+);
 
-Deno.test("scripts/db_migrate.ts (deno task db:migrate) applies the migrations once, over HTTP", async () => {
-  if (!haveMeans("chdb (the ClickHouse engine)", chdbMissing())) return;
-  const chdb = await startClickHouseServer();
-  const http = chdb;
-  try {
-    const run = async () => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "scripts/db_migrate.ts", "--wait", "5"],
-        cwd: new URL("../", import.meta.url),
-        env: { CLICKHOUSE_URL: http.url, KAFKA_BROKERS: "127.0.0.1:9" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-      assert.ok(out.success, text);
-      return text;
-    };
-    assert.match(await run(), /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql/);
-    assert.match(await run(), /the schema is up to date/);
-    assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 3);
-  } finally {
-    await chdb.close();
-  }
-});
+Deno.test(
+  await needing(["chdb"], {
+    name: "scripts/db_migrate.ts (deno task db:migrate) applies the migrations once, over HTTP",
+    fn: async () => {
+      const chdb = await startClickHouseServer();
+      const http = chdb;
+      try {
+        const run = async () => {
+          const out = await new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", "scripts/db_migrate.ts", "--wait", "5"],
+            cwd: new URL("../", import.meta.url),
+            env: { CLICKHOUSE_URL: http.url, KAFKA_BROKERS: "127.0.0.1:9" },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+          assert.ok(out.success, text);
+          return text;
+        };
+        assert.match(await run(), /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql/);
+        assert.match(await run(), /the schema is up to date/);
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 3);
+      } finally {
+        await chdb.close();
+      }
+    },
+  }),
+);

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { KAFKA_VERSION } from "../src/bus/kafka_broker.ts";
+import { KAFKA_VERSION } from "../scripts/kafka/jars.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));

@@ -1,25 +1,24 @@
 /**
  * The journey through a real Apache Kafka broker (started here, on 127.0.0.1), including the failures people
  * hit: poison messages, a scorer killed mid-stream, the broker going away, two scorers sharing the work.
- * Each test has its own broker. Skipped loudly without Java or Maven; CI turns that skip into a failure.
+ * Each test has its own broker; without Java and the Kafka jars they are ignored (under CI: failed).
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
-import { haveKafkaMeans, type LocalBroker, startLocalBroker } from "../src/bus/kafka_broker.ts";
-import { DATASETS, eventually, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
-import { haveMeans } from "./support/means.ts";
+import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
+import { eventually, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
+import { needing } from "./support/means.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const kafkaMissing = await haveKafkaMeans();
 
-/** Runs `body` with a fresh broker and an app on it; skipped when the machine cannot run Kafka. */
+/** Runs `body` with a fresh broker and an app on it. */
 async function withKafka(
   env: Record<string, string>,
   body: (ctx: { broker: LocalBroker; app: TestApp; kafka: Kafka }) => Promise<void>,
   brokerOptions: { dataDir?: string } = {},
 ): Promise<void> {
-  if (!haveMeans("Java 17 and Maven for a local Kafka broker", kafkaMissing)) return;
   const broker = await startLocalBroker({ quiet: true, ...brokerOptions });
   const kafka = new Kafka({ brokers: [broker.brokers], clientId: "kafka-test", logLevel: logLevel.NOTHING });
   let app: TestApp | null = null;
@@ -50,7 +49,7 @@ async function scored(app: TestApp, uploadId: string): Promise<number> {
 
 /** `copies` copies of the one-line ISO dataset with fresh ids: 8469 × copies tickets. */
 async function bigCsv(copies: number): Promise<string> {
-  const [header, ...rows] = (await Deno.readTextFile(new URL("tickets_iso_regenerated.csv", DATASETS))).trimEnd()
+  const [header, ...rows] = (await Deno.readTextFile(ISO_SAMPLE)).trimEnd()
     .split("\n");
   const path = await Deno.makeTempFile({ prefix: "tickets-", suffix: ".csv" });
   const file = await Deno.open(path, { write: true });
@@ -99,128 +98,156 @@ async function startScorerProcess(brokers: string) {
   };
 }
 
-Deno.test("kafka: the Excel export is scored and stored once, with nothing dead-lettered", async () => {
-  await withKafka({}, async ({ app, kafka }) => {
-    const { status, json } = await upload(
-      app.base,
-      await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS)),
-    );
-    equal(status, 201);
-    equal(json.accepted, 8469);
-    await eventually("8469 scored", async () => (await scored(app, json.upload_id)) === 8469);
-    equal(await refreshedTotal(app.base), 8469);
-    equal(await topicSize(kafka, TOPICS.deadLetter), 0);
-  });
-});
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: the Excel export is scored and stored once, with nothing dead-lettered",
+    fn: async () => {
+      await withKafka({}, async ({ app, kafka }) => {
+        const { status, json } = await upload(
+          app.base,
+          await Deno.readFile(EXCEL_SAMPLE),
+        );
+        equal(status, 201);
+        equal(json.accepted, 8469);
+        await eventually("8469 scored", async () => (await scored(app, json.upload_id)) === 8469);
+        equal(await refreshedTotal(app.base), 8469);
+        equal(await topicSize(kafka, TOPICS.deadLetter), 0);
+      });
+    },
+  }),
+);
 
-Deno.test("kafka: a poison message goes to the dead-letter topic with its reason; the stream goes on", async () => {
-  await withKafka({}, async ({ app, kafka }) => {
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: TOPICS.tickets, messages: [{ key: "poison", value: "{not json" }] });
-    await producer.send({
-      topic: TOPICS.tickets,
-      messages: [{ key: "v9", value: JSON.stringify({ schema_version: 9, value: {} }) }],
-    });
-    await producer.disconnect();
-    const csv = await Deno.readTextFile(new URL("tickets_iso_regenerated.csv", DATASETS));
-    const after = await upload(app.base, csv.split("\n").slice(0, 101).join("\n"));
-    equal(after.json.accepted, 100);
-    await eventually(
-      "the tickets after the poison scored",
-      async () => (await scored(app, after.json.upload_id)) === 100,
-    );
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: a poison message goes to the dead-letter topic with its reason; the stream goes on",
+    fn: async () => {
+      await withKafka({}, async ({ app, kafka }) => {
+        const producer = kafka.producer();
+        await producer.connect();
+        await producer.send({ topic: TOPICS.tickets, messages: [{ key: "poison", value: "{not json" }] });
+        await producer.send({
+          topic: TOPICS.tickets,
+          messages: [{ key: "v9", value: JSON.stringify({ schema_version: 9, value: {} }) }],
+        });
+        await producer.disconnect();
+        const csv = await Deno.readTextFile(ISO_SAMPLE);
+        const after = await upload(app.base, csv.split("\n").slice(0, 101).join("\n"));
+        equal(after.json.accepted, 100);
+        await eventually(
+          "the tickets after the poison scored",
+          async () => (await scored(app, after.json.upload_id)) === 100,
+        );
 
-    const consumer = kafka.consumer({ groupId: "dead-letter-inspector" });
-    const dead: { key: string; error: string }[] = [];
-    await consumer.connect();
-    await consumer.subscribe({ topics: [TOPICS.deadLetter], fromBeginning: true });
-    await consumer.run({
-      eachMessage: ({ message }) =>
-        Promise.resolve(void dead.push({ key: String(message.key), error: String(message.headers?.error) })),
-    });
-    await eventually("two dead letters", () => Promise.resolve(dead.length === 2));
-    await consumer.disconnect();
-    dead.sort((a, b) => a.key.localeCompare(b.key));
-    deepStrictEqual(dead.map((d) => d.key), ["poison", "v9"]);
-    ok(dead[0].error.includes("not JSON"), dead[0].error);
-    ok(dead[1].error.includes("schema_version 9"), dead[1].error);
-  });
-});
+        const consumer = kafka.consumer({ groupId: "dead-letter-inspector" });
+        const dead: { key: string; error: string }[] = [];
+        await consumer.connect();
+        await consumer.subscribe({ topics: [TOPICS.deadLetter], fromBeginning: true });
+        await consumer.run({
+          eachMessage: ({ message }) =>
+            Promise.resolve(void dead.push({ key: String(message.key), error: String(message.headers?.error) })),
+        });
+        await eventually("two dead letters", () => Promise.resolve(dead.length === 2));
+        await consumer.disconnect();
+        dead.sort((a, b) => a.key.localeCompare(b.key));
+        deepStrictEqual(dead.map((d) => d.key), ["poison", "v9"]);
+        ok(dead[0].error.includes("not JSON"), dead[0].error);
+        ok(dead[1].error.includes("schema_version 9"), dead[1].error);
+      });
+    },
+  }),
+);
 
-Deno.test("kafka: a scorer killed with SIGKILL mid-stream loses nothing and double-counts nothing", async () => {
-  const csv = await bigCsv(6); // 50,814 tickets
-  await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
-    const first = await startScorerProcess(broker.brokers);
-    // Kill the scorer while the upload is still producing: then it cannot have scored everything yet.
-    let uploaded = false;
-    const sending = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
-    await eventually("the scorer under way", async () => (await first.health()).scored > 0, 120_000);
-    const scoredBeforeKill = (await first.health()).scored;
-    const killedMidUpload = !uploaded;
-    equal((await first.stop("SIGKILL")).signal, "SIGKILL");
-    const sent = await sending;
-    equal(sent.status, 201);
-    const total = sent.json.accepted;
-    equal(total, 50_814);
-    ok(killedMidUpload, "the scorer was killed before the upload had finished producing");
-    const killedAt = await scored(app, sent.json.upload_id);
-    ok(killedAt < total, `killed at ${killedAt} of ${total}`);
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: a scorer killed with SIGKILL mid-stream loses nothing and double-counts nothing",
+    fn: async () => {
+      const csv = await bigCsv(6); // 50,814 tickets
+      await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
+        const first = await startScorerProcess(broker.brokers);
+        // Kill the scorer while the upload is still producing: then it cannot have scored everything yet.
+        let uploaded = false;
+        const sending = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
+        await eventually("the scorer under way", async () => (await first.health()).scored > 0, 120_000);
+        const scoredBeforeKill = (await first.health()).scored;
+        const killedMidUpload = !uploaded;
+        equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+        const sent = await sending;
+        equal(sent.status, 201);
+        const total = sent.json.accepted;
+        equal(total, 50_814);
+        ok(killedMidUpload, "the scorer was killed before the upload had finished producing");
+        const killedAt = await scored(app, sent.json.upload_id);
+        ok(killedAt < total, `killed at ${killedAt} of ${total}`);
 
-    const second = await startScorerProcess(broker.brokers);
-    await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === total);
-    equal(await refreshedTotal(app.base), total);
-    equal((await second.stop()).code, 0);
-    ok(second.log().includes("stopped after scoring"), "SIGTERM: finished, committed, left the group");
-    console.log(
-      `killed the scorer after it scored ${scoredBeforeKill} (store held ${killedAt} of ${total}); ` +
-        "the restarted one finished the rest",
-    );
-  });
-  await Deno.remove(csv);
-});
+        const second = await startScorerProcess(broker.brokers);
+        await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === total);
+        equal(await refreshedTotal(app.base), total);
+        equal((await second.stop()).code, 0);
+        ok(second.log().includes("stopped after scoring"), "SIGTERM: finished, committed, left the group");
+        console.log(
+          `killed the scorer after it scored ${scoredBeforeKill} (store held ${killedAt} of ${total}); ` +
+            "the restarted one finished the rest",
+        );
+      });
+      await Deno.remove(csv);
+    },
+  }),
+);
 
-Deno.test("kafka: the broker stopped for 6 s mid-stream; producer and scorer recover by themselves", async () => {
-  const csv = await bigCsv(6);
-  await withKafka({}, async ({ app, broker, kafka }) => {
-    let uploaded = false;
-    const uploading = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
-    await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
-    ok(!uploaded, "the broker goes away while the upload is still producing");
-    const stoppedAt = Date.now();
-    await broker.restart(6_000); // SIGTERM, 6 s down, start again
-    const restartedAt = Date.now();
-    const sent = await uploading;
-    equal(sent.status, 201);
-    equal(sent.json.accepted, 50_814);
-    await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === 50_814);
-    const recoveredAt = Date.now();
-    equal(await refreshedTotal(app.base), 50_814);
-    console.log(
-      `broker down ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s; all 50,814 stored ` +
-        `${((recoveredAt - restartedAt) / 1000).toFixed(1)} s after it came back`,
-    );
-  });
-  await Deno.remove(csv);
-});
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: the broker stopped for 6 s mid-stream; producer and scorer recover by themselves",
+    fn: async () => {
+      const csv = await bigCsv(6);
+      await withKafka({}, async ({ app, broker, kafka }) => {
+        let uploaded = false;
+        const uploading = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
+        await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
+        ok(!uploaded, "the broker goes away while the upload is still producing");
+        const stoppedAt = Date.now();
+        await broker.restart(6_000); // SIGTERM, 6 s down, start again
+        const restartedAt = Date.now();
+        const sent = await uploading;
+        equal(sent.status, 201);
+        equal(sent.json.accepted, 50_814);
+        await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === 50_814);
+        const recoveredAt = Date.now();
+        equal(await refreshedTotal(app.base), 50_814);
+        console.log(
+          `broker down ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s; all 50,814 stored ` +
+            `${((recoveredAt - restartedAt) / 1000).toFixed(1)} s after it came back`,
+        );
+      });
+      await Deno.remove(csv);
+    },
+  }),
+);
 
-Deno.test("kafka: two scorer instances split the partitions and together score everything once", async () => {
-  await withKafka({ RUN_SCORER: "false" }, async ({ app, broker, kafka }) => {
-    const scorers = [await startScorerProcess(broker.brokers), await startScorerProcess(broker.brokers)];
-    const admin = kafka.admin();
-    await admin.connect();
-    await eventually("both scorers in the group with partitions", async () => {
-      const { groups: [group] } = await admin.describeGroups(["scorer"]);
-      return group.state === "Stable" && group.members.length === 2 &&
-        group.members.every((m) => m.memberAssignment.length > 8);
-    });
-    await admin.disconnect();
-    const sent = await upload(app.base, await Deno.readFile(new URL("tickets_kaggle_excel_export.csv", DATASETS)));
-    await eventually("8469 stored", async () => (await scored(app, sent.json.upload_id)) === 8469);
-    const counts = await Promise.all(scorers.map(async (s) => (await s.health()).scored as number));
-    ok(counts.every((n) => n > 0), `each scorer did part of the work: ${counts}`);
-    equal(counts[0] + counts[1], 8469);
-    equal(await topicSize(kafka, TOPICS.scored), 8469);
-    for (const s of scorers) equal((await s.stop()).code, 0);
-  });
-});
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: two scorer instances split the partitions and together store everything once",
+    fn: async () => {
+      await withKafka({ RUN_SCORER: "false" }, async ({ app, broker, kafka }) => {
+        const scorers = [await startScorerProcess(broker.brokers), await startScorerProcess(broker.brokers)];
+        const admin = kafka.admin();
+        await admin.connect();
+        await eventually("both scorers in the group with partitions", async () => {
+          const { groups: [group] } = await admin.describeGroups(["scorer"]);
+          return group.state === "Stable" && group.members.length === 2 &&
+            group.members.every((m) => m.memberAssignment.length > 8);
+        });
+        await admin.disconnect();
+        const sent = await upload(app.base, await Deno.readFile(EXCEL_SAMPLE));
+        await eventually("8469 stored", async () => (await scored(app, sent.json.upload_id)) === 8469);
+        const counts = await Promise.all(scorers.map(async (s) => (await s.health()).scored as number));
+        ok(counts.every((n) => n > 0), `each scorer did part of the work: ${counts}`);
+        // A rebalance may legitimately redeliver a batch (at least once), so the scorers' own counts and the
+        // topic may hold a few tickets twice; what must hold is the stored, deduplicated result.
+        ok(counts[0] + counts[1] >= 8469, `scored ${counts}`);
+        ok(await topicSize(kafka, TOPICS.scored) >= 8469);
+        equal(await refreshedTotal(app.base), 8469);
+        for (const s of scorers) equal((await s.stop()).code, 0);
+      });
+    },
+  }),
+);

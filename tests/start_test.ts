@@ -1,56 +1,58 @@
 /**
- * `deno task start` as a user runs it: one process, a fresh data directory, the shared Excel export uploaded,
+ * `deno task start` as a user runs it: one process, a fresh data directory, the Excel sample uploaded,
  * marts and site refreshed, the dashboards served. Prints the seconds from upload to refreshed marts and site,
  * and the server's peak RSS (figures, not assertions: timing belongs to `deno task bench`).
  */
 import { equal, ok } from "node:assert/strict";
-import { chromiumMissing, renderedDom } from "./support/chromium.ts";
-import { haveMeans } from "./support/means.ts";
+import { renderedDom } from "./support/chromium.ts";
+import { needing } from "./support/means.ts";
+import { EXCEL_SAMPLE } from "./support/samples.ts";
 import { peakRssMiB, startTask } from "./support/task_start.ts";
 
-const EXCEL = new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url);
+Deno.test(
+  await needing(["chromium"], {
+    name: "deno task start: upload, refresh, and the dashboards show the tickets",
+    fn: async () => {
+      const app = await startTask();
+      const { base } = app;
+      try {
+        // Wait for the start-up build of marts and site, so the figures below time an upload's own refresh.
+        await app.ready();
+        const started = performance.now();
+        const upload = await fetch(`${base}/api/uploads`, {
+          method: "POST",
+          headers: { "content-type": "text/csv", "x-filename": "tickets_kaggle_excel_export.csv" },
+          body: await Deno.readFile(EXCEL_SAMPLE),
+        });
+        const summary = await upload.json();
+        equal(upload.status, 201);
+        equal(summary.accepted, 8469);
+        const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
+        const report = await refresh.json();
+        equal(refresh.status, 200, JSON.stringify(report).slice(0, 2000));
+        const seconds = (performance.now() - started) / 1000;
+        const rss = await peakRssMiB(app.child.pid);
 
-Deno.test("deno task start: upload, refresh, and the dashboards show the tickets", async () => {
-  const app = await startTask();
-  const { base } = app;
-  try {
-    // Wait for the start-up build of marts and site, so the figures below time an upload's own refresh.
-    await app.ready();
-    const started = performance.now();
-    const upload = await fetch(`${base}/api/uploads`, {
-      method: "POST",
-      headers: { "content-type": "text/csv", "x-filename": "tickets_kaggle_excel_export.csv" },
-      body: await Deno.readFile(EXCEL),
-    });
-    const summary = await upload.json();
-    equal(upload.status, 201);
-    equal(summary.accepted, 8469);
-    const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
-    const report = await refresh.json();
-    equal(refresh.status, 200, JSON.stringify(report).slice(0, 2000));
-    const seconds = (performance.now() - started) / 1000;
-    const rss = await peakRssMiB(app.child.pid);
+        const home = await fetch(`${base}/`);
+        equal(home.status, 200);
+        ok((await home.text()).includes("kpi-tickets"), "the home page is the overview");
+        const upload_page = await fetch(`${base}/upload`);
+        equal(upload_page.status, 200);
+        await upload_page.body?.cancel();
+        const overview = await renderedDom(`${base}/`);
+        ok(/id="kpi-tickets"[^>]*>8,469</.test(overview), "the overview shows 8,469 tickets processed");
+        ok((await renderedDom(`${base}/upload`)).includes("<progress"), "the upload page has a progress bar");
 
-    const home = await fetch(`${base}/`);
-    equal(home.status, 200);
-    ok((await home.text()).includes("kpi-tickets"), "the home page is the overview");
-    const upload_page = await fetch(`${base}/upload`);
-    equal(upload_page.status, 200);
-    await upload_page.body?.cancel();
-    if (haveMeans("Chromium to render the dashboards", await chromiumMissing())) {
-      const overview = await renderedDom(`${base}/`);
-      ok(/id="kpi-tickets"[^>]*>8,469</.test(overview), "the overview shows 8,469 tickets processed");
-      ok((await renderedDom(`${base}/upload`)).includes("<progress"), "the upload page has a progress bar");
-    }
-
-    console.log(
-      `upload → refreshed marts and site for 8,469 tickets: ${seconds.toFixed(2)} s ` +
-        `(marts ${report.marts.seconds.toFixed(2)} s, site ${report.site.seconds.toFixed(2)} s); ` +
-        `server peak RSS ${rss.toFixed(0)} MiB`,
-    );
-    equal((await app.stop()).code, 0);
-    ok(app.log().includes("shutting down"), "a clean shutdown is logged");
-  } finally {
-    await app.dispose();
-  }
-});
+        console.log(
+          `upload → refreshed marts and site for 8,469 tickets: ${seconds.toFixed(2)} s ` +
+            `(marts ${report.marts.seconds.toFixed(2)} s, site ${report.site.seconds.toFixed(2)} s); ` +
+            `server peak RSS ${rss.toFixed(0)} MiB`,
+        );
+        equal((await app.stop()).code, 0);
+        ok(app.log().includes("shutting down"), "a clean shutdown is logged");
+      } finally {
+        await app.dispose();
+      }
+    },
+  }),
+);

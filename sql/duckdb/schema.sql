@@ -57,7 +57,3 @@ CREATE TABLE IF NOT EXISTS uploads (
     summary      VARCHAR,            -- the JSON the API answers with
     failure      VARCHAR
 );
-
--- Staging (sql/staging) was once materialised here; it now lives in each marts session, as views.
-DROP TABLE IF EXISTS stg_tickets;
-DROP TABLE IF EXISTS priorities;

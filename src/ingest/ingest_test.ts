@@ -1,12 +1,8 @@
 import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { EXCEL_SAMPLE, HEADER } from "../../tests/support/samples.ts";
 import type { Ticket } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";
-
-const HEADER =
-  "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
-  "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
-  "First Response Time,Time to Resolution,Customer Satisfaction Rating";
 
 function row(id: string, overrides: Record<number, string> = {}): string {
   const cells = [
@@ -143,8 +139,8 @@ Deno.test("month-first files are detected; an explicit order overrides inference
   equal(forced.warnings["Date of Purchase"].count, 1);
 });
 
-Deno.test("the shared Excel export: 8469 tickets, day-first dates, multi-line descriptions", async () => {
-  const file = await Deno.open(new URL("../../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url));
+Deno.test("the Excel sample: 8469 tickets, day-first dates, multi-line descriptions", async () => {
+  const file = await Deno.open(EXCEL_SAMPLE);
   let first: Ticket | null = null;
   const summary = await ingestCsv(file.readable, { batchSize: 1000, onBatch: (b) => void (first ??= b[0]) });
   equal(summary.received, 8469);

@@ -1,6 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-
-const DATASETS = new URL("../../../shared/datasets/", import.meta.url);
+import { ISO_SAMPLE } from "../../tests/support/samples.ts";
 
 async function validate(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -12,7 +11,7 @@ async function validate(...args: string[]) {
 }
 
 Deno.test("validate prints the upload summary and stores nothing", async () => {
-  const { code, stdout } = await validate(new URL("tickets_iso_regenerated.csv", DATASETS).pathname);
+  const { code, stdout } = await validate(ISO_SAMPLE);
   equal(code, 0);
   const summary = JSON.parse(stdout);
   equal(summary.received, 8469);

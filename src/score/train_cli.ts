@@ -1,52 +1,23 @@
 /**
  * Trains the priority model end to end (`deno task train`): ticket CSV files → training matrix (the feature
- * module, via `features_cli.ts`) in a cache directory → `python3 models/train.py` → `models/priority.onnx`,
- * `models/priority.json`, `models/parity_sample.json`. Python (with catboost, onnx, onnxruntime) is needed here
- * only; the service never runs it.
+ * module, via `features_cli.ts`) in a cache directory → `models/train.py` run by the project's Python (`.venv`,
+ * made by `deno task setup`) → `models/priority.onnx`, `models/priority.json`, `models/parity_sample.json`. Only
+ * training needs Python; the service never runs it.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { PROJECT_PYTHON, PROJECT_ROOT, pythonMissing } from "../train/python.ts";
 import { FEATURE_SPEC_VERSION } from "./features.ts";
 import { matrixInput, syntheticSource, writeMatrixOf } from "./features_cli.ts";
 
-/** The project root (where deno.json is). */
-export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 /** The training script. */
 export const TRAIN_PY = `${PROJECT_ROOT}/models/train.py`;
-/** What `deno task train` trains on when given no files. */
-export const DEFAULT_TRAINING_FILE: string = resolve(
-  PROJECT_ROOT,
-  "../shared/datasets/tickets_kaggle_excel_export.csv",
-);
+/** What `deno task train` trains on when given no files: the Excel sample. */
+export const DEFAULT_TRAINING_FILE = `${PROJECT_ROOT}/samples/tickets.csv`;
 /** Where training matrices are written (git-ignored). */
 export const DEFAULT_CACHE_DIR = `${PROJECT_ROOT}/.cache/train`;
-
-const PIP_HINT = "pip install catboost onnx onnxruntime";
-
-/**
- * Checks that `python` runs and has the training libraries.
- *
- * @returns null when it does, otherwise why not (naming the pip command that fixes it).
- */
-export async function pythonMissing(python = "python3"): Promise<string | null> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command(python, {
-      args: ["-c", "import catboost, onnx, onnxruntime, numpy, pandas"],
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-  } catch (error) {
-    return `${python} is not runnable (${(error as Error).message}); install Python 3, then: ${PIP_HINT}`;
-  }
-  if (out.success) return null;
-  const lastLine = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? "";
-  return `${python} lacks the training libraries (${lastLine}); install them with: ${PIP_HINT}`;
-}
 
 /** Options for {@linkcode runTrainPy}. */
 export interface TrainPyOptions {
@@ -67,7 +38,7 @@ export async function runTrainPy(options: TrainPyOptions): Promise<void> {
   for (const source of options.sources ?? []) args.push("--source", source);
   args.push(...(options.extraArgs ?? []));
   const inherit = options.inheritOutput ?? true;
-  const out = await new Deno.Command(options.python ?? "python3", {
+  const out = await new Deno.Command(options.python ?? PROJECT_PYTHON, {
     args,
     stdout: inherit ? "inherit" : "piped",
     stderr: inherit ? "inherit" : "piped",
@@ -90,7 +61,7 @@ const USAGE = `Usage: deno task train [-- OPTIONS] [FILE.csv ...]
 
 Trains the ticket priority model: tickets -> feature matrix (src/score/features.ts, ${FEATURE_SPEC_VERSION}) ->
 models/train.py (CatBoost, exported to ONNX) -> priority.onnx, priority.json, parity_sample.json.
-Without files it trains on ../shared/datasets/tickets_kaggle_excel_export.csv.
+Without files it trains on samples/tickets.csv (8,469 labelled tickets).
 
 Options:
   --out-dir DIR       where the model goes (default: models/ of the project)
@@ -99,10 +70,10 @@ Options:
   --synthetic N       train on N synthetic tickets whose priority depends on the features (see features_cli.ts)
   --seed S            seed for --synthetic (default 1)
   --iterations N      CatBoost iterations (default: train.py's)
-  --python PATH       the Python interpreter (default python3)
+  --python PATH       the Python interpreter (default .venv/bin/python, made by deno task setup)
   -h, --help          this help
 
-Needs Python 3 with catboost, onnx and onnxruntime: ${PIP_HINT}
+Needs the training libraries of models/requirements.txt in .venv: deno task setup installs them.
 `;
 
 /** The CLI; returns the exit code. */
@@ -119,7 +90,7 @@ export async function main(args: string[]): Promise<number> {
         synthetic: { type: "string" },
         seed: { type: "string", default: "1" },
         iterations: { type: "string" },
-        python: { type: "string", default: "python3" },
+        python: { type: "string", default: PROJECT_PYTHON },
         help: { type: "boolean", short: "h" },
       },
     });

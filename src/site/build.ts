@@ -3,10 +3,12 @@
  * (`loaders/`) read the marts of the configured data directory; the site lands in `<dataDir>/site` unless told
  * otherwise, swapped in whole only when the build succeeded.
  *
- * What this relies on (see DESIGN.md, "What runs where"): the CLI with an explicit `--config`, telemetry off,
- * empty `pages/.observablehq/cache/_npm/<name>@<version>/` folders so the bundler's version look-ups of lazily
- * imported libraries are answered without the npm registry, and a cleared loader cache since `build` reuses
- * stale loader output. Builds in different processes share that cache, so they take turns on a file lock.
+ * What an offline build under Deno relies on (each found by building with `--deny-net`): the CLI run with an
+ * explicit `--config` (without it Framework loads tsx hooks that break CommonJS JSON requires under Deno),
+ * telemetry off, libraries imported explicitly from node_modules by the pages (Framework's implicit ones come from
+ * a CDN), empty `pages/.observablehq/cache/_npm/<name>@<version>/` folders so the bundler's version look-ups of
+ * lazily imported libraries are answered without the npm registry, and a cleared loader cache since `build`
+ * reuses stale loader output. Builds in different processes share that cache, so they take turns on a file lock.
  *
  * @module
  */

@@ -167,6 +167,3 @@ export interface ScoredTicket extends IngestedTicket {
   /** ISO 8601 instant. */
   scored_at: string;
 }
-
-/** The fields of {@linkcode Ticket}, in input order (personal columns excluded). */
-export const TICKET_FIELDS: readonly (keyof Ticket)[] = COLUMNS.flatMap((c) => c.field ? [c.field] : []);

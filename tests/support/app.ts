@@ -18,15 +18,6 @@ import { openDuckDbStore } from "../../src/store/duckdb_store.ts";
 import { startStoreSink } from "../../src/store/sink.ts";
 import { createApp } from "../../src/web/app.ts";
 
-/** The header of the shared datasets. */
-export const HEADER =
-  "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
-  "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
-  "First Response Time,Time to Resolution,Customer Satisfaction Rating";
-
-/** The shared datasets folder. */
-export const DATASETS = new URL("../../../shared/datasets/", import.meta.url);
-
 /** A running test app. */
 export interface TestApp {
   base: string;

@@ -1,13 +1,18 @@
 /**
- * The ClickHouse engine in-process (npm `chdb` 3.4, ClickHouse 26.7), for tests. It is not in deno.json's import
- * map (Deno cannot resolve its optional per-platform packages); `scripts/setup_chdb.sh` installs it with npm into
- * `.cache/chdb/` (git-ignored) and this module loads it from there with `createRequire`.
+ * The ClickHouse engine in-process (npm `chdb` 3.4, ClickHouse 26.7, about 540 MB), for tests. It is not in
+ * deno.json's import map: Deno fails on chdb's optional per-platform packages ("npm package
+ * '@chdb/lib-darwin-arm64' does not exist"), while npm installs only the one this machine needs. So
+ * `deno task setup` installs it with npm into `.cache/chdb/` (git-ignored) and this module loads it from there with
+ * `createRequire`.
  *
  * @module
  */
 import { createRequire } from "node:module";
 
-/** Where `scripts/setup_chdb.sh` installs chdb. */
+/** The pinned chdb version. */
+export const CHDB_VERSION = "3.4.0";
+
+/** Where `deno task setup` installs chdb. */
 export const CHDB_DIR = new URL("../../.cache/chdb/", import.meta.url);
 
 /** The part of chdb's Session that the tests use. */
@@ -26,14 +31,31 @@ let loaded: ChdbModule | null = null;
 /** Why chdb is not installed, or null when it is (checked without loading it into this process). */
 export function chdbMissing(): string | null {
   try {
-    Deno.statSync(new URL("node_modules/chdb/package.json", CHDB_DIR));
+    const { version } = JSON.parse(Deno.readTextFileSync(new URL("node_modules/chdb/package.json", CHDB_DIR)));
+    if (version !== CHDB_VERSION) return `chdb ${version} in .cache/chdb, want ${CHDB_VERSION} (run deno task setup)`;
     const platform = [...Deno.readDirSync(new URL("node_modules/@chdb/", CHDB_DIR))].find((e) => e.isDirectory);
-    if (!platform) return "chdb has no platform library in .cache/chdb (run scripts/setup_chdb.sh)";
+    if (!platform) return "chdb has no platform library in .cache/chdb (run deno task setup)";
     Deno.statSync(new URL(`node_modules/@chdb/${platform.name}/libchdb.so`, CHDB_DIR));
     return null;
   } catch (error) {
-    return `chdb is not installed in .cache/chdb: ${(error as Error).message} (run scripts/setup_chdb.sh)`;
+    return `chdb is not installed in .cache/chdb: ${(error as Error).message} (run deno task setup)`;
   }
+}
+
+/** Installs the pinned chdb into {@linkcode CHDB_DIR} with npm (output shown). */
+export async function installChdb(): Promise<void> {
+  const dir = CHDB_DIR.pathname;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}package.json`,
+    JSON.stringify({ private: true, dependencies: { chdb: CHDB_VERSION } }, null, 2) + "\n",
+  );
+  const status = await new Deno.Command("npm", {
+    args: ["install", "--no-audit", "--no-fund", "--no-package-lock", "--loglevel=error"],
+    cwd: dir,
+    stdin: "null",
+  }).spawn().status;
+  if (!status.success) throw new Error(`npm install chdb@${CHDB_VERSION} failed with exit code ${status.code}`);
 }
 
 /** Loads the chdb module (once per process). */

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { commandWorks } from "./means.ts";
 
 /** The Chromium binary, from `CHROMIUM_BIN` or the PATH. */
 export const CHROMIUM = Deno.env.get("CHROMIUM_BIN") ?? "chromium";
@@ -20,11 +19,6 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-
-/** Null when Chromium runs here, else why not. */
-export function chromiumMissing(): Promise<string | null> {
-  return commandWorks(CHROMIUM, ["--version"]);
-}
 
 /** The page's DOM after its scripts ran (up to `budgetMs` of virtual time). */
 export async function renderedDom(url: string, budgetMs = 10_000): Promise<string> {

@@ -1,28 +1,19 @@
 /**
- * Tests that need something from the machine (Java for Kafka, Python with CatBoost, Chromium) ask here first.
- * Without the means a test is skipped with a loud notice; under CI (`CI=true` or `REQUIRE_ALL_TESTS=1`) a skip
- * is a failure instead, so a green CI never hides a test that did not run.
+ * What some tests need from the machine (Java and the Kafka jars, the Python training libraries, Chromium, the
+ * ClickHouse engine) and how a test is reported when it is missing: Deno marks it *ignored* and the reason is
+ * printed once; under CI (`CI=true`) it runs and fails with the reason instead, so a green run never hides a test
+ * that did not run. `deno task setup`, the first step of `deno task test`, installs all of it.
+ *
+ * ```ts
+ * Deno.test(await needing(["kafka"], { name: "kafka: ...", fn: async () => {} }));
+ * ```
  *
  * @module
  */
-
-/** True when a missing means must fail the run rather than skip a test. */
-export const skipsAreFailures = Deno.env.get("CI") === "true" || Deno.env.get("REQUIRE_ALL_TESTS") === "1";
-
-/**
- * Reports whether a test can run. Call it at the top of a test and return early when it answers false.
- *
- * @param what the test's name for what it needs, e.g. "python3 with catboost".
- * @param missing why it is missing, or `null` when it is there.
- * @throws {Error} under CI when something is missing.
- */
-export function haveMeans(what: string, missing: string | null): boolean {
-  if (missing === null) return true;
-  const message = `SKIPPED: needs ${what}: ${missing}`;
-  if (skipsAreFailures) throw new Error(`${message} (CI forbids skips)`);
-  console.warn(`\n${"!".repeat(78)}\n!! ${message}\n${"!".repeat(78)}\n`);
-  return false;
-}
+import { kafkaMissing } from "../../scripts/kafka/jars.ts";
+import { pythonMissing } from "../../src/train/python.ts";
+import { chdbMissing } from "./chdb.ts";
+import { CHROMIUM } from "./chromium.ts";
 
 /** Runs a command and answers null when it exits 0, or the reason it could not. */
 export async function commandWorks(cmd: string, args: string[]): Promise<string | null> {
@@ -32,4 +23,58 @@ export async function commandWorks(cmd: string, args: string[]): Promise<string 
   } catch (error) {
     return `${cmd} not runnable: ${(error as Error).message}`;
   }
+}
+
+/** Null when Chromium runs here, else why not. */
+export function chromiumMissing(): Promise<string | null> {
+  return commandWorks(CHROMIUM, ["--version"]);
+}
+
+/** The means a test can need, with what each is and how to tell it is missing. */
+const MEANS = {
+  kafka: { what: "Java 17 and the Kafka broker's jars", missing: () => kafkaMissing() },
+  python: { what: "the Python training libraries in .venv", missing: () => pythonMissing() },
+  chromium: { what: "Chromium", missing: () => chromiumMissing() },
+  chdb: { what: "chdb (the ClickHouse engine)", missing: () => Promise.resolve(chdbMissing()) },
+} as const;
+
+/** One of the means tests can need. */
+export type Means = keyof typeof MEANS;
+
+/** True when a missing means fails the run instead of ignoring the test. */
+export const missingMeansFail = Deno.env.get("CI") === "true";
+
+const checked = new Map<Means, Promise<string | null>>();
+const reported = new Set<Means>();
+
+/** Why a means is missing, or null when it is there (checked once per process). */
+export function meansMissing(means: Means): Promise<string | null> {
+  let answer = checked.get(means);
+  if (!answer) checked.set(means, answer = MEANS[means].missing());
+  return answer;
+}
+
+/**
+ * A test definition that runs only where `means` are all present. Where one is missing the test is ignored and
+ * the reason printed once; under CI it runs and fails with the reason.
+ */
+export async function needing(means: Means[], definition: Deno.TestDefinition): Promise<Deno.TestDefinition> {
+  const missing: string[] = [];
+  for (const m of means) {
+    const reason = await meansMissing(m);
+    if (reason === null) continue;
+    missing.push(`needs ${MEANS[m].what}: ${reason}`);
+    if (!reported.has(m) && !missingMeansFail) {
+      reported.add(m);
+      console.warn(`IGNORED tests that need ${MEANS[m].what}: ${reason} (run deno task setup)`);
+    }
+  }
+  if (missing.length === 0) return definition;
+  if (!missingMeansFail) return { ...definition, ignore: true };
+  return {
+    ...definition,
+    fn: () => {
+      throw new Error(`${missing.join("; ")} (CI=true: a test without its means fails; run deno task setup)`);
+    },
+  };
 }

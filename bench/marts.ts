@@ -1,8 +1,8 @@
 /**
- * Marts build time, DuckDB vs the ClickHouse engine (chdb, in-process), for the Kaggle dataset ×10 with new ids
+ * Marts build time, DuckDB vs the ClickHouse engine (chdb, in-process), for the Excel sample ×10 with new ids
  * (84,690 tickets), scored by the model. Both through their Store and the same `buildMarts` (staging views, 12
  * marts, 7 data tests, publish); ClickHouse runs in the test fixture's process and is reached over HTTP, so its
- * figure includes about 45 HTTP round trips. Needs chdb (scripts/setup_chdb.sh).
+ * figure includes about 45 HTTP round trips. Needs chdb (`deno task setup`).
  *
  *   deno task bench:marts
  *
@@ -16,18 +16,19 @@ import { openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { startClickHouseServer } from "../tests/support/clickhouse_http.ts";
 import type { ScoredTicket } from "../src/ticket/schema.ts";
+import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
 
 if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
   console.log(`Usage: deno task bench:marts
 
-Times the marts build on DuckDB and on the ClickHouse engine (chdb over HTTP; run scripts/setup_chdb.sh first)
-for the Kaggle dataset ×10 with new ids (84,690 tickets), three builds each.`);
+Times the marts build on DuckDB and on the ClickHouse engine (chdb over HTTP; run deno task setup first)
+for the Excel sample ×10 with new ids (84,690 tickets), three builds each.`);
   Deno.exit(0);
 }
 const model = await loadModel();
 const base: ScoredTicket[] = [];
 for await (
-  const b of readTicketFile(new URL("../../shared/datasets/tickets_kaggle_excel_export.csv", import.meta.url).pathname)
+  const b of readTicketFile(EXCEL_SAMPLE)
 ) {
   base.push(
     ...await scoreTickets(model, b.map((t) => ({ ...t, upload_id: "bench", ingested_at: new Date().toISOString() }))),

@@ -1,11 +1,12 @@
 /**
  * `deno task kafka:local`: runs a real single-node Apache Kafka broker (KRaft) on 127.0.0.1 in the foreground,
  * with its data kept under `.kafka/data`, until Ctrl-C stops it cleanly. The first run fetches the broker's jars
- * with Maven (see `src/bus/kafka_broker.ts`).
+ * with Maven (see `jars.ts`).
  *
  * @module
  */
-import { KAFKA_VERSION, LOCAL_KAFKA_DIR, LocalBrokerError, startLocalBroker } from "../src/bus/kafka_broker.ts";
+import { startLocalBroker } from "./broker.ts";
+import { KAFKA_VERSION, LOCAL_KAFKA_DIR, LocalBrokerError } from "./jars.ts";
 
 const HELP = `Usage: deno task kafka:local [--logs] [--reset] [--help]
 

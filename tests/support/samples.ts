@@ -1,0 +1,17 @@
+/**
+ * The sample tickets in `samples/` (see `samples/README.md`), by what tests need them for.
+ *
+ * @module
+ */
+
+/** 8,469 tickets as a spreadsheet re-saved them: CRLF, day-first dates, multi-line descriptions. */
+export const EXCEL_SAMPLE: string = new URL("../../samples/tickets.csv", import.meta.url).pathname;
+
+/** The same 8,469 ticket ids with regenerated values: ISO dates, LF, one-line descriptions. */
+export const ISO_SAMPLE: string = new URL("../../samples/tickets_iso.csv", import.meta.url).pathname;
+
+/** The header row both samples start with. */
+export const HEADER =
+  "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
+  "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
+  "First Response Time,Time to Resolution,Customer Satisfaction Rating";
