@@ -10,6 +10,9 @@ import { loadConfig } from "./src/config.ts";
 /** Where the built site goes: `SITE_OUTPUT_DIR`, default `dist` (`src/site/build.ts` sets it). */
 const output = Deno.env.get("SITE_OUTPUT_DIR")?.trim() || "dist";
 
+/** The pages: `SITE_SOURCE_DIR`, default `pages` (`src/site/build.ts` builds from a copy in the data directory). */
+const root = Deno.env.get("SITE_SOURCE_DIR")?.trim() || "pages";
+
 /**
  * How a `.ts` data loader runs: Deno with this project's import map, reading the marts (DuckDB through FFI, or
  * ClickHouse over HTTP when `CLICKHOUSE_URL` is set: network to that host only, otherwise none).
@@ -23,7 +26,7 @@ function loaderCommand(): string[] {
 }
 
 export default {
-  root: "pages",
+  root,
   output,
   title: "Ticket Triage",
   pages: [

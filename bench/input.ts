@@ -5,14 +5,14 @@
  * @module
  */
 
+import { seededRandom } from "../tests/support/random.ts";
 import { ISO_SAMPLE } from "../tests/support/samples.ts";
 
 /** Writes `tickets` resampled tickets to a new temporary CSV file and answers its path. */
 export async function resampledCsv(tickets: number): Promise<string> {
   const [header, ...rows] = (await Deno.readTextFile(ISO_SAMPLE)).trimEnd().split("\n");
   const path = await Deno.makeTempFile({ prefix: `tickets-${tickets}-`, suffix: ".csv" });
-  let seed = 1;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const random = seededRandom(1);
   let lines = [header];
   for (let id = 1; id <= tickets; id++) {
     const row = rows[Math.floor(random() * rows.length)];

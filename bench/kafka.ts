@@ -2,7 +2,7 @@
  * `deno task bench:kafka [TICKETS]`: the Kafka path on a local broker started for the run.
  *
  * - Throughput: tickets per second through produce → score → store (default 101,628 tickets resampled from the
- *   shared dataset), uploaded through the app's HTTP API; the clock stops when the store holds them all. Measured
+ *   ISO sample), uploaded through the app's HTTP API; the clock stops when the store holds them all. Measured
  *   as deployed (the scorer in its own process, `deno task scorer`) and with everything in one process; the
  *   in-process bus over the same input, in the same run, is the baseline.
  * - Latency: tickets published to the `tickets` topic at an offered rate (default 5,000/s for 20 s), each stamped
@@ -10,19 +10,17 @@
  *
  * @module
  */
-import { TOPICS } from "../src/bus/bus.ts";
 import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
+import { buildApp } from "../src/app.ts";
+import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
-import { ensureTopics } from "../src/bus/kafka_topics.ts";
+import { commandLine, runCommand, UsageError } from "../src/cli.ts";
+import { loadConfig } from "../src/config.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
-import { loadModel } from "../src/score/model.ts";
-import { startScorer } from "../src/score/scorer.ts";
-import { openDuckDbStore } from "../src/store/duckdb_store.ts";
-import { startStoreSink } from "../src/store/sink.ts";
+import { waitForUpload } from "../src/ingest/upload_client.ts";
 import type { IngestedTicket, Ticket } from "../src/ticket/schema.ts";
 import { eventually, startApp, type TestApp, upload } from "../tests/support/app.ts";
 import { resampledCsv } from "./input.ts";
-import { parseArgs } from "node:util";
 
 async function timeJourney(
   app: TestApp,
@@ -31,11 +29,7 @@ async function timeJourney(
   const started = performance.now();
   const sent = await upload(app.base, input);
   if (sent.status !== 201) throw new Error(`upload refused: ${JSON.stringify(sent.json)}`);
-  const uploadId = sent.json.upload_id;
-  await eventually("every ticket stored", async () => {
-    const status = await (await fetch(`${app.base}/api/uploads/${uploadId}`)).json();
-    return status.scored === sent.json.accepted;
-  }, 30 * 60_000);
+  await waitForUpload(app.base, sent.json.upload_id, { intervalMs: 250 });
   return { tickets: sent.json.accepted, seconds: (performance.now() - started) / 1000 };
 }
 
@@ -128,21 +122,24 @@ export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Prom
 
   const broker: LocalBroker = await startLocalBroker({ quiet: true });
   const dataDir = await Deno.makeTempDir({ prefix: "triage-bench-latency-" });
-  const log = (line: string) => console.error(`bench latency: ${line}`);
-  const consumers = new KafkaBus({ brokers: [broker.brokers], clientId: "bench-pipeline", log });
-  const producer = new KafkaBus({ brokers: [broker.brokers], clientId: "bench-producer", log });
-  const model = await loadModel();
-  const store = await openDuckDbStore(dataDir);
+  const log = (line: string) => {
+    if (line.startsWith("kafka")) console.error(`bench latency: ${line}`);
+  };
   const latencies: number[] = [];
   let stored = 0;
-  try {
-    await ensureTopics(consumers.kafka, 6, 1);
-    await startScorer(consumers, model);
-    await startStoreSink(consumers, store, (batch) => {
+  // The app as `KAFKA_BROKERS=… deno task start` runs it (scorer and store sink in one process), minus the site.
+  const app = await buildApp(loadConfig({ KAFKA_BROKERS: broker.brokers, DATA_DIR: dataDir }), {
+    site: false,
+    clientId: "bench-pipeline",
+    log,
+    onStored: (batch) => {
       const now = Date.now();
       stored += batch.length;
       for (const t of batch) if (t.upload_id === "timed") latencies.push((now - Date.parse(t.ingested_at)) / 1000);
-    });
+    },
+  });
+  const producer = new KafkaBus({ brokers: [broker.brokers], clientId: "bench-producer", log });
+  try {
     const publish = (slice: Ticket[], uploadId: string) => {
       const ingestedAt = new Date().toISOString();
       return producer.publish<IngestedTicket>(
@@ -176,9 +173,7 @@ export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Prom
     };
   } finally {
     await producer.close();
-    await consumers.close();
-    await store.close();
-    await model.close();
+    await app.close();
     await broker.stop();
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -192,32 +187,29 @@ everything in one process, next to the in-process bus on the same input; and (2)
 p99, max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.`;
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
+  runCommand(async () => {
+    const { values } = commandLine(HELP, {
       tickets: { type: "string", default: "101628" },
       rate: { type: "string", default: "5000" },
       seconds: { type: "string", default: "20" },
-      help: { type: "boolean", short: "h" },
-    },
+    });
+    const [tickets, rate, seconds] = [values.tickets, values.rate, values.seconds].map(Number);
+    if (![tickets, rate, seconds].every((n) => Number.isInteger(n) && n > 0)) {
+      throw new UsageError(`--tickets, --rate and --seconds take whole numbers above 0\n\n${HELP}`);
+    }
+    const result = await measureKafka(tickets);
+    console.log(
+      `kafka (1 broker, 6 partitions), ${result.tickets} tickets: ${Math.round(result.kafkaRate)} tickets/s with the ` +
+        `scorer in its own process (as deployed); ${Math.round(result.singleProcessRate)} tickets/s with everything ` +
+        `in one process; in-process bus ${Math.round(result.memoryRate)} tickets/s`,
+    );
+    const latency = await measureKafkaLatency(rate, seconds);
+    console.log(
+      `kafka latency, produce → stored, ${latency.tickets} tickets offered at ${rate}/s (achieved ` +
+        `${Math.round(latency.achievedPerSecond)}/s): p50 ${latency.p50.toFixed(3)} s, p99 ${
+          latency.p99.toFixed(3)
+        } s, ` +
+        `max ${latency.max.toFixed(3)} s`,
+    );
   });
-  const [tickets, rate, seconds] = [values.tickets, values.rate, values.seconds].map(Number);
-  if (values.help || ![tickets, rate, seconds].every((n) => Number.isInteger(n) && n > 0)) {
-    console.log(HELP);
-    Deno.exit(values.help ? 0 : 2);
-  }
-  const result = await measureKafka(tickets);
-  console.log(
-    `kafka (1 broker, 6 partitions), ${result.tickets} tickets: ${Math.round(result.kafkaRate)} tickets/s with the ` +
-      `scorer in its own process (as deployed); ${Math.round(result.singleProcessRate)} tickets/s with everything ` +
-      `in one process; in-process bus ${Math.round(result.memoryRate)} tickets/s`,
-  );
-  const latency = await measureKafkaLatency(rate, seconds);
-  console.log(
-    `kafka latency, produce → stored, ${latency.tickets} tickets offered at ${rate}/s (achieved ` +
-      `${Math.round(latency.achievedPerSecond)}/s): p50 ${latency.p50.toFixed(3)} s, p99 ${
-        latency.p99.toFixed(3)
-      } s, ` +
-      `max ${latency.max.toFixed(3)} s`,
-  );
 }

@@ -7,12 +7,12 @@
  * @module
  */
 import { DuckDBInstance } from "@duckdb/node-api";
-import { parseArgs } from "node:util";
+import { commandLine, runCommand } from "../src/cli.ts";
 import { ingestCsv } from "../src/ingest/ingest.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
 import { postCsvFile } from "../src/ingest/upload_client.ts";
 import { featurize } from "../src/score/features.ts";
-import { writeMatrix } from "../src/score/features_cli.ts";
+import { writeMatrix } from "../src/train/matrix.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
 import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
@@ -234,83 +234,77 @@ function targets(results: Measurement[], full: boolean): Target[] {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
+  runCommand(async () => {
+    const { values } = commandLine(HELP, {
       smoke: { type: "boolean" },
       tickets: { type: "string" },
       "no-kafka": { type: "boolean" },
       out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    Deno.exit(0);
-  }
-  const full = !values.smoke;
-  const tickets = Number(values.tickets ?? (full ? 1_000_000 : 5_000));
-  console.error(`bench: generating ${tickets} tickets...`);
-  const path = await resampledCsv(tickets);
-  const results: Measurement[] = [];
-  try {
-    console.error("bench: ingest");
-    results.push(...await measureIngest(path));
-    console.error("bench: scoring");
-    results.push(...await measureScoring(path, Math.min(tickets, 100_000)));
-    console.error("bench: end to end (deno task start)");
-    results.push(
-      ...await measureEndToEnd([
-        { label: "8469", path: EXCEL_SAMPLE },
-        { label: String(tickets), path },
-      ]),
-    );
-    if (!values["no-kafka"]) {
-      console.error("bench: kafka");
-      const kafka = await measureKafka(Math.min(tickets, 101_628));
-      results.push({
-        name: "kafka",
-        value: kafka.kafkaRate,
-        unit: "tickets/s",
-        baseline: { name: "in-process bus, same input", value: kafka.memoryRate, unit: "tickets/s" },
-        note: `${kafka.tickets} tickets through produce → score → store, scorer in its own process as deployed ` +
-          `(everything in one process: ${Math.round(kafka.singleProcessRate)} tickets/s); after an untimed warm-up`,
-      });
-      const seconds = full ? 20 : 2;
-      console.error(`bench: kafka latency (5,000 tickets/s offered for ${seconds} s)`);
-      const latency = await measureKafkaLatency(5_000, seconds);
-      results.push({
-        name: "kafka_latency_p99",
-        value: latency.p99,
-        unit: "s",
-        note: `produce → stored, ${latency.tickets} tickets offered at 5,000/s (achieved ${
-          Math.round(latency.achievedPerSecond)
-        }/s): p50 ${latency.p50.toFixed(3)} s, p99 ${latency.p99.toFixed(3)} s, max ${latency.max.toFixed(3)} s`,
-      });
+    });
+    const full = !values.smoke;
+    const tickets = Number(values.tickets ?? (full ? 1_000_000 : 5_000));
+    console.error(`bench: generating ${tickets} tickets...`);
+    const path = await resampledCsv(tickets);
+    const results: Measurement[] = [];
+    try {
+      console.error("bench: ingest");
+      results.push(...await measureIngest(path));
+      console.error("bench: scoring");
+      results.push(...await measureScoring(path, Math.min(tickets, 100_000)));
+      console.error("bench: end to end (deno task start)");
+      results.push(
+        ...await measureEndToEnd([
+          { label: "8469", path: EXCEL_SAMPLE },
+          { label: String(tickets), path },
+        ]),
+      );
+      if (!values["no-kafka"]) {
+        console.error("bench: kafka");
+        const kafka = await measureKafka(Math.min(tickets, 101_628));
+        results.push({
+          name: "kafka",
+          value: kafka.kafkaRate,
+          unit: "tickets/s",
+          baseline: { name: "in-process bus, same input", value: kafka.memoryRate, unit: "tickets/s" },
+          note: `${kafka.tickets} tickets through produce → score → store, scorer in its own process as deployed ` +
+            `(everything in one process: ${Math.round(kafka.singleProcessRate)} tickets/s); after an untimed warm-up`,
+        });
+        const seconds = full ? 20 : 2;
+        console.error(`bench: kafka latency (5,000 tickets/s offered for ${seconds} s)`);
+        const latency = await measureKafkaLatency(5_000, seconds);
+        results.push({
+          name: "kafka_latency_p99",
+          value: latency.p99,
+          unit: "s",
+          note: `produce → stored, ${latency.tickets} tickets offered at 5,000/s (achieved ${
+            Math.round(latency.achievedPerSecond)
+          }/s): p50 ${latency.p50.toFixed(3)} s, p99 ${latency.p99.toFixed(3)} s, max ${latency.max.toFixed(3)} s`,
+        });
+      }
+    } finally {
+      await Deno.remove(path);
     }
-  } finally {
-    await Deno.remove(path);
-  }
-  const report = {
-    when: new Date().toISOString(),
-    mode: full ? "full" : "smoke",
-    tickets,
-    results,
-    targets: targets(results, full),
-  };
-  const out = values.out ?? new URL("results.json", import.meta.url).pathname;
-  await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
+    const report = {
+      when: new Date().toISOString(),
+      mode: full ? "full" : "smoke",
+      tickets,
+      results,
+      targets: targets(results, full),
+    };
+    const out = values.out ?? new URL("results.json", import.meta.url).pathname;
+    await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
 
-  const fmt = (n: number | null) => n === null ? "-" : n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(2);
-  console.log("\n| measurement | value | baseline (same run) | note |\n| --- | --- | --- | --- |");
-  for (const m of results) {
-    const base = m.baseline ? `${fmt(m.baseline.value)} ${m.baseline.unit} (${m.baseline.name})` : "";
-    console.log(`| ${m.name} | ${fmt(m.value)} ${m.unit} | ${base} | ${m.note ?? ""} |`);
-  }
-  console.log("\n| target | value | goal | result |\n| --- | --- | --- | --- |");
-  for (const t of report.targets) {
-    const verdict = t.met === null ? (full ? "NOT MEASURED" : "smoke") : t.met ? "MET" : "MISSED";
-    console.log(`| ${t.name} | ${fmt(t.value)} | ${t.target} | ${verdict} |`);
-  }
-  console.log(`\nwritten to ${out}`);
+    const fmt = (n: number | null) => n === null ? "-" : n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(2);
+    console.log("\n| measurement | value | baseline (same run) | note |\n| --- | --- | --- | --- |");
+    for (const m of results) {
+      const base = m.baseline ? `${fmt(m.baseline.value)} ${m.baseline.unit} (${m.baseline.name})` : "";
+      console.log(`| ${m.name} | ${fmt(m.value)} ${m.unit} | ${base} | ${m.note ?? ""} |`);
+    }
+    console.log("\n| target | value | goal | result |\n| --- | --- | --- | --- |");
+    for (const t of report.targets) {
+      const verdict = t.met === null ? (full ? "NOT MEASURED" : "smoke") : t.met ? "MET" : "MISSED";
+      console.log(`| ${t.name} | ${fmt(t.value)} | ${t.target} | ${verdict} |`);
+    }
+    console.log(`\nwritten to ${out}`);
+  });
 }

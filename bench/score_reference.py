@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark's Python reference for scoring: CatBoost's native predict with the same model.
 
-Reads a feature matrix written by the project's feature module (`writeMatrix` in src/score/features_cli.ts: the
+Reads a feature matrix written by the project's feature module (`writeMatrix` in src/train/matrix.ts: the
 same features the app computes) and the model in CatBoost's own format (models/priority.cbm, written by train.py
 beside the ONNX export), then times `predict_proba` over every row in one call (CatBoost's best case), several
 times, and prints `{"rows": N, "seconds": S, "runs": [...]}` as JSON, S being the median run. Loading the CSV is not timed; neither is the feature module, whose time the

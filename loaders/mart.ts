@@ -1,6 +1,7 @@
 /**
- * The one mart loader: reads a mart from the marts snapshot and answers its rows. The named loaders beside it
- * (`overview.ts`, `status_distribution.ts`, ...) each name one mart; `pages/data/[name].json.ts` runs them.
+ * The one mart loader: reads a mart by name from the marts the configuration names (the DuckDB snapshot, or
+ * ClickHouse) and prints its rows as JSON. `pages/data/[name].json.ts` runs it for every `data/<mart>.json` a page
+ * attaches.
  *
  * Run directly to print a mart: `deno run -A loaders/mart.ts mart_overview`.
  *
@@ -23,7 +24,8 @@ async function noMartsYet(dataDir: string): Promise<boolean> {
  * rows when the embedded store has no marts yet.
  */
 export async function readMartRows(mart: string): Promise<Row[]> {
-  if (!(await martNames()).has(mart)) throw new Error(`no such mart: ${mart}`);
+  const marts = await martNames();
+  if (!marts.has(mart)) throw new Error(`no mart named "${mart}" in sql/marts/ (there are: ${[...marts].sort()})`);
   const config = loadConfig();
   if (!config.clickhouseUrl && await noMartsYet(config.dataDir)) {
     console.error(`no marts yet in ${config.dataDir}: ${mart} is empty`);

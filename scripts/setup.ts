@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { commandLine, runCommand } from "../src/cli.ts";
 import { ensureKafkaJars, javaProblem, KAFKA_VERSION, kafkaJarsCached } from "./kafka/jars.ts";
 import { chdbMissing, installChdb } from "../tests/support/chdb.ts";
 import { chromiumMissing, commandWorks } from "../tests/support/means.ts";
@@ -111,10 +112,7 @@ const PARTS: Part[] = [
 ];
 
 async function main(): Promise<number> {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(HELP);
-    return 0;
-  }
+  commandLine(HELP, {});
   const started = performance.now();
   // `deno install` is its own check: it returns in a fraction of a second when nothing changed.
   await run(Deno.execPath(), ["install", "--quiet"], { cwd: ROOT });
@@ -149,4 +147,4 @@ async function main(): Promise<number> {
   return Deno.env.get("CI") === "true" ? 1 : 0;
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) runCommand(main);

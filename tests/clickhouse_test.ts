@@ -14,18 +14,13 @@ import { martNames } from "../src/marts/models.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
 import { loadModel } from "../src/score/model.ts";
 import { scoreTickets } from "../src/score/scorer.ts";
-import {
-  BUILD_DATABASE,
-  ClickHouseStore,
-  DATABASE,
-  loadMigrations,
-  openClickHouseStore,
-} from "../src/store/clickhouse_store.ts";
+import { DATABASE, loadMigrations, loadViews } from "../src/store/clickhouse_migrations.ts";
+import { BUILD_DATABASE, ClickHouseStore, openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { openMartReader, openStore } from "../src/store/open.ts";
 import type { Row } from "../src/store/store.ts";
 import { loadConfig } from "../src/config.ts";
-import type { ScoredTicket } from "../src/ticket/schema.ts";
+import { type ScoredTicket, TICKET_COLUMNS } from "../src/ticket/schema.ts";
 import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
@@ -68,7 +63,8 @@ Deno.test(
         ]);
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
         // Every statement is idempotent on its own as well (a run cut off half-way is run again).
-        for (const m of migrations) for (const statement of m.statements) await chdb.sql(statement);
+        const views = await loadViews({ kafkaBrokers: ["127.0.0.1:9"] });
+        for (const m of [...migrations, ...views]) for (const statement of m.statements) await chdb.sql(statement);
         const tables = Object.fromEntries(
           (await chdb.sql(`SELECT name, engine FROM system.tables WHERE database = '${DATABASE}'`)).map((
             r,
@@ -98,6 +94,34 @@ Deno.test(
         const [table] = await chdb.sql(`SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
                                 AND database = '${DATABASE}'`);
         assert.deepEqual(table, { partition_key: "toYYYYMM(ingested_at)", sorting_key: "ticket_id" });
+        assert.deepEqual(Object.keys(columns), TICKET_COLUMNS.map((c) => c.name), "the schema's columns, in order");
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["chdb"], {
+    name: "migrate follows the ticket schema: a column it lacks is added, a changed view is recreated",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        // As if the table predated a column of the schema, and the view predated the current text.
+        await chdb.sql(`ALTER TABLE ${DATABASE}.tickets DROP COLUMN resolution`);
+        await chdb.sql(`ALTER TABLE ${DATABASE}.tickets_scored_mv MODIFY COMMENT 'an older version'`);
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [
+          "column resolution",
+          "view tickets_scored.sql",
+        ]);
+        const [column] = await chdb.sql(`SELECT type FROM system.columns WHERE database = '${DATABASE}'
+                                         AND table = 'tickets' AND name = 'resolution'`);
+        assert.equal(column.type, "Nullable(String)");
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "then nothing is left to do");
+        // A stored type that is not the schema's stops the run, naming the column.
+        await chdb.sql(`ALTER TABLE ${DATABASE}.tickets MODIFY COLUMN satisfaction_rating Nullable(Float32)`);
+        await assert.rejects(
+          store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }),
+          /satisfaction_rating: stored Nullable\(Float32\), schema Nullable\(Float64\)/,
+        );
       });
     },
   }),
@@ -299,7 +323,8 @@ Deno.test(
         await producer.disconnect();
         await bus.publish(TOPICS.scored, tickets.slice(0, 5).map((t) => ({ key: t.ticket_id, value: t })));
 
-        for (const m of await loadMigrations({ kafkaBrokers: [broker.brokers], kafkaGroup: "clickhouse_test" })) {
+        const values = { kafkaBrokers: [broker.brokers], kafkaGroup: "clickhouse_test" };
+        for (const m of [...await loadMigrations(values), ...await loadViews(values)]) {
           for (const statement of m.statements) await chdb.sql(statement);
         }
         // 35 rows arrive; background merges may already have collapsed the 5 redelivered ones.
@@ -394,14 +419,14 @@ Deno.test(
 
 Deno.test(
   await needing(["chdb"], {
-    name: "scripts/db_migrate.ts (deno task db:migrate) applies the migrations once, over HTTP",
+    name: "src/store/migrate_cli.ts (deno task db:migrate) applies the migrations once, over HTTP",
     fn: async () => {
       const chdb = await startClickHouseServer();
       const http = chdb;
       try {
         const run = async () => {
           const out = await new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", "scripts/db_migrate.ts", "--wait", "5"],
+            args: ["run", "-A", "src/store/migrate_cli.ts", "--wait", "5"],
             cwd: new URL("../", import.meta.url),
             env: { CLICKHOUSE_URL: http.url, KAFKA_BROKERS: "127.0.0.1:9" },
             stdout: "piped",

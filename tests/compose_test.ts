@@ -99,7 +99,7 @@ Deno.test("compose: init files and entry points exist", () => {
     if (command[1] === "task") assert.ok(tasks[command[2]], `${name}: deno task ${command[2]} exists`);
     for (const arg of command.filter((a) => a.endsWith(".ts"))) assert.ok(exists(arg), `${name}: ${arg} exists`);
   }
-  assert.deepEqual(services["clickhouse-migrate"].command, ["deno", "run", "-A", "scripts/db_migrate.ts"]);
+  assert.deepEqual(services["clickhouse-migrate"].command, ["deno", "task", "db:migrate"]);
   for (const m of read("Dockerfile").matchAll(/\b([\w/]+\.ts)\b/g)) assert.ok(exists(m[1]), `Dockerfile: ${m[1]}`);
 });
 

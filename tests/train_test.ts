@@ -4,10 +4,11 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { loadModel } from "../src/score/model.ts";
-import { main as featuresMain, syntheticPriority, syntheticTickets } from "../src/score/features_cli.ts";
-import { runTrainPy } from "../src/score/train_cli.ts";
+import { writeMatrix } from "../src/train/matrix.ts";
+import { runTrainPy } from "../src/train/python.ts";
 import { PRIORITIES } from "../src/ticket/schema.ts";
 import { needing } from "./support/means.ts";
+import { inBatches, syntheticPriority, syntheticTickets } from "./support/synthetic.ts";
 
 const TRAIN_TICKETS = 5000, TEST_TICKETS = 2000;
 
@@ -19,7 +20,7 @@ Deno.test(
       try {
         const started = performance.now();
         const matrix = `${dir}/matrix.csv`;
-        assertEquals(await featuresMain(["--out", matrix, "--synthetic", String(TRAIN_TICKETS), "--seed", "11"]), 0);
+        await writeMatrix(matrix, inBatches(syntheticTickets(TRAIN_TICKETS, 11)), ["synthetic, seed 11"]);
         await runTrainPy({ matrix, outDir: `${dir}/model`, inheritOutput: false, sources: ["train_test.ts"] });
 
         const model = await loadModel(`${dir}/model`);

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { commandLine, runCommand, UsageError } from "../../src/cli.ts";
 import { startLocalBroker } from "./broker.ts";
 import { KAFKA_VERSION, LOCAL_KAFKA_DIR, LocalBrokerError } from "./jars.ts";
 
@@ -32,8 +33,7 @@ function port(name: string, fallback: number): number {
   if (!raw) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
-    console.error(`${name} must be a port from 1 to 65535, got "${raw}"`);
-    Deno.exit(2);
+    throw new UsageError(`${name} must be a port from 1 to 65535, got "${raw}"`);
   }
   return value;
 }
@@ -47,17 +47,8 @@ function portFree(value: number): boolean {
   }
 }
 
-async function main(args: string[]): Promise<number> {
-  const known = new Set(["--logs", "--reset", "--help", "-h"]);
-  const unknown = args.filter((arg) => !known.has(arg));
-  if (args.includes("--help") || args.includes("-h")) {
-    console.log(HELP);
-    return 0;
-  }
-  if (unknown.length > 0) {
-    console.error(`unknown argument ${unknown.join(" ")}\n\n${HELP}`);
-    return 2;
-  }
+async function main(): Promise<number> {
+  const { values } = commandLine(HELP, { logs: { type: "boolean" }, reset: { type: "boolean" } });
 
   const clientPort = port("KAFKA_PORT", 9092);
   const controllerPort = port("KAFKA_CONTROLLER_PORT", 0);
@@ -68,7 +59,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   const dataDir = `${LOCAL_KAFKA_DIR}data`;
-  if (args.includes("--reset")) {
+  if (values.reset) {
     await Deno.remove(dataDir, { recursive: true }).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
@@ -78,7 +69,7 @@ async function main(args: string[]): Promise<number> {
   console.error(`kafka: starting Apache Kafka ${KAFKA_VERSION} on 127.0.0.1:${clientPort} ...`);
   let broker;
   try {
-    broker = await startLocalBroker({ port: clientPort, controllerPort, dataDir, quiet: !args.includes("--logs") });
+    broker = await startLocalBroker({ port: clientPort, controllerPort, dataDir, quiet: !values.logs });
   } catch (error) {
     if (error instanceof LocalBrokerError) {
       console.error(`kafka: ${error.message}`);
@@ -114,4 +105,4 @@ Ctrl-C stops the broker cleanly.`);
   return 1;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) runCommand(main);

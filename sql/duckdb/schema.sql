@@ -1,33 +1,8 @@
--- The embedded store (DuckDB). Scored tickets are appended as they come (a unique key would make every write an
--- upsert, which measured 2× slower than appending); `tickets_latest` keeps one row per ticket, the latest score,
--- like ClickHouse's ReplacingMergeTree, and older copies are compacted away after each marts build.
--- Personal data never reaches the store.
-CREATE TABLE IF NOT EXISTS tickets (
-    ticket_id           VARCHAR NOT NULL,
-    customer_age        SMALLINT,
-    customer_gender     VARCHAR,
-    product_purchased   VARCHAR,
-    date_of_purchase    DATE,
-    ticket_type         VARCHAR,
-    ticket_subject      VARCHAR,
-    ticket_description  VARCHAR,
-    ticket_status       VARCHAR,
-    resolution          VARCHAR,
-    priority_label      VARCHAR,
-    ticket_channel      VARCHAR,
-    first_response_at   TIMESTAMP,
-    resolved_at         TIMESTAMP,
-    satisfaction_rating DOUBLE,
-    priority_pred       VARCHAR NOT NULL,
-    p_low               DOUBLE NOT NULL,
-    p_medium            DOUBLE NOT NULL,
-    p_high              DOUBLE NOT NULL,
-    p_critical          DOUBLE NOT NULL,
-    model_version       VARCHAR NOT NULL,
-    upload_id           VARCHAR NOT NULL,
-    ingested_at         TIMESTAMP NOT NULL,
-    scored_at           TIMESTAMP NOT NULL
-);
+-- The embedded store (DuckDB). The `tickets` table itself is made from the ticket schema by the store
+-- (src/store/ticket_table.ts) before this file runs. Scored tickets are appended as they come (a unique key would
+-- make every write an upsert, which measured 2× slower than appending); `tickets_latest` keeps one row per ticket,
+-- the latest score, like ClickHouse's ReplacingMergeTree, and older copies are compacted away after each marts
+-- build. Personal data never reaches the store.
 
 -- Tickets stored more than once, and which copy is the latest (by score time; ties: the later write). Usually
 -- empty, since compaction removes older copies after each marts build. The `tickets_latest` view (one row per

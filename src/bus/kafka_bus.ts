@@ -8,7 +8,6 @@
  */
 import { type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
 import type { BatchHandler, Bus, BusMessage } from "./bus.ts";
-import { installFastVarints } from "./kafkajs_varint.ts";
 
 /** The version of the JSON value format; a consumer refuses (dead-letters) other versions. */
 export const MESSAGE_SCHEMA_VERSION = 1;
@@ -64,7 +63,6 @@ export class KafkaBus implements Bus {
 
   constructor(options: KafkaBusOptions) {
     this.#log = options.log ?? (() => {});
-    if (installFastVarints().length < 2) this.#log("kafkajs: its encoder changed; kept some of its own varint writers");
     this.kafka = new Kafka({
       clientId: options.clientId ?? "ticket-triage",
       brokers: options.brokers,

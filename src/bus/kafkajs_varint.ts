@@ -7,6 +7,7 @@
  *
  * kafkajs is no longer released, so its internals hold still; even so, each replacement is installed only after
  * it wrote exactly the bytes of the original for a set of sample values, and otherwise kafkajs is left as it is.
+ * Importing this module changes nothing: `bus/open.ts` calls {@linkcode installFastVarints} when a Kafka bus starts.
  *
  * @module
  */

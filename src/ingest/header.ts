@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { COLUMNS, type ColumnSpec } from "../ticket/schema.ts";
+import { type ColumnSpec, PERSONAL_HEADERS, UPLOAD_COLUMNS } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
 
-/** A schema column and where it sits in this file's rows. */
+/** An upload column of the schema and where it sits in this file's rows. */
 export interface MappedColumn {
   spec: ColumnSpec;
   index: number;
@@ -42,13 +42,13 @@ export function mapHeader(header: readonly string[]): HeaderMap {
   const columns: MappedColumn[] = [];
   const missing: string[] = [];
   const duplicated: string[] = [];
-  for (const spec of COLUMNS) {
-    const found = positions.get(normalise(spec.header));
+  for (const spec of UPLOAD_COLUMNS) {
+    const found = positions.get(normalise(spec.header!));
     if (!found) {
-      if (spec.requiredColumn) missing.push(spec.header);
+      if (spec.requiredColumn) missing.push(spec.header!);
       continue;
     }
-    if (found.length > 1) duplicated.push(spec.header);
+    if (found.length > 1) duplicated.push(spec.header!);
     columns.push({ spec, index: found[0] });
   }
   if (missing.length > 0) {
@@ -63,7 +63,7 @@ export function mapHeader(header: readonly string[]): HeaderMap {
       duplicated_columns: duplicated,
     });
   }
-  const known = new Set(COLUMNS.map((c) => normalise(c.header)));
+  const known = new Set([...UPLOAD_COLUMNS.map((c) => c.header!), ...PERSONAL_HEADERS].map(normalise));
   const ignored = header.filter((name) => !known.has(normalise(name)) && name.trim() !== "");
   return { columns, width: header.length, ignored };
 }

@@ -42,7 +42,7 @@ export interface IngestOptions {
   onBatch: (tickets: Ticket[]) => Promise<void> | void;
 }
 
-const DATE_KINDS = new Set(["date", "datetime"]);
+const DATE_TYPES = new Set(["date", "instant"]);
 
 /**
  * Reads a CSV upload to the end.
@@ -70,7 +70,7 @@ export async function ingestCsv(body: ReadableStream<Uint8Array>, options: Inges
     for (const record of chunk.value) {
       if (header === null) {
         header = mapHeader(record.fields);
-        dateIndices = header.columns.filter((c) => DATE_KINDS.has(c.spec.kind)).map((c) => c.index);
+        dateIndices = header.columns.filter((c) => DATE_TYPES.has(c.spec.type)).map((c) => c.index);
       } else if (tally !== null) {
         if (tally.add(record)) await tally.flush();
       } else if (!options.dateOrder && held.length < DATE_ORDER_WINDOW) {

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { type CellKind, type ColumnSpec, PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import {
+  type ColumnSpec,
+  type ColumnType,
+  PRIORITIES,
+  type Priority,
+  type Ticket,
+  UPLOAD_COLUMNS,
+} from "../ticket/schema.ts";
 import { type DateOrder, parseDate, parseDateTime } from "./dates.ts";
 import type { HeaderMap } from "./header.ts";
 
@@ -35,7 +42,7 @@ const PRIORITY_BY_NAME = new Map<string, Priority>(PRIORITIES.map((p) => [p.toLo
 
 type Cell = { ok: true; value: string | number | null } | { ok: false; reason: string };
 
-function readCell(kind: CellKind, raw: string, order: DateOrder): Cell {
+function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
   const text = raw.trim();
   if (text === "") {
     return kind === "id" ? { ok: false, reason: "a ticket needs a Ticket ID" } : { ok: true, value: null };
@@ -62,7 +69,7 @@ function readCell(kind: CellKind, raw: string, order: DateOrder): Cell {
       const date = parseDate(text, order);
       return date ? { ok: true, value: date } : { ok: false, reason: `not a date that exists (read as ${order})` };
     }
-    case "datetime": {
+    case "instant": {
       const at = parseDateTime(text, order);
       return at ? { ok: true, value: at } : { ok: false, reason: `not a date and time that exists (read as ${order})` };
     }
@@ -72,28 +79,17 @@ function readCell(kind: CellKind, raw: string, order: DateOrder): Cell {
         ? { ok: true, value: rating }
         : { ok: false, reason: "not a rating from 1 to 5" };
     }
+    case "probability": {
+      const p = Number(text);
+      return Number.isFinite(p) && p >= 0 && p <= 1
+        ? { ok: true, value: p }
+        : { ok: false, reason: "not a probability from 0 to 1" };
+    }
   }
 }
 
-function emptyTicket(): Ticket {
-  return {
-    ticket_id: "",
-    customer_age: null,
-    customer_gender: null,
-    product_purchased: null,
-    date_of_purchase: null,
-    ticket_type: null,
-    ticket_subject: null,
-    ticket_description: null,
-    ticket_status: null,
-    resolution: null,
-    priority_label: null,
-    ticket_channel: null,
-    first_response_at: null,
-    resolved_at: null,
-    satisfaction_rating: null,
-  };
-}
+/** A ticket with every field empty, copied for each row (a copy of one shape is cheaper than building one). */
+const EMPTY_TICKET = Object.freeze(Object.fromEntries(UPLOAD_COLUMNS.map((c) => [c.name, null]))) as unknown as Ticket;
 
 function clip(value: string): string {
   return value.length > REPORTED_VALUE_CHARS ? `${value.slice(0, REPORTED_VALUE_CHARS)}…` : value;
@@ -123,21 +119,21 @@ export class RowReader {
         },
       };
     }
-    const ticket = emptyTicket();
+    // Only schema columns are read: personal data (name, email) is dropped here, before anything leaves ingest.
+    const ticket = { ...EMPTY_TICKET };
     const warned: [ColumnSpec, string][] = [];
     for (const { spec, index } of this.#header.columns) {
-      if (spec.field === null) continue; // personal data is dropped here, before anything leaves ingest
       const raw = record[index];
-      const cell = readCell(spec.kind, raw, this.#order);
+      const cell = readCell(spec.type, raw, this.#order);
       if (cell.ok) {
-        (ticket as unknown as Record<string, unknown>)[spec.field] = cell.value;
+        (ticket as unknown as Record<string, unknown>)[spec.name] = cell.value;
       } else if (spec.onUnreadable === "reject") {
-        return { rejection: { line, column: spec.header, value: clip(raw), reason: cell.reason } };
+        return { rejection: { line, column: spec.header!, value: clip(raw), reason: cell.reason } };
       } else {
         warned.push([spec, cell.reason]);
       }
     }
-    for (const [spec, reason] of warned) this.#warn(spec.header, reason, line);
+    for (const [spec, reason] of warned) this.#warn(spec.header!, reason, line);
     return { ticket };
   }
 

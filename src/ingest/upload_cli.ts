@@ -5,8 +5,8 @@
  * @module
  */
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
-import { postCsvFile } from "./upload_client.ts";
+import { commandLine, runCommand, UsageError } from "../cli.ts";
+import { postCsvFile, waitForUpload } from "./upload_client.ts";
 
 const HELP = `Usage: deno task upload [--url URL] [--date-order DMY|MDY] [--wait] FILE
 
@@ -14,21 +14,13 @@ Uploads a ticket CSV to the app (default http://localhost:$PORT, PORT defaulting
 summary JSON. With --wait, also waits until every accepted ticket is scored, then refreshes the marts and the
 site. Exit code: 0 uploaded with no rejected rows, 1 uploaded with rejected rows, 2 refused or failed.`;
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: {
-      url: { type: "string" },
-      "date-order": { type: "string" },
-      wait: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    Deno.exit(values.help ? 0 : 2);
-  }
+async function main(): Promise<number> {
+  const { values, positionals } = commandLine(HELP, {
+    url: { type: "string" },
+    "date-order": { type: "string" },
+    wait: { type: "boolean" },
+  }, { positionals: true });
+  if (positionals.length !== 1) throw new UsageError(`give one CSV file\n\n${HELP}`);
   const base = values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`;
   const path = positionals[0];
   const query = values["date-order"] ? `?date_order=${encodeURIComponent(values["date-order"])}` : "";
@@ -38,15 +30,12 @@ if (import.meta.main) {
   });
   const answer = response.json;
   console.log(JSON.stringify(answer, null, 2));
-  if (response.status !== 201) Deno.exit(2);
+  if (response.status !== 201) return 2;
   console.error(`uploaded ${response.bytes} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   if (values.wait) {
-    while (true) {
-      const status = await (await fetch(`${base}/api/uploads/${answer.upload_id}`)).json();
-      console.error(`scored ${status.scored} of ${status.accepted}`);
-      if (status.scored >= status.accepted) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await waitForUpload(base, answer.upload_id, {
+      onProgress: (status) => console.error(`scored ${status.scored} of ${status.accepted}`),
+    });
     const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
     const report = await refresh.json();
     console.error(
@@ -54,8 +43,10 @@ if (import.meta.main) {
     );
     if (!refresh.ok) {
       console.error(JSON.stringify(report, null, 2));
-      Deno.exit(2);
+      return 2;
     }
   }
-  Deno.exit(answer.rejected > 0 ? 1 : 0);
+  return answer.rejected > 0 ? 1 : 0;
 }
+
+if (import.meta.main) runCommand(main);

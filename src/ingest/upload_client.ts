@@ -1,5 +1,6 @@
 /**
- * Sending a CSV file to the upload API from a script (`deno task upload`, the benchmark), streamed from disk.
+ * Sending a CSV file to the upload API from a script (`deno task upload`, the benchmark), streamed from disk, and
+ * waiting until its tickets are stored.
  *
  * It uses `node:http` rather than `fetch`: Deno's `fetch` with a streamed request body stalls each time the server
  * stops reading for a moment (measured: 228 MB to a server that pauses 50 ms every 40 chunks took 30.7 s with
@@ -59,4 +60,44 @@ export async function postCsvFile(
     file.on("error", (error) => request.destroy(error));
     file.pipe(request);
   });
+}
+
+/** What the upload API says about an upload once it was received (`GET /api/uploads/:id`). */
+export interface UploadStatus {
+  upload_id: string;
+  status: "receiving" | "done" | "failed";
+  accepted: number;
+  /** Accepted tickets stored with their scores so far. */
+  scored: number;
+  // deno-lint-ignore no-explicit-any
+  [field: string]: any;
+}
+
+/**
+ * Waits until every accepted ticket of an upload is stored with its score, asking the API every `intervalMs`.
+ *
+ * @example
+ * ```ts
+ * const done = await waitForUpload("http://localhost:8000", uploadId, { onProgress: (s) => console.log(s.scored) });
+ * ```
+ * @throws {Error} when the upload failed, or is not done after `timeoutMs`.
+ */
+export async function waitForUpload(
+  base: string,
+  uploadId: string,
+  options: { intervalMs?: number; timeoutMs?: number; onProgress?: (status: UploadStatus) => void } = {},
+): Promise<UploadStatus> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
+  while (true) {
+    const response = await fetch(`${base}/api/uploads/${encodeURIComponent(uploadId)}`);
+    const status: UploadStatus = await response.json();
+    if (!response.ok) throw new Error(`upload ${uploadId}: ${status.error ?? response.status}`);
+    options.onProgress?.(status);
+    if (status.status === "failed") throw new Error(`upload ${uploadId} failed: ${status.failure}`);
+    if (status.status === "done" && status.scored >= status.accepted) return status;
+    if (Date.now() > deadline) {
+      throw new Error(`upload ${uploadId}: ${status.scored} of ${status.accepted} stored after the time allowed`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
 }

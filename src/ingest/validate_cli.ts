@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { loadConfig } from "../config.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv } from "./ingest.ts";
@@ -16,20 +16,12 @@ Checks a ticket CSV exactly as an upload would (header, every row, dates) and pr
 received, accepted, rejected, errors (line, column, value, reason), warnings and the date order used.
 Nothing is stored. Exit code: 0 all rows accepted, 1 some rejected, 2 the file cannot be used.`;
 
-if (import.meta.main) {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    options: { "date-order": { type: "string" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(HELP);
-    Deno.exit(values.help ? 0 : 2);
-  }
+async function main(): Promise<number> {
+  const { values, positionals } = commandLine(HELP, { "date-order": { type: "string" } }, { positionals: true });
+  if (positionals.length !== 1) throw new UsageError(`give one CSV file\n\n${HELP}`);
   const order = values["date-order"]?.toUpperCase();
   if (order !== undefined && order !== "DMY" && order !== "MDY") {
-    console.error(`--date-order must be DMY or MDY, got "${order}"`);
-    Deno.exit(2);
+    throw new UsageError(`--date-order must be DMY or MDY, got "${order}"`);
   }
   try {
     const file = await Deno.open(positionals[0]);
@@ -39,12 +31,14 @@ if (import.meta.main) {
       onBatch: () => {},
     });
     console.log(JSON.stringify(summary, null, 2));
-    Deno.exit(summary.rejected > 0 ? 1 : 0);
+    return summary.rejected > 0 ? 1 : 0;
   } catch (error) {
     if (error instanceof UploadError || error instanceof Deno.errors.NotFound) {
       console.error(JSON.stringify({ error: error.message, ...(error as UploadError).details }, null, 2));
-      Deno.exit(2);
+      return 2;
     }
     throw error;
   }
 }
+
+if (import.meta.main) runCommand(main);

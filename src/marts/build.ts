@@ -1,6 +1,6 @@
 /**
- * Building the marts: staging views, then mart tables, then data tests, all in one store session. A failing data
- * test fails the build and the previous marts stay as they were.
+ * Building the marts: staging models and mart tables, each after the models it reads, then the data tests, all in
+ * one store session. A failing data test fails the build and the previous marts stay as they were.
  *
  * @module
  */
@@ -29,10 +29,13 @@ export async function buildMarts(store: Store): Promise<MartsReport> {
   const report: MartsReport = { ok: false, marts: [], tests: [], seconds: 0, error: null };
   try {
     await store.withMartSession(async (session) => {
-      for (const model of models.staging) await session.stage(model.name, model.sql);
-      for (const mart of models.marts) {
-        await session.createTable(mart.name, mart.sql);
-        report.marts.push({ name: mart.name, rows: await session.count(mart.name) });
+      for (const model of models.models) {
+        if (model.layer === "staging") {
+          await session.stage(model.name, model.sql);
+        } else {
+          await session.createTable(model.name, model.sql);
+          report.marts.push({ name: model.name, rows: await session.count(model.name) });
+        }
       }
       for (const test of models.tests) {
         const failing = await session.query(test.sql);

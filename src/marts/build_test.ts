@@ -82,3 +82,17 @@ Deno.test("model metrics: accuracy and macro-F1 from the confusion of labels and
     await store.close();
   }
 });
+
+Deno.test("a generic data test declared beside a model fails the build when its rows break it", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    // A predicted priority that is not one of the four classes.
+    await store.writeScored(scoredTickets(3, { priority_pred: "Urgent" as "High" }));
+    const report = await buildMarts(store);
+    equal(report.ok, false);
+    const failed = report.tests.filter((t) => !t.passed).map((t) => t.name);
+    ok(failed.includes("stg_tickets.priority_pred.relationships"), failed.join(", "));
+  } finally {
+    await store.close();
+  }
+});

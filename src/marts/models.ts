@@ -1,51 +1,104 @@
 /**
- * The SQL models, read from `sql/`: staging views, marts and data tests, each written once for every engine.
- * Names come from file names, so adding a mart is adding a file.
+ * The SQL models, read from `sql/`, each written once for every engine: staging models (`sql/staging/`, views),
+ * marts (`sql/marts/`, tables) and custom data tests (`sql/tests/`, each returns failing rows), plus the generic
+ * tests declared beside a model in `<model>.yml` (see `data_tests.ts`). Names come from file names, so adding a
+ * mart is adding a file. Build order comes from the SQL itself, as dbt's `ref()` does: a model that names another
+ * model is built after it.
  *
  * @module
  */
+import { type DataTest, genericTests } from "./data_tests.ts";
 
 const SQL_DIR = new URL("../../sql/", import.meta.url);
+
+/** The layers of models, in the order a tie in the build order is broken. */
+const LAYERS = ["staging", "marts"] as const;
 
 /** A named piece of SQL from `sql/`. */
 export interface SqlModel {
   name: string;
+  /** `staging` models are made readable by the build's session; `marts` are published tables. */
+  layer: typeof LAYERS[number];
   sql: string;
-}
-
-/** Staging views in build order: `priorities` first, since `stg_tickets` joins it. */
-const STAGING_ORDER = ["priorities", "stg_tickets"];
-
-async function readDir(dir: string): Promise<SqlModel[]> {
-  const models: SqlModel[] = [];
-  for await (const entry of Deno.readDir(new URL(`${dir}/`, SQL_DIR))) {
-    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
-    const sql = await Deno.readTextFile(new URL(`${dir}/${entry.name}`, SQL_DIR));
-    models.push({ name: entry.name.slice(0, -4), sql: sql.trim().replace(/;$/, "") });
-  }
-  return models.sort((a, b) => a.name.localeCompare(b.name));
+  /** The other models it reads. */
+  refs: string[];
 }
 
 /** Every model of the marts build. */
 export interface MartModels {
-  staging: SqlModel[];
-  marts: SqlModel[];
-  tests: SqlModel[];
+  /** Staging models and marts, each after the models it reads. */
+  models: SqlModel[];
+  /** Generic tests (from `<model>.yml`), then custom tests (`sql/tests/*.sql`), each by name. */
+  tests: DataTest[];
+}
+
+async function readSql(dir: string): Promise<{ name: string; sql: string }[]> {
+  const files: { name: string; sql: string }[] = [];
+  for await (const entry of Deno.readDir(new URL(`${dir}/`, SQL_DIR))) {
+    if (!entry.isFile || !entry.name.endsWith(".sql")) continue;
+    const sql = await Deno.readTextFile(new URL(`${dir}/${entry.name}`, SQL_DIR));
+    files.push({ name: entry.name.slice(0, -4), sql: sql.trim().replace(/;$/, "") });
+  }
+  return files.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** SQL without its comments, for finding the names it reads. */
+function withoutComments(sql: string): string {
+  return sql.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
+}
+
+/** The names among `names` that `sql` reads (as whole words, outside comments and string literals). */
+export function referencedNames(sql: string, names: Iterable<string>): string[] {
+  const code = withoutComments(sql).replace(/'(?:[^']|'')*'/g, "''");
+  return [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(code));
 }
 
 /**
- * Reads the models. `{{source_tickets}}` in staging SQL becomes the engine's tickets table.
+ * Orders models so that each comes after the models it reads (ties: staging before marts, then by name).
+ *
+ * @throws {Error} naming the models of a cycle.
+ */
+export function buildOrder(models: SqlModel[]): SqlModel[] {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const ordered: SqlModel[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (model: SqlModel, path: string[]) => {
+    if (state.get(model.name) === "done") return;
+    if (state.get(model.name) === "visiting") {
+      throw new Error(`sql/: models read each other in a cycle: ${[...path, model.name].join(" → ")}`);
+    }
+    state.set(model.name, "visiting");
+    for (const ref of model.refs) visit(byName.get(ref)!, [...path, model.name]);
+    state.set(model.name, "done");
+    ordered.push(model);
+  };
+  const rank = (m: SqlModel) => LAYERS.indexOf(m.layer);
+  for (const model of [...models].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name))) {
+    visit(model, []);
+  }
+  return ordered;
+}
+
+/**
+ * Reads the models and tests. `{{source_tickets}}` in staging SQL becomes the engine's deduplicated tickets.
  *
  * @param sourceTickets how the engine names its deduplicated tickets table.
  */
 export async function loadMartModels(sourceTickets: string): Promise<MartModels> {
-  const staging = (await readDir("staging"))
-    .map((m) => ({ ...m, sql: m.sql.replaceAll("{{source_tickets}}", sourceTickets) }))
-    .sort((a, b) => STAGING_ORDER.indexOf(a.name) - STAGING_ORDER.indexOf(b.name));
-  return { staging, marts: await readDir("marts"), tests: await readDir("tests") };
+  const files: SqlModel[] = [];
+  for (const layer of LAYERS) {
+    for (const { name, sql } of await readSql(layer)) {
+      files.push({ name, layer, sql: sql.replaceAll("{{source_tickets}}", sourceTickets), refs: [] });
+    }
+  }
+  const names = files.map((m) => m.name);
+  for (const model of files) model.refs = referencedNames(model.sql, names.filter((n) => n !== model.name));
+  const models = buildOrder(files);
+  const custom = (await readSql("tests")).map(({ name, sql }) => ({ name, sql }));
+  return { models, tests: [...await genericTests(SQL_DIR, models), ...custom] };
 }
 
-/** The names of the marts, for checking a name that came from outside (an API path). */
+/** The names of the marts, for checking a name that came from outside (an API path, a data file). */
 export async function martNames(): Promise<Set<string>> {
-  return new Set((await readDir("marts")).map((m) => m.name));
+  return new Set((await readSql("marts")).map((m) => m.name));
 }

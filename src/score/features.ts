@@ -1,6 +1,6 @@
 /**
  * The feature spec: the one place that says how a {@linkcode Ticket} becomes the numbers the priority model reads.
- * Training (`features_cli.ts` writes the matrix `models/train.py` learns from) and scoring (`model.ts`) both call
+ * Training (`train/matrix.ts` writes the matrix `models/train.py` learns from) and scoring (`model.ts`) both call
  * {@linkcode featurize}, so the two can never drift apart; `models/priority.json` records
  * {@linkcode FEATURE_SPEC_VERSION} and {@linkcode FEATURE_NAMES}, and `model.ts` refuses a model trained on
  * another spec.

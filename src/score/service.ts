@@ -5,12 +5,10 @@
  *
  * @module
  */
+import { buildApp } from "../app.ts";
 import { TOPICS } from "../bus/bus.ts";
-import { KafkaBus } from "../bus/kafka_bus.ts";
-import { ensureTopics } from "../bus/kafka_topics.ts";
-import { ConfigError, loadConfig } from "../config.ts";
-import { loadModel } from "./model.ts";
-import { startScorer } from "./scorer.ts";
+import { commandLine, runCommand } from "../cli.ts";
+import { loadConfig } from "../config.ts";
 
 const HELP = `Usage: deno task scorer
 
@@ -28,18 +26,14 @@ function log(line: string): void {
 }
 
 async function main(): Promise<void> {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) return console.log(HELP);
+  commandLine(HELP, {});
   const config = loadConfig();
-  if (config.kafkaBrokers.length === 0) {
-    throw new ConfigError("deno task scorer needs KAFKA_BROKERS; without Kafka, deno task start scores in-process");
-  }
-  const model = await loadModel();
-  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId: `scorer-${Deno.pid}`, log });
-  await ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor);
-  const stats = await startScorer(bus, model);
+  const app = await buildApp(config, { role: "scorer", clientId: `scorer-${Deno.pid}`, log });
+  const { model } = app;
+  const stats = app.scorer;
   log(`consuming "${TOPICS.tickets}" from ${config.kafkaBrokers.join(",")} with model ${model.version}`);
 
-  const admin = bus.kafka.admin();
+  const admin = app.bus.kafka.admin();
   let lag: number | null = null;
   let rate = 0;
   let lastScored = 0;
@@ -81,10 +75,9 @@ async function main(): Promise<void> {
     stopping = true;
     log("stopping: finishing the batch in hand, committing, leaving the group");
     clearInterval(report);
-    await bus.close();
+    await app.close();
     await admin.disconnect().catch(() => {});
     await server.shutdown();
-    await model.close();
     log(`stopped after scoring ${stats.scored}`);
     Deno.exit(0);
   };
@@ -92,9 +85,4 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", stop);
 }
 
-if (import.meta.main) {
-  main().catch((error) => {
-    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
-    Deno.exit(1);
-  });
-}
+if (import.meta.main) runCommand(main, { service: true });

@@ -3,15 +3,20 @@
  * (`loaders/`) read the marts of the configured data directory; the site lands in `<dataDir>/site` unless told
  * otherwise, swapped in whole only when the build succeeded.
  *
+ * Framework writes its cache into the source root (`<root>/.observablehq/cache`), and the app writes nothing
+ * outside its data directory: so the build runs on a copy of `pages/` in `<dataDir>/site-source/`, beside links
+ * to the project folders its loaders and imports need (`loaders`, `src`, `sql`, `models`, `node_modules`).
+ *
  * What an offline build under Deno relies on (each found by building with `--deny-net`): the CLI run with an
  * explicit `--config` (without it Framework loads tsx hooks that break CommonJS JSON requires under Deno),
  * telemetry off, libraries imported explicitly from node_modules by the pages (Framework's implicit ones come from
- * a CDN), empty `pages/.observablehq/cache/_npm/<name>@<version>/` folders so the bundler's version look-ups of
- * lazily imported libraries are answered without the npm registry, and a cleared loader cache since `build`
- * reuses stale loader output. Builds in different processes share that cache, so they take turns on a file lock.
+ * a CDN), empty `.observablehq/cache/_npm/<name>@<version>/` folders so the bundler's version look-ups of lazily
+ * imported libraries are answered without the npm registry, and a cleared loader cache since `build` reuses stale
+ * loader output. Builds in different processes share that cache, so they take turns on a file lock.
  *
  * @module
  */
+import { cp } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config.ts";
@@ -21,7 +26,9 @@ export const FRAMEWORK_VERSION = "1.13.4";
 
 /** The project root: where `observablehq.config.ts`, `pages/` and `loaders/` are. */
 const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const CACHE_DIR = join(PROJECT_ROOT, "pages", ".observablehq", "cache");
+
+/** Project folders the copied pages reach by relative paths (loaders, what they import, npm packages). */
+const LINKED_FOLDERS = ["loaders", "src", "sql", "models", "node_modules"];
 
 /**
  * Libraries that Framework's client bundles import lazily (only if a page used them, which ours never do) and
@@ -80,18 +87,38 @@ export interface BuildSiteOptions {
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
-/** Creates the empty `_npm/<name>@<version>/` folders the offline bundler needs. */
-async function prepareNpmStubs(): Promise<void> {
-  for (const [name, version] of Object.entries(LAZY_LIBRARIES)) {
-    await Deno.mkdir(join(CACHE_DIR, "_npm", `${name}@${version}`), { recursive: true });
+/**
+ * Makes `<dataDir>/site-source/` the build's source: `pages/` copied afresh (its `.observablehq/cache` kept), the
+ * project folders linked beside it, the empty `_npm/<name>@<version>/` folders the offline bundler needs, and no
+ * cached loader output, so every data file is loaded afresh from the current marts.
+ *
+ * @returns the source root for Framework.
+ */
+async function prepareSource(sourceDir: string): Promise<string> {
+  const root = join(sourceDir, "pages");
+  const cache = join(root, ".observablehq", "cache");
+  await Deno.mkdir(root, { recursive: true });
+  for await (const entry of Deno.readDir(root)) {
+    if (entry.name !== ".observablehq") await Deno.remove(join(root, entry.name), { recursive: true });
   }
-}
-
-/** Removes the loaders' cached output so every data file is loaded afresh from the current marts. */
-async function clearLoaderCache(): Promise<void> {
-  await Deno.remove(join(CACHE_DIR, "data"), { recursive: true }).catch((error) => {
+  await cp(join(PROJECT_ROOT, "pages"), root, {
+    recursive: true,
+    filter: (source) => !source.includes(`${join(PROJECT_ROOT, "pages")}/.observablehq`),
+  });
+  for (const folder of LINKED_FOLDERS) {
+    const link = join(sourceDir, folder);
+    const target = join(PROJECT_ROOT, folder);
+    if (await Deno.readLink(link).then((current) => current === target, () => false)) continue;
+    await Deno.remove(link).catch(() => {});
+    await Deno.symlink(target, link);
+  }
+  for (const [name, version] of Object.entries(LAZY_LIBRARIES)) {
+    await Deno.mkdir(join(cache, "_npm", `${name}@${version}`), { recursive: true });
+  }
+  await Deno.remove(join(cache, "data"), { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
+  return root;
 }
 
 /** Runs a command, collecting stdout and stderr interleaved as they arrive. */
@@ -129,13 +156,13 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
   const staging = `${outputDir}.building-${crypto.randomUUID()}`;
   let lock: Deno.FsFile | null = null;
   try {
-    await Deno.mkdir(CACHE_DIR, { recursive: true });
+    const sourceDir = resolve(config.dataDir, "site-source");
+    await Deno.mkdir(sourceDir, { recursive: true });
     await Deno.mkdir(dirname(outputDir), { recursive: true });
-    // Builds in other processes share the loader cache: one at a time.
-    lock = await Deno.open(join(CACHE_DIR, ".build.lock"), { create: true, write: true });
+    // Builds in other processes share the source and its cache: one at a time.
+    lock = await Deno.open(join(sourceDir, ".build.lock"), { create: true, write: true });
     await lock.lock(true);
-    await prepareNpmStubs();
-    await clearLoaderCache();
+    const root = await prepareSource(sourceDir);
 
     const framework = `npm:@observablehq/framework@${FRAMEWORK_VERSION}/dist/bin/observable.js`;
     const args = [
@@ -154,6 +181,7 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
       ...Deno.env.toObject(),
       DATA_DIR: isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir),
       SITE_OUTPUT_DIR: staging,
+      SITE_SOURCE_DIR: root,
       OBSERVABLE_TELEMETRY_DISABLE: "true",
       NO_COLOR: "1",
     };

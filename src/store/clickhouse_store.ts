@@ -1,7 +1,7 @@
 /**
  * The production store: ClickHouse over HTTP with `@clickhouse/client`. Values always travel as query parameters
  * or as JSONEachRow insert bodies, never spliced into SQL text. In production ClickHouse pulls scored tickets from
- * Kafka itself (`sql/clickhouse/0003_kafka_ingest.sql`); `writeScored` exists for the embedded-style paths and
+ * Kafka itself (`sql/clickhouse/views/`); `writeScored` exists for the embedded-style paths and
  * tests, and writes to the same ReplacingMergeTree, so a ticket written twice is read once (FINAL).
  *
  * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests
@@ -13,17 +13,15 @@
 import type { Config } from "../config.ts";
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
 import type { ScoredTicket } from "../ticket/schema.ts";
+import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
 import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
+import { INSTANT_COLUMNS } from "./ticket_table.ts";
 
-/** The database that holds tickets, uploads and the published marts. */
-export const DATABASE = "db_tickets";
 /**
  * Where a marts build happens before it is published: this prefix plus a random suffix, so that two processes
  * building at once (the web app's cron and the marts service) never share a scratch database.
  */
 export const BUILD_DATABASE = "db_tickets_build";
-
-const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
 
 /**
  * Settings every query runs with. `join_use_nulls` makes an unmatched LEFT JOIN side NULL, as in standard SQL
@@ -45,81 +43,6 @@ export interface ClickHouseOptions {
   url: string;
   username?: string;
   password?: string;
-}
-
-/** One migration file of `sql/clickhouse/`. */
-export interface Migration {
-  version: string;
-  file: string;
-  statements: string[];
-}
-
-/** Splits a SQL file into statements (on `;` at the end of a line), dropping comment-only pieces. */
-export function splitStatements(sql: string): string[] {
-  return sql.split(/;[ \t]*$/m)
-    .map((s) => s.trim())
-    .filter((s) => s.split("\n").some((line) => line.trim() !== "" && !line.trim().startsWith("--")));
-}
-
-/** Values the migrations are rendered with: `{{kafka_brokers}}`, `{{kafka_group}}`. */
-export interface MigrationValues {
-  kafkaBrokers: string[];
-  kafkaGroup?: string;
-}
-
-/** Reads `sql/clickhouse/NNNN_*.sql` in version order, with placeholders filled in. */
-export async function loadMigrations(values: MigrationValues): Promise<Migration[]> {
-  const files: string[] = [];
-  for await (const entry of Deno.readDir(MIGRATIONS_DIR)) {
-    if (entry.isFile && /^\d{4}_[\w-]+\.sql$/.test(entry.name)) files.push(entry.name);
-  }
-  files.sort();
-  const brokers = values.kafkaBrokers.join(",");
-  if (!/^[\w.:,-]*$/.test(brokers)) throw new Error(`unusable Kafka broker list: ${brokers}`);
-  const group = values.kafkaGroup ?? "clickhouse_tickets";
-  if (!/^[\w.-]+$/.test(group)) throw new Error(`unusable Kafka group name: ${group}`);
-  const migrations: Migration[] = [];
-  for (const file of files) {
-    const text = (await Deno.readTextFile(new URL(file, MIGRATIONS_DIR)))
-      .replaceAll("{{kafka_brokers}}", brokers || "kafka:9092")
-      .replaceAll("{{kafka_group}}", group);
-    migrations.push({ version: file.slice(0, 4), file, statements: splitStatements(text) });
-  }
-  return migrations;
-}
-
-/** What a migration run needs from a connection. */
-export interface SqlRunner {
-  command(sql: string, params?: Record<string, unknown>): Promise<void>;
-  query(sql: string): Promise<Row[]>;
-}
-
-/**
- * Applies the migrations not yet recorded in `db_tickets.schema_migrations`, in order. Every statement is
- * idempotent too (IF NOT EXISTS), so a run cut off half-way is simply run again.
- *
- * @returns the files applied by this run.
- */
-export async function migrate(runner: SqlRunner, values: MigrationValues): Promise<string[]> {
-  await runner.command(`CREATE DATABASE IF NOT EXISTS ${DATABASE}`);
-  await runner.command(
-    `CREATE TABLE IF NOT EXISTS ${DATABASE}.schema_migrations
-       (version String, file String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-     ENGINE = ReplacingMergeTree ORDER BY version`,
-  );
-  const done = new Set((await runner.query(`SELECT version FROM ${DATABASE}.schema_migrations FINAL`))
-    .map((r) => String(r.version)));
-  const applied: string[] = [];
-  for (const migration of await loadMigrations(values)) {
-    if (done.has(migration.version)) continue;
-    for (const statement of migration.statements) await runner.command(statement);
-    await runner.command(
-      `INSERT INTO ${DATABASE}.schema_migrations (version, file) VALUES ({version:String}, {file:String})`,
-      { version: migration.version, file: migration.file },
-    );
-    applied.push(migration.file);
-  }
-  return applied;
 }
 
 /** ClickHouse JSON text values → what the API and site expect (same as the DuckDB store answers). */
@@ -155,20 +78,23 @@ async function readRows(client: ClickHouseClient, sql: string, params?: Record<s
 function runner(client: ClickHouseClient): SqlRunner {
   return {
     command: async (sql, params) => void await client.command({ query: sql, query_params: params }),
-    query: (sql) => readRows(client, sql),
+    query: (sql, params) => readRows(client, sql, params),
   };
 }
 
-/** A ticket as a JSONEachRow object for `db_tickets.tickets` (ClickHouse parses the ISO instants). */
+/**
+ * A ticket as a JSONEachRow object for `db_tickets.tickets`. Instants go as `YYYY-MM-DD HH:MM:SS[.sss]` in UTC:
+ * an ISO instant with a zone is converted, ingest's own zone-less form is UTC already.
+ */
 function ticketRow(t: ScoredTicket): Record<string, unknown> {
-  const instant = (v: string | null) => v === null ? null : v.replace("T", " ").replace(/Z$/, "");
-  return {
-    ...t,
-    first_response_at: instant(t.first_response_at),
-    resolved_at: instant(t.resolved_at),
-    ingested_at: instant(new Date(t.ingested_at).toISOString()),
-    scored_at: instant(new Date(t.scored_at).toISOString()),
-  };
+  const row: Record<string, unknown> = { ...t };
+  for (const name of INSTANT_COLUMNS) {
+    const value = row[name] as string | null;
+    if (value === null) continue;
+    const utc = value.includes("T") ? new Date(value).toISOString() : value;
+    row[name] = utc.replace("T", " ").replace(/Z$/, "");
+  }
+  return row;
 }
 
 /** The ClickHouse-backed {@linkcode Store}. Open it with {@linkcode openClickHouseStore}. */

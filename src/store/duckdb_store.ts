@@ -11,6 +11,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
 import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
+import { compareTable, duckdbTicketColumns, duckdbType } from "./ticket_table.ts";
 
 /** The database file inside the data directory. */
 export const DATABASE_FILE = "tickets.duckdb";
@@ -20,34 +21,6 @@ export const MARTS_SNAPSHOT_FILE = "marts.duckdb";
 const INCOMING_DIR = "incoming";
 
 const SCHEMA_SQL = new URL("../../sql/duckdb/schema.sql", import.meta.url);
-
-/** The `tickets` table's columns in DDL order, checked against the table at open. */
-const TICKET_COLUMNS = [
-  "ticket_id",
-  "customer_age",
-  "customer_gender",
-  "product_purchased",
-  "date_of_purchase",
-  "ticket_type",
-  "ticket_subject",
-  "ticket_description",
-  "ticket_status",
-  "resolution",
-  "priority_label",
-  "ticket_channel",
-  "first_response_at",
-  "resolved_at",
-  "satisfaction_rating",
-  "priority_pred",
-  "p_low",
-  "p_medium",
-  "p_high",
-  "p_critical",
-  "model_version",
-  "upload_id",
-  "ingested_at",
-  "scored_at",
-] as const satisfies readonly (keyof ScoredTicket)[];
 
 /**
  * The largest ticket, as JSON, the store loads. A ticket from an upload is at most 1 MiB of CSV (ingest's record
@@ -283,14 +256,9 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   const writer = await instance.connect();
   // Every instant in the store is UTC, whatever the machine's time zone.
   await writer.run("SET GLOBAL TimeZone = 'UTC'");
+  const columnTypes = await ensureTicketsTable(writer, dataDir);
   await writer.run(await Deno.readTextFile(SCHEMA_SQL));
   await writer.run(LATEST_TICKETS_VIEW);
-  const described = await readAll(writer, "SELECT column_name, column_type FROM (DESCRIBE tickets)");
-  const actual = described.map((r) => r.column_name).join(",");
-  const expected = TICKET_COLUMNS.join(",");
-  if (actual !== expected) {
-    throw new Error(`The tickets table in ${dataDir} has columns ${actual}; this version expects ${expected}`);
-  }
   // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
   await writer.run(
     `UPDATE uploads SET status = 'failed', failure = 'the server stopped while this upload was being received'
@@ -306,8 +274,33 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   return new DuckDbStore(
     { instance, writer, reader },
     { snapshot: inMemory ? null : join(dataDir, MARTS_SNAPSHOT_FILE), incoming },
-    new Map(described.map((r) => [String(r.column_name), String(r.column_type)])),
+    columnTypes,
   );
+}
+
+/**
+ * Creates the tickets table from the schema, or brings an existing one up to it: a column the schema gained is
+ * added (empty for the tickets already stored); a column whose type changed, or that the schema no longer has,
+ * stops the store with a message naming it.
+ *
+ * @returns the table's columns and their types.
+ */
+async function ensureTicketsTable(writer: DuckDBConnection, dataDir: string): Promise<Map<string, string>> {
+  await writer.run(`CREATE TABLE IF NOT EXISTS tickets (\n${duckdbTicketColumns()}\n)`);
+  const describe = async () =>
+    new Map((await readAll(writer, "SELECT column_name, column_type FROM (DESCRIBE tickets)"))
+      .map((r) => [String(r.column_name), String(r.column_type)]));
+  const described = await describe();
+  const { missing, mistyped, unknown } = compareTable(described, duckdbType);
+  if (mistyped.length > 0 || unknown.length > 0) {
+    throw new Error(
+      `The tickets table in ${dataDir} does not match src/ticket/schema.ts: ` +
+        [...mistyped, ...unknown.map((name) => `${name}: not in the schema`)].join("; "),
+    );
+  }
+  // DuckDB cannot add a NOT NULL column to a table: added columns accept NULL.
+  for (const column of missing) await writer.run(`ALTER TABLE tickets ADD COLUMN ${column.name} ${duckdbType(column)}`);
+  return missing.length > 0 ? await describe() : described;
 }
 
 /**

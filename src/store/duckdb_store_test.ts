@@ -1,7 +1,9 @@
-import { equal, rejects } from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { deepStrictEqual, equal, rejects } from "node:assert/strict";
+import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
 import { scoredTicket } from "../../tests/support/tickets.ts";
-import { openDuckDbStore } from "./duckdb_store.ts";
+import { DATABASE_FILE, openDuckDbStore } from "./duckdb_store.ts";
 
 Deno.test("dates and instants are stored as UTC, nulls as nulls", async () => {
   const store = await openDuckDbStore(":memory:");
@@ -66,5 +68,35 @@ Deno.test("one row per ticket: the latest score wins, a tie goes to the later wr
     equal((await store.readMart("tickets_latest")).length, 2);
   } finally {
     await store.close();
+  }
+});
+
+Deno.test("the tickets table follows the schema: a column it lacks is added, a changed type is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "duckdb-schema-" });
+  try {
+    let store = await openDuckDbStore(dir);
+    await store.writeScored([scoredTicket({ ticket_id: "old" })]);
+    await store.close();
+    // As if the file predated a column of the schema.
+    const instance = await DuckDBInstance.create(join(dir, DATABASE_FILE));
+    const connection = await instance.connect();
+    await connection.run("ALTER TABLE tickets DROP COLUMN resolution");
+    connection.closeSync();
+    instance.closeSync();
+
+    store = await openDuckDbStore(dir);
+    await store.writeScored([scoredTicket({ ticket_id: "new", resolution: "replaced" })]);
+    const rows = await store.readMart("tickets_latest ORDER BY ticket_id");
+    deepStrictEqual(rows.map((r) => [r.ticket_id, r.resolution]), [["new", "replaced"], ["old", null]]);
+    await store.close();
+
+    const again = await DuckDBInstance.create(join(dir, DATABASE_FILE));
+    const altered = await again.connect();
+    await altered.run("ALTER TABLE tickets ALTER customer_age TYPE INTEGER");
+    altered.closeSync();
+    again.closeSync();
+    await rejects(openDuckDbStore(dir), /customer_age: stored INTEGER, schema SMALLINT/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

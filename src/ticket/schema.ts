@@ -1,7 +1,9 @@
 /**
- * The ticket schema: the one place that says which columns an upload has, how each is typed, which ones the
- * model and the marts need, and what a stored ticket looks like. Everything else (ingest, features, store,
- * marts) reads it from here.
+ * The ticket schema: the one place that lists a ticket's columns. Each column says what it holds, whether it may
+ * be empty, where its value comes from (the upload, ingest or the scorer) and, for upload columns, the header that
+ * names it and what an unreadable cell costs. From this list follow the TypeScript types below, how ingest reads a
+ * row (`ingest/row.ts`), and the tickets table of both stores (`store/ticket_table.ts`): adding a column is one
+ * edit here.
  *
  * @module
  */
@@ -12,158 +14,110 @@ export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
 export type Priority = typeof PRIORITIES[number];
 
 /**
- * How a cell is read:
+ * What a column holds, and so how an upload's cell is read:
  * - `id`: non-empty text; a row without one is rejected.
- * - `text` / `category`: any text; empty is null (unknown categories are fine).
- * - `age`: whole number of years, 0 to 120.
+ * - `text`: any text, kept as written; empty is null.
+ * - `category`: text, trimmed; empty is null (unknown categories are fine).
  * - `priority`: one of {@linkcode PRIORITIES}, any case; empty means "unlabelled".
- * - `date` / `datetime`: ISO 8601 or day/month-first exports (see `ingest/dates.ts`).
+ * - `age`: whole number of years, 0 to 120.
  * - `rating`: a number from 1 to 5.
+ * - `probability`: a number from 0 to 1 (the scorer's).
+ * - `date`: `YYYY-MM-DD`; `instant`: `YYYY-MM-DD HH:MM:SS` from an upload, or ISO 8601 (read as UTC). Uploads may
+ *   write either ISO 8601 or day/month-first (see `ingest/dates.ts`).
  */
-export type CellKind = "id" | "text" | "category" | "age" | "priority" | "date" | "datetime" | "rating";
+export type ColumnType =
+  | "id"
+  | "text"
+  | "category"
+  | "priority"
+  | "age"
+  | "rating"
+  | "probability"
+  | "date"
+  | "instant";
 
-/** One input column. */
+/**
+ * Where a column's value comes from: `upload` (a CSV column, read by ingest), `origin` (set by ingest: which
+ * upload, when), `score` (set by the scorer).
+ */
+export type ColumnSource = "upload" | "origin" | "score";
+
+/** One column of a stored ticket. */
 export interface ColumnSpec {
-  /** The header as exports write it (matched ignoring case and surrounding spaces). */
-  readonly header: string;
-  /** The stored field name, or `null` for personal data that never leaves ingest. */
-  readonly field: keyof Ticket | null;
-  readonly kind: CellKind;
-  /** The header must contain this column, or the whole upload is refused. */
-  readonly requiredColumn: boolean;
+  /** The field and column name. */
+  readonly name: string;
+  readonly type: ColumnType;
+  /** May be null (empty). */
+  readonly nullable: boolean;
+  readonly source: ColumnSource;
+  /** Upload columns: the header as exports write it (matched ignoring case and surrounding spaces). */
+  readonly header?: string;
+  /** Upload columns: the header must contain this column, or the whole upload is refused. */
+  readonly requiredColumn?: boolean;
   /**
-   * `reject`: an unreadable value rejects the row (the model or the marts need it).
-   * `warn`: an unreadable value is stored as null and reported as a warning.
+   * Upload columns: `reject`, an unreadable value rejects the row (the model or the marts need it); `warn`, it is
+   * stored as null and reported as a warning.
    */
-  readonly onUnreadable: "reject" | "warn";
+  readonly onUnreadable?: "reject" | "warn";
 }
 
-/** The input columns, in the order exports write them. */
-export const COLUMNS: readonly ColumnSpec[] = [
-  { header: "Ticket ID", field: "ticket_id", kind: "id", requiredColumn: true, onUnreadable: "reject" },
-  // Personal data: accepted in the upload, dropped before anything is published or stored.
-  { header: "Customer Name", field: null, kind: "text", requiredColumn: false, onUnreadable: "warn" },
-  { header: "Customer Email", field: null, kind: "text", requiredColumn: false, onUnreadable: "warn" },
-  { header: "Customer Age", field: "customer_age", kind: "age", requiredColumn: true, onUnreadable: "reject" },
-  {
-    header: "Customer Gender",
-    field: "customer_gender",
-    kind: "category",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "Product Purchased",
-    field: "product_purchased",
-    kind: "category",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "Date of Purchase",
-    field: "date_of_purchase",
-    kind: "date",
-    requiredColumn: false,
-    onUnreadable: "warn",
-  },
-  { header: "Ticket Type", field: "ticket_type", kind: "category", requiredColumn: true, onUnreadable: "reject" },
-  {
-    header: "Ticket Subject",
-    field: "ticket_subject",
-    kind: "category",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "Ticket Description",
-    field: "ticket_description",
-    kind: "text",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "Ticket Status",
-    field: "ticket_status",
-    kind: "category",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  { header: "Resolution", field: "resolution", kind: "text", requiredColumn: false, onUnreadable: "warn" },
-  {
-    header: "Ticket Priority",
-    field: "priority_label",
-    kind: "priority",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "Ticket Channel",
-    field: "ticket_channel",
-    kind: "category",
-    requiredColumn: true,
-    onUnreadable: "reject",
-  },
-  {
-    header: "First Response Time",
-    field: "first_response_at",
-    kind: "datetime",
-    requiredColumn: false,
-    onUnreadable: "warn",
-  },
-  {
-    header: "Time to Resolution",
-    field: "resolved_at",
-    kind: "datetime",
-    requiredColumn: false,
-    onUnreadable: "warn",
-  },
-  {
-    header: "Customer Satisfaction Rating",
-    field: "satisfaction_rating",
-    kind: "rating",
-    requiredColumn: false,
-    onUnreadable: "warn",
-  },
-];
+/** The columns of a stored ticket, in table order. */
+// deno-fmt-ignore
+export const TICKET_COLUMNS = [
+  // From the upload. Customer name and email are accepted but never kept (see PERSONAL_HEADERS).
+  { name: "ticket_id",           type: "id",          nullable: false, source: "upload", header: "Ticket ID",                    requiredColumn: true,  onUnreadable: "reject" },
+  { name: "customer_age",        type: "age",         nullable: true,  source: "upload", header: "Customer Age",                 requiredColumn: true,  onUnreadable: "reject" },
+  { name: "customer_gender",     type: "category",    nullable: true,  source: "upload", header: "Customer Gender",              requiredColumn: true,  onUnreadable: "reject" },
+  { name: "product_purchased",   type: "category",    nullable: true,  source: "upload", header: "Product Purchased",            requiredColumn: true,  onUnreadable: "reject" },
+  { name: "date_of_purchase",    type: "date",        nullable: true,  source: "upload", header: "Date of Purchase",             requiredColumn: false, onUnreadable: "warn" },
+  { name: "ticket_type",         type: "category",    nullable: true,  source: "upload", header: "Ticket Type",                  requiredColumn: true,  onUnreadable: "reject" },
+  { name: "ticket_subject",      type: "category",    nullable: true,  source: "upload", header: "Ticket Subject",               requiredColumn: true,  onUnreadable: "reject" },
+  { name: "ticket_description",  type: "text",        nullable: true,  source: "upload", header: "Ticket Description",           requiredColumn: true,  onUnreadable: "reject" },
+  { name: "ticket_status",       type: "category",    nullable: true,  source: "upload", header: "Ticket Status",                requiredColumn: true,  onUnreadable: "reject" },
+  { name: "resolution",          type: "text",        nullable: true,  source: "upload", header: "Resolution",                   requiredColumn: false, onUnreadable: "warn" },
+  // The human-assigned priority; null for an unlabelled ticket.
+  { name: "priority_label",      type: "priority",    nullable: true,  source: "upload", header: "Ticket Priority",              requiredColumn: true,  onUnreadable: "reject" },
+  { name: "ticket_channel",      type: "category",    nullable: true,  source: "upload", header: "Ticket Channel",               requiredColumn: true,  onUnreadable: "reject" },
+  { name: "first_response_at",   type: "instant",     nullable: true,  source: "upload", header: "First Response Time",          requiredColumn: false, onUnreadable: "warn" },
+  { name: "resolved_at",         type: "instant",     nullable: true,  source: "upload", header: "Time to Resolution",           requiredColumn: false, onUnreadable: "warn" },
+  { name: "satisfaction_rating", type: "rating",      nullable: true,  source: "upload", header: "Customer Satisfaction Rating", requiredColumn: false, onUnreadable: "warn" },
+  // From the scorer: the predicted priority, each class's probability, and the model that said so.
+  { name: "priority_pred",       type: "priority",    nullable: false, source: "score" },
+  { name: "p_low",               type: "probability", nullable: false, source: "score" },
+  { name: "p_medium",            type: "probability", nullable: false, source: "score" },
+  { name: "p_high",              type: "probability", nullable: false, source: "score" },
+  { name: "p_critical",          type: "probability", nullable: false, source: "score" },
+  { name: "model_version",       type: "category",    nullable: false, source: "score" },
+  // From ingest: the upload the ticket came in.
+  { name: "upload_id",           type: "id",          nullable: false, source: "origin" },
+  { name: "ingested_at",         type: "instant",     nullable: false, source: "origin" },
+  // From the scorer: when it scored the ticket (the latest score of a ticket wins).
+  { name: "scored_at",           type: "instant",     nullable: false, source: "score" },
+] as const satisfies readonly ColumnSpec[];
 
-/** A typed ticket as ingest produces it. Empty cells are `null`; dates are ISO strings. */
-export interface Ticket {
-  ticket_id: string;
-  customer_age: number | null;
-  customer_gender: string | null;
-  product_purchased: string | null;
-  /** `YYYY-MM-DD` */
-  date_of_purchase: string | null;
-  ticket_type: string | null;
-  ticket_subject: string | null;
-  ticket_description: string | null;
-  ticket_status: string | null;
-  resolution: string | null;
-  /** The human-assigned priority; `null` for an unlabelled ticket. */
-  priority_label: Priority | null;
-  ticket_channel: string | null;
-  /** `YYYY-MM-DD HH:MM:SS` */
-  first_response_at: string | null;
-  /** `YYYY-MM-DD HH:MM:SS` */
-  resolved_at: string | null;
-  satisfaction_rating: number | null;
-}
+/** Upload headers of personal data: accepted in an upload, dropped before anything is published or stored. */
+export const PERSONAL_HEADERS: readonly string[] = ["Customer Name", "Customer Email"];
 
-/** A ticket on the `tickets` topic: the ticket plus where it came from. */
-export interface IngestedTicket extends Ticket {
-  upload_id: string;
-  /** ISO 8601 instant. */
-  ingested_at: string;
-}
+/** The TypeScript value of a column type. */
+type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" ? number
+  : T extends "priority" ? Priority
+  : string;
+
+/** An object with one field per column of `C`. */
+type Fields<C extends ColumnSpec> = {
+  -readonly [K in C as K["name"]]: ValueOf<K["type"]> | (K["nullable"] extends true ? null : never);
+};
+
+type Column = typeof TICKET_COLUMNS[number];
+
+/** A typed ticket as ingest produces it from an upload row. Empty cells are `null`. */
+export type Ticket = Fields<Extract<Column, { source: "upload" }>>;
+
+/** A ticket on the `tickets` topic: the ticket plus where it came from (`upload_id`, `ingested_at`). */
+export type IngestedTicket = Ticket & Fields<Extract<Column, { source: "origin" }>>;
 
 /** A ticket on the `tickets_scored` topic and in the store. */
-export interface ScoredTicket extends IngestedTicket {
-  priority_pred: Priority;
-  p_low: number;
-  p_medium: number;
-  p_high: number;
-  p_critical: number;
-  model_version: string;
-  /** ISO 8601 instant. */
-  scored_at: string;
-}
+export type ScoredTicket = IngestedTicket & Fields<Extract<Column, { source: "score" }>>;
+
+/** The columns an upload can carry (those with a header), in table order. */
+export const UPLOAD_COLUMNS: readonly ColumnSpec[] = TICKET_COLUMNS.filter((c: ColumnSpec) => c.source === "upload");

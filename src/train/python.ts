@@ -1,6 +1,7 @@
 /**
  * The Python that trains the model: the project's own virtual environment `.venv/`, with the libraries pinned in
- * `models/requirements.txt` (`deno task setup` creates it). Only training needs Python; the app never runs it.
+ * `models/requirements.txt` (`deno task setup` creates it), and how `models/train.py` is run with it. Only
+ * training needs Python; the app never runs it.
  *
  * @module
  */
@@ -12,6 +13,8 @@ export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.u
 export const PROJECT_PYTHON = `${PROJECT_ROOT}/.venv/bin/python`;
 /** The pinned training libraries. */
 export const REQUIREMENTS = `${PROJECT_ROOT}/models/requirements.txt`;
+/** The training script: a matrix in, the ONNX model and its metadata out. */
+export const TRAIN_PY = `${PROJECT_ROOT}/models/train.py`;
 
 /** `name==version` pins of a requirements file (comments and blank lines skipped). */
 export async function pinnedRequirements(path = REQUIREMENTS): Promise<[string, string][]> {
@@ -53,4 +56,34 @@ export async function pythonMissing(python = PROJECT_PYTHON): Promise<string | n
   const wrong = pins.filter(([name, version]) => found[name] !== version)
     .map(([name, version]) => `${name} ${found[name] ?? "missing"} (want ${version})`);
   return wrong.length === 0 ? null : `${python}: ${wrong.join(", ")}; run deno task setup`;
+}
+
+/** Options for {@linkcode runTrainPy}. */
+export interface TrainPyOptions {
+  matrix: string;
+  outDir: string;
+  python?: string;
+  /** Recorded in the metadata as where the data came from. */
+  sources?: string[];
+  /** More arguments for train.py (e.g. `["--iterations", "100"]`). */
+  extraArgs?: string[];
+  /** Show train.py's output (default true); when false it is captured and shown only on failure. */
+  inheritOutput?: boolean;
+}
+
+/** Runs `models/train.py`; throws with its output when it fails. */
+export async function runTrainPy(options: TrainPyOptions): Promise<void> {
+  const args = [TRAIN_PY, "--matrix", options.matrix, "--out-dir", options.outDir];
+  for (const source of options.sources ?? []) args.push("--source", source);
+  args.push(...(options.extraArgs ?? []));
+  const inherit = options.inheritOutput ?? true;
+  const out = await new Deno.Command(options.python ?? PROJECT_PYTHON, {
+    args,
+    stdout: inherit ? "inherit" : "piped",
+    stderr: inherit ? "inherit" : "piped",
+  }).output();
+  if (!out.success) {
+    const text = inherit ? "" : ":\n" + new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    throw new Error(`models/train.py failed (exit ${out.code})${text}`);
+  }
 }

@@ -1,27 +1,19 @@
 /**
- * Starting the app in the test process, as `src/main.ts` wires it (minus the site build and cron): upload API,
- * scorer (unless `RUN_SCORER=false`), store sink and marts, on a free port with its own data directory. With
- * `KAFKA_BROKERS` in `env` the bus is Kafka, otherwise the in-process bus.
+ * The app in the test process, built by the same wiring as `deno task start` (`src/app.ts`) minus the site build
+ * and the cron schedule: upload API, scorer (unless `RUN_SCORER=false`), store sink, dead-letter log and marts, on
+ * a free port with its own data directory. With `KAFKA_BROKERS` in `env` the bus is Kafka, otherwise in-process.
  *
  * @module
  */
+import { buildApp, type WebApp } from "../../src/app.ts";
 import type { Bus } from "../../src/bus/bus.ts";
-import { KafkaBus } from "../../src/bus/kafka_bus.ts";
-import { ensureTopics } from "../../src/bus/kafka_topics.ts";
-import { MemoryBus } from "../../src/bus/memory_bus.ts";
 import { loadConfig } from "../../src/config.ts";
-import { martNames } from "../../src/marts/models.ts";
-import { Refresher } from "../../src/marts/refresher.ts";
-import { loadModel } from "../../src/score/model.ts";
-import { startScorer } from "../../src/score/scorer.ts";
-import { openDuckDbStore } from "../../src/store/duckdb_store.ts";
-import { startStoreSink } from "../../src/store/sink.ts";
-import { createApp } from "../../src/web/app.ts";
 
 /** A running test app. */
 export interface TestApp {
   base: string;
   bus: Bus;
+  app: WebApp;
   close(): Promise<void>;
 }
 
@@ -29,42 +21,19 @@ export interface TestApp {
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "triage-app-test-" });
   const config = loadConfig({ DATA_DIR: dataDir, ...env });
-  const store = await openDuckDbStore(dataDir, config.duckdbMemoryLimit);
-  const model = await loadModel();
-  let bus: Bus;
-  if (config.kafkaBrokers.length > 0) {
-    const kafka = new KafkaBus({
-      brokers: config.kafkaBrokers,
-      clientId: "test-app",
-      log: (l) => console.error(`test app: ${l}`),
-    });
-    await ensureTopics(kafka.kafka, config.kafkaPartitions, 1);
-    bus = kafka;
-  } else {
-    bus = new MemoryBus();
-  }
-  if (config.runScorer) await startScorer(bus, model);
-  await startStoreSink(bus, store);
-  const refresher = new Refresher(store, null, () => {});
-  const app = createApp({
-    config,
-    store,
-    bus,
-    refresher,
-    martNames: await martNames(),
-    siteDir: `${dataDir}/site`,
-    log: () => {},
-  });
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.fetch);
+  // Kafka's own diagnostics are worth seeing when a test fails; the request log is not.
+  const log = (line: string) => {
+    if (/^(kafka|consumer|dead letter)/.test(line)) console.error(`test app: ${line}`);
+  };
+  const app = await buildApp(config, { site: false, clientId: "test-app", log });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.http.fetch);
   return {
     base: `http://127.0.0.1:${server.addr.port}`,
-    bus,
+    bus: app.bus,
+    app,
     async close() {
       await server.shutdown();
-      await bus.close();
-      await refresher.stop();
-      await store.close();
-      await model.close();
+      await app.close();
       await Deno.remove(dataDir, { recursive: true });
     },
   };
@@ -81,11 +50,20 @@ export async function upload(
   return { status: response.status, json: await response.json() };
 }
 
+/** Refreshes marts (and site, where the app builds one); fails with the report unless it answered 200. */
+// deno-lint-ignore no-explicit-any
+export async function refreshMarts(base: string): Promise<Record<string, any>> {
+  const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
+  const report = await refresh.json();
+  if (refresh.status !== 200) {
+    throw new Error(`refresh answered ${refresh.status}: ${JSON.stringify(report).slice(0, 2000)}`);
+  }
+  return report;
+}
+
 /** Sum of `tickets` in `mart_priority_distribution` after a refresh. */
 export async function refreshedTotal(base: string): Promise<number> {
-  const refresh = await fetch(`${base}/api/marts/refresh`, { method: "POST" });
-  if (!refresh.ok) throw new Error(`refresh failed: ${await refresh.text()}`);
-  await refresh.body?.cancel();
+  await refreshMarts(base);
   const { rows } = await (await fetch(`${base}/api/marts/mart_priority_distribution`)).json();
   return rows.reduce((sum: number, r: { tickets: number }) => sum + r.tickets, 0);
 }

@@ -65,6 +65,7 @@ export function loadChdb(): ChdbModule {
 }
 
 let shared: ChdbSession | null = null;
+let sharedDir: string | null = null;
 
 /**
  * The process's chdb session, in a temporary directory (libchdb binds one data directory per process). It is
@@ -72,7 +73,7 @@ let shared: ChdbSession | null = null;
  * start `clickhouse_http.ts` as a child process, which calls this.
  */
 export function chdbSession(): ChdbSession {
-  if (!shared) shared = new (loadChdb().Session)(Deno.makeTempDirSync({ prefix: "chdb-" }));
+  if (!shared) shared = new (loadChdb().Session)(sharedDir = Deno.makeTempDirSync({ prefix: "chdb-" }));
   return shared;
 }
 
@@ -85,4 +86,15 @@ export function dropTicketDatabases(session: ChdbSession): void {
   ) {
     if (line) session.query(`DROP DATABASE IF EXISTS ${line} SYNC`);
   }
+}
+
+/**
+ * Ends a process that holds a chdb session at once, removing the session's directory. A normal exit runs the
+ * engine's destructors, which can wait forever on a Kafka-engine consumer thread (seen in tests): so the process
+ * kills itself instead.
+ */
+export function exitChdbProcess(): never {
+  if (sharedDir) Deno.removeSync(sharedDir, { recursive: true });
+  Deno.kill(Deno.pid, "SIGKILL");
+  throw new Error("unreachable");
 }

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import { type ChdbSession, chdbSession } from "./chdb.ts";
+import { type ChdbSession, chdbSession, exitChdbProcess } from "./chdb.ts";
 
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(["query", "query_id", "session_id", "database", "role", "default_format"]);
@@ -126,7 +126,9 @@ export async function startClickHouseServer(): Promise<ClickHouseServer> {
     },
     close: async () => {
       child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000); // a fixture that cannot even take a signal
       await child.status;
+      clearTimeout(timer);
       await drained.catch(() => {});
     },
   };
@@ -135,5 +137,5 @@ export async function startClickHouseServer(): Promise<ClickHouseServer> {
 if (import.meta.main) {
   const fixture = startClickHouseHttp(chdbSession());
   console.log(fixture.url);
-  Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
+  Deno.addSignalListener("SIGTERM", () => exitChdbProcess());
 }

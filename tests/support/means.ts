@@ -36,6 +36,11 @@ const MEANS = {
   python: { what: "the Python training libraries in .venv", missing: () => pythonMissing() },
   chromium: { what: "Chromium", missing: () => chromiumMissing() },
   chdb: { what: "chdb (the ClickHouse engine)", missing: () => Promise.resolve(chdbMissing()) },
+  /** A private mount namespace, to run the app on a read-only view of the project (root on Linux). */
+  readOnlyMount: {
+    what: "a private mount namespace (unshare --mount, as root)",
+    missing: () => commandWorks("unshare", ["--mount", "sh", "-c", "mount --bind /tmp /tmp"]),
+  },
 } as const;
 
 /** One of the means tests can need. */

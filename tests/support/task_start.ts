@@ -51,12 +51,34 @@ export async function peakRssMiB(pid: number): Promise<number> {
   return Math.max(...peaks);
 }
 
+/** Where and how to start the app. */
+export interface StartOptions {
+  /** The project folder to run it from (default: this project). */
+  root?: string;
+  /**
+   * Run it on a read-only view of the project folder (a bind mount in a private mount namespace; needs root and
+   * `unshare`), to prove that it writes only under its data directory.
+   */
+  readOnlyRoot?: boolean;
+}
+
 /** Starts `deno task start` with a fresh data directory; `env` adds to or overrides its environment. */
-export async function startTask(env: Record<string, string> = {}): Promise<StartedApp> {
+export async function startTask(env: Record<string, string> = {}, options: StartOptions = {}): Promise<StartedApp> {
   const dataDir = await Deno.makeTempDir({ prefix: "triage-task-start-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["task", "start"],
-    cwd: ROOT,
+  const root = options.root ?? ROOT.pathname;
+  const [command, args] = options.readOnlyRoot
+    ? ["unshare", [
+      "--mount",
+      "sh",
+      "-c",
+      'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$0" task start',
+      Deno.execPath(),
+      root,
+    ]]
+    : [Deno.execPath(), ["task", "start"]];
+  const child = new Deno.Command(command, {
+    args,
+    cwd: root,
     env: { DATA_DIR: dataDir, PORT: "0", MARTS_CRON: MARTS_CRON_NEVER, ...env },
     stdin: "null",
     stdout: "piped",

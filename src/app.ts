@@ -1,0 +1,139 @@
+/**
+ * The app, wired once. From a configuration it opens the bus (in-process or Kafka), the model and the store, and
+ * starts the stages this process runs: the scorer, the store sink, the dead-letter log, the refresher (marts, then
+ * the site) and the HTTP app. `deno task start` (`main.ts`), `deno task scorer` (`score/service.ts`), the tests
+ * and the benchmark all build the app here, so they run the same thing.
+ *
+ * ```ts
+ * const app = await buildApp(loadConfig(), { log: console.log });
+ * Deno.serve(app.http.fetch);
+ * // ...
+ * await app.close();
+ * ```
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import { join } from "node:path";
+import { type Bus, TOPICS } from "./bus/bus.ts";
+import type { KafkaBus } from "./bus/kafka_bus.ts";
+import { openBus } from "./bus/open.ts";
+import { type Config, ConfigError } from "./config.ts";
+import { martNames } from "./marts/models.ts";
+import { Refresher, type RefreshReport } from "./marts/refresher.ts";
+import { loadModel, type PriorityModel } from "./score/model.ts";
+import { type ScorerStats, startScorer } from "./score/scorer.ts";
+import { buildSite } from "./site/build.ts";
+import { openStore } from "./store/open.ts";
+import { startStoreSink } from "./store/sink.ts";
+import type { Store } from "./store/store.ts";
+import type { ScoredTicket } from "./ticket/schema.ts";
+import { createApp } from "./web/app.ts";
+
+/** How to build the app. */
+export interface AppOptions {
+  /**
+   * `web` (the default): the upload server with its store, sink, marts and site, scoring in-process unless
+   * `RUN_SCORER=false`. `scorer`: only the scorer, as `deno task scorer` runs it (needs Kafka).
+   */
+  role?: "web" | "scorer";
+  /** Rebuild the site after each marts refresh (default true); tests that never look at the site skip it. */
+  site?: boolean;
+  /** How Kafka names this process (default `ticket-triage-<pid>`). */
+  clientId?: string;
+  /** Where the app says what happened. */
+  log: (line: string) => void;
+  /** Called with each batch the store sink stored (the benchmark times tickets with it). */
+  onStored?: (tickets: readonly ScoredTicket[]) => void;
+}
+
+/** A built app. Close it to finish work in progress and release everything it opened. */
+export interface App {
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly model: PriorityModel;
+  /** Running totals of the in-process scorer, when this process scores. */
+  readonly scorer: ScorerStats | null;
+  close(): Promise<void>;
+}
+
+/** The app of a `deno task scorer` process: a Kafka consumer that scores. */
+export interface ScorerApp extends App {
+  readonly bus: KafkaBus;
+  readonly scorer: ScorerStats;
+}
+
+/** The app of a `web` process: also the store, the marts refresher and the HTTP app. */
+export interface WebApp extends App {
+  readonly store: Store;
+  readonly refresher: Refresher;
+  readonly http: Hono;
+  /** The built site's directory. */
+  readonly siteDir: string;
+  /**
+   * The scheduled refresh (`MARTS_CRON`): skipped when nothing was stored since the last good one, except when
+   * ClickHouse reads Kafka itself (this process then cannot see the writes, so every scheduled refresh runs).
+   */
+  scheduledRefresh(): Promise<RefreshReport | null>;
+}
+
+/**
+ * Builds the app the configuration describes.
+ *
+ * @throws {ConfigError} for a combination of settings that cannot work.
+ */
+export function buildApp(config: Config, options: AppOptions & { role?: "web" }): Promise<WebApp>;
+export function buildApp(config: Config, options: AppOptions & { role: "scorer" }): Promise<ScorerApp>;
+export async function buildApp(config: Config, options: AppOptions): Promise<WebApp | ScorerApp> {
+  const role = options.role ?? "web";
+  const { log } = options;
+  if (role === "scorer" && config.kafkaBrokers.length === 0) {
+    throw new ConfigError("deno task scorer needs KAFKA_BROKERS; without Kafka, deno task start scores in-process");
+  }
+  if (role === "web" && !config.runScorer && config.kafkaBrokers.length === 0) {
+    throw new ConfigError("RUN_SCORER=false needs KAFKA_BROKERS: without Kafka only this process can score");
+  }
+  const model = await loadModel();
+  let store: Store | null = null;
+  let bus: Bus | null = null;
+  let refresher: Refresher | null = null;
+  // The bus first (consumers finish the batch in hand and commit), then the refresh under way, then the rest.
+  const close = async () => {
+    await bus?.close();
+    await refresher?.stop();
+    await store?.close();
+    await model.close();
+  };
+  try {
+    store = role === "web" ? await openStore(config) : null;
+    bus = await openBus(config, options.clientId ?? `ticket-triage-${Deno.pid}`, log);
+    const scorer = role === "scorer" || config.runScorer ? await startScorer(bus, model) : null;
+    if (store === null) return { config, bus: bus as KafkaBus, model, scorer: scorer!, close };
+
+    const siteDir = join(config.dataDir, "site");
+    const marts: Refresher = refresher = new Refresher(
+      store,
+      options.site ?? true ? () => buildSite(config, { outputDir: siteDir }) : null,
+      log,
+    );
+    // With Kafka and ClickHouse, ClickHouse's Kafka engine reads tickets_scored itself: this process stores nothing.
+    const sinkInProcess = !(config.clickhouseUrl && config.kafkaBrokers.length > 0);
+    if (sinkInProcess) {
+      // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on).
+      await startStoreSink(bus, store, (tickets) => {
+        marts.changed();
+        options.onStored?.(tickets);
+      });
+    }
+    await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
+      for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
+      return Promise.resolve();
+    });
+    const http = createApp({ config, store, bus, refresher: marts, martNames: await martNames(), siteDir, log });
+    const scheduledRefresh = () => sinkInProcess ? marts.refreshIfChanged() : marts.refreshNow();
+    return { config, bus, model, scorer, store, refresher: marts, http, siteDir, scheduledRefresh, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

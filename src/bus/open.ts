@@ -1,0 +1,32 @@
+/**
+ * Choosing the bus from the configuration: the in-process bus, or Kafka when `KAFKA_BROKERS` is set, with the
+ * journey's topics created where missing. This is where kafkajs's encoder is patched (`kafkajs_varint.ts`), once,
+ * when a Kafka bus starts; nothing patches on import.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import type { Bus } from "./bus.ts";
+import { KafkaBus } from "./kafka_bus.ts";
+import { installFastVarints } from "./kafkajs_varint.ts";
+import { ensureTopics } from "./kafka_topics.ts";
+import { MemoryBus } from "./memory_bus.ts";
+
+/**
+ * Opens the bus the configuration names.
+ *
+ * @param clientId how this process names itself to Kafka.
+ * @param log where to say what it did.
+ */
+export async function openBus(config: Config, clientId: string, log: (line: string) => void): Promise<Bus> {
+  if (config.kafkaBrokers.length === 0) return new MemoryBus();
+  if (installFastVarints().length < 2) log("kafkajs: its encoder changed; kept some of its own varint writers");
+  const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId, log });
+  const topics = await ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor);
+  log(
+    `kafka ${config.kafkaBrokers.join(",")}: ${
+      topics.map((t) => `${t.topic} (${t.partitions} partitions)`).join(", ")
+    }`,
+  );
+  return bus;
+}

@@ -1,0 +1,156 @@
+/**
+ * The training matrix `models/train.py` learns from: tickets encoded by the one feature module
+ * (`score/features.ts`) and written as CSV, header = {@linkcode FEATURE_NAMES} then `label` (the class index of
+ * `priority_label` in {@linkcode PRIORITIES} order); unlabelled tickets are skipped; NaN is an empty cell. A
+ * sidecar `<matrix>.meta.json` records the feature spec version and names, so training checks them.
+ *
+ * @module
+ */
+import type { DateOrder } from "../ingest/dates.ts";
+import { readTicketFile } from "../ingest/read_file.ts";
+import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "../score/features.ts";
+import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+
+/** What {@linkcode writeMatrix} wrote. */
+export interface MatrixSummary {
+  /** Where the matrix is. */
+  path: string;
+  /** Labelled tickets written as rows. */
+  rows: number;
+  /** Tickets without a `priority_label`, not written. */
+  skippedUnlabelled: number;
+  /** Rows per label. */
+  labelCounts: Record<Priority, number>;
+}
+
+/** The sidecar written next to a matrix as `<matrix>.meta.json`. */
+export interface MatrixMeta {
+  feature_spec_version: string;
+  feature_names: readonly string[];
+  classes: readonly Priority[];
+  rows: number;
+  label_counts: Record<Priority, number>;
+  /** Where the tickets came from (file names and hashes, say). */
+  sources: string[];
+  created_at: string;
+}
+
+const CLASS_INDEX: ReadonlyMap<Priority, number> = new Map(PRIORITIES.map((p, i) => [p, i]));
+
+/**
+ * Encodes batches of tickets and writes the labelled ones as a CSV matrix to `path` (plus `path.meta.json`).
+ *
+ * @param batches tickets, in batches (an ingest reader, or arrays).
+ * @param sources recorded in the sidecar.
+ * @param onBatch called after each batch is written, for progress reports.
+ */
+export async function writeMatrix(
+  path: string,
+  batches: AsyncIterable<readonly Ticket[]> | Iterable<readonly Ticket[]>,
+  sources: string[],
+  onBatch?: (summary: MatrixSummary) => void,
+): Promise<MatrixSummary> {
+  const width = FEATURE_NAMES.length;
+  const summary: MatrixSummary = {
+    path,
+    rows: 0,
+    skippedUnlabelled: 0,
+    labelCounts: Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>,
+  };
+  const encoder = new TextEncoder();
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const writer = file.writable.getWriter();
+  try {
+    await writer.write(encoder.encode([...FEATURE_NAMES, "label"].join(",") + "\n"));
+    for await (const batch of batches) {
+      const labelled = batch.filter((t) => t.priority_label !== null);
+      summary.skippedUnlabelled += batch.length - labelled.length;
+      const matrix = featurize(labelled);
+      const lines: string[] = new Array(labelled.length);
+      const cells: string[] = new Array(width + 1);
+      for (let r = 0; r < labelled.length; r++) {
+        for (let c = 0; c < width; c++) {
+          const v = matrix[r * width + c];
+          cells[c] = Number.isNaN(v) ? "" : String(v);
+        }
+        const label = labelled[r].priority_label!;
+        cells[width] = String(CLASS_INDEX.get(label));
+        summary.labelCounts[label]++;
+        lines[r] = cells.join(",");
+      }
+      if (lines.length > 0) await writer.write(encoder.encode(lines.join("\n") + "\n"));
+      summary.rows += labelled.length;
+      onBatch?.(summary);
+    }
+  } finally {
+    await writer.close();
+  }
+  const meta: MatrixMeta = {
+    feature_spec_version: FEATURE_SPEC_VERSION,
+    feature_names: FEATURE_NAMES,
+    classes: PRIORITIES,
+    rows: summary.rows,
+    label_counts: summary.labelCounts,
+    sources,
+    created_at: new Date().toISOString(),
+  };
+  await Deno.writeTextFile(`${path}.meta.json`, JSON.stringify(meta, null, 2) + "\n");
+  return summary;
+}
+
+/** The ticket CSV files a matrix is made of, and how to read their dates. */
+export interface MatrixInput {
+  files: string[];
+  dateOrder?: DateOrder;
+}
+
+/**
+ * Checks the options `deno task features` and `deno task train` share: files that exist, and an optional
+ * `--date-order`. Answers the input, or what is wrong with it.
+ */
+export async function matrixInput(files: string[], dateOrderOption?: string): Promise<MatrixInput | string> {
+  const dateOrder = dateOrderOption?.toUpperCase();
+  if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
+    return `--date-order must be DMY or MDY, not ${dateOrderOption}`;
+  }
+  if (files.length === 0) return "give at least one CSV file";
+  for (const path of files) {
+    try {
+      if (!(await Deno.stat(path)).isFile) return `not a file: ${path}`;
+    } catch {
+      return `file not found: ${path}`;
+    }
+  }
+  return { files, dateOrder: dateOrder as DateOrder | undefined };
+}
+
+/**
+ * Writes the matrix of some ticket files to `path`, read through the same ingest as uploads, logging each file's
+ * ingest summary and progress; `sources` describe the input in the sidecar.
+ */
+export async function writeMatrixOfFiles(
+  input: MatrixInput,
+  path: string,
+  sources: string[],
+  log: (line: string) => void,
+): Promise<MatrixSummary> {
+  async function* tickets(): AsyncGenerator<Ticket[]> {
+    for (const file of input.files) {
+      yield* readTicketFile(file, {
+        dateOrder: input.dateOrder,
+        onSummary: (s) =>
+          log(
+            `features: ${file}: ${s.received} rows read, ${s.accepted} accepted, ${s.rejected} rejected` +
+              ` (dates ${s.date_order.order}, ${s.date_order.source})`,
+          ),
+      });
+    }
+  }
+  let lastReport = 0;
+  return await writeMatrix(path, tickets(), sources, (s) => {
+    if (s.rows - lastReport >= 50_000) {
+      lastReport = s.rows;
+      log(`features: ${s.rows} rows written...`);
+    }
+  });
+}
