@@ -7,10 +7,10 @@
 import {
   type ColumnSpec,
   type ColumnType,
+  emptyTicket,
   PRIORITIES,
   type Priority,
   type Ticket,
-  UPLOAD_COLUMNS,
 } from "../ticket/schema.ts";
 import { type DateOrder, parseDate, parseDateTime } from "./dates.ts";
 import type { HeaderMap } from "./header.ts";
@@ -88,9 +88,6 @@ function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
   }
 }
 
-/** A ticket with every field empty, copied for each row (a copy of one shape is cheaper than building one). */
-const EMPTY_TICKET = Object.freeze(Object.fromEntries(UPLOAD_COLUMNS.map((c) => [c.name, null]))) as unknown as Ticket;
-
 function clip(value: string): string {
   return value.length > REPORTED_VALUE_CHARS ? `${value.slice(0, REPORTED_VALUE_CHARS)}…` : value;
 }
@@ -120,7 +117,7 @@ export class RowReader {
       };
     }
     // Only schema columns are read: personal data (name, email) is dropped here, before anything leaves ingest.
-    const ticket = { ...EMPTY_TICKET };
+    const ticket = emptyTicket();
     const warned: [ColumnSpec, string][] = [];
     for (const { spec, index } of this.#header.columns) {
       const raw = record[index];

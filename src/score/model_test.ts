@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects as assertRejects } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
 import { loadModel, ModelLoadError } from "./model.ts";
@@ -37,24 +38,19 @@ Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample"
   }
 });
 
-const ticket = (id: string, overrides: Partial<Ticket> = {}): Ticket => ({
-  ticket_id: id,
-  customer_age: 44,
-  customer_gender: "Female",
-  product_purchased: "Dell XPS",
-  date_of_purchase: "2020-07-14",
-  ticket_type: "Billing inquiry",
-  ticket_subject: "Payment issue",
-  ticket_description: "I was charged twice.",
-  ticket_status: "Open",
-  resolution: null,
-  priority_label: null,
-  ticket_channel: "Email",
-  first_response_at: null,
-  resolved_at: null,
-  satisfaction_rating: null,
-  ...overrides,
-});
+const ticket = (id: string, overrides: Partial<Ticket> = {}): Ticket =>
+  baseTicket({
+    ticket_id: id,
+    customer_age: 44,
+    product_purchased: "Dell XPS",
+    date_of_purchase: "2020-07-14",
+    ticket_type: "Billing inquiry",
+    ticket_subject: "Payment issue",
+    ticket_description: "I was charged twice.",
+    priority_label: null,
+    first_response_at: null,
+    ...overrides,
+  });
 
 Deno.test("predict: one prediction per ticket, in order, probabilities summing to 1", async () => {
   const model = await loadModel(MODELS);

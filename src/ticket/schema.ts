@@ -121,3 +121,18 @@ export type ScoredTicket = IngestedTicket & Fields<Extract<Column, { source: "sc
 
 /** The columns an upload can carry (those with a header), in table order. */
 export const UPLOAD_COLUMNS: readonly ColumnSpec[] = TICKET_COLUMNS.filter((c: ColumnSpec) => c.source === "upload");
+
+const EMPTY_TICKET = Object.freeze(Object.fromEntries(UPLOAD_COLUMNS.map((c) => [c.name, null])));
+
+/**
+ * A ticket with every field empty (and an empty id), to fill in: ingest starts each row from one, and fixtures
+ * spread one under their values so that a column added to the schema needs no other edit.
+ *
+ * @example
+ * ```ts
+ * const ticket: Ticket = { ...emptyTicket(), ticket_id: "42", ticket_type: "Refund request" };
+ * ```
+ */
+export function emptyTicket(): Ticket {
+  return { ...EMPTY_TICKET, ticket_id: "" } as unknown as Ticket;
+}

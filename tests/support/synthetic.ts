@@ -5,7 +5,7 @@
  * @module
  */
 import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "../../src/score/features.ts";
-import { PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
+import { emptyTicket, PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
 import { seededRandom } from "./random.ts";
 
 /** Age band used by the synthetic rule: under 30, 30–44, 45–59, 60 and over. */
@@ -37,6 +37,7 @@ export function syntheticTickets(n: number, seed: number): Ticket[] {
   for (let i = 0; i < n; i++) {
     const month = 1 + Math.floor(random() * 12);
     const ticket: Ticket = {
+      ...emptyTicket(),
       ticket_id: `syn-${seed}-${i + 1}`,
       customer_age: 18 + Math.floor(random() * 53),
       customer_gender: random() < 0.02 ? null : pick(GENDERS),
@@ -46,12 +47,7 @@ export function syntheticTickets(n: number, seed: number): Ticket[] {
       ticket_subject: pick(SUBJECTS),
       ticket_description: "Synthetic ticket. " + "Details follow. ".repeat(Math.floor(random() * 20)),
       ticket_status: pick(STATUSES),
-      resolution: null,
-      priority_label: null,
       ticket_channel: pick(CHANNELS),
-      first_response_at: null,
-      resolved_at: null,
-      satisfaction_rating: null,
     };
     ticket.priority_label = syntheticPriority(ticket);
     tickets.push(ticket);

@@ -3,11 +3,12 @@
  *
  * @module
  */
-import { PRIORITIES, type Priority, type ScoredTicket, type Ticket } from "../../src/ticket/schema.ts";
+import { emptyTicket, PRIORITIES, type Priority, type ScoredTicket, type Ticket } from "../../src/ticket/schema.ts";
 
 /** A typed ticket as ingest would produce it. */
 export function ticket(overrides: Partial<Ticket> = {}): Ticket {
   return {
+    ...emptyTicket(),
     ticket_id: "1",
     customer_age: 32,
     customer_gender: "Female",
@@ -17,12 +18,9 @@ export function ticket(overrides: Partial<Ticket> = {}): Ticket {
     ticket_subject: "Product setup",
     ticket_description: "It does not start.",
     ticket_status: "Open",
-    resolution: null,
     priority_label: "High",
     ticket_channel: "Email",
     first_response_at: "2023-06-01 12:15:00",
-    resolved_at: null,
-    satisfaction_rating: null,
     ...overrides,
   };
 }
