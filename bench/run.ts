@@ -13,6 +13,7 @@ import { readTicketFile } from "../src/ingest/read_file.ts";
 import { postCsvFile } from "../src/ingest/upload_client.ts";
 import { featurize } from "../src/score/features.ts";
 import { writeMatrix } from "../src/train/matrix.ts";
+import { PROJECT_PYTHON } from "../src/train/python.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
 import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
@@ -136,7 +137,7 @@ async function pythonReference(tickets: Ticket[]): Promise<{ rows: number; secon
   const matrix = await Deno.makeTempFile({ suffix: ".csv" });
   try {
     await writeMatrix(matrix, [tickets], ["bench"]);
-    const run = await new Deno.Command("python3", {
+    const run = await new Deno.Command(PROJECT_PYTHON, {
       args: [
         new URL("score_reference.py", import.meta.url).pathname,
         "--model",
