@@ -1,15 +1,16 @@
 /**
- * Data loader: the model's metadata (`models/priority.json`: classes, feature spec, training data, metrics), or
- * `null` when no model has been trained yet; the Model page then says there is no model metadata.
+ * Data loader: the live model's metadata (`priority.json` in `MODEL_DIR`: classes, feature spec, training data,
+ * metrics, calibration, review threshold and whether it beats chance), or `null` when there is none; the Model
+ * page then says there is no model metadata.
  *
  * @module
  */
+import { join } from "node:path";
+import { loadConfig } from "../src/config.ts";
 import { printJson } from "./mart.ts";
 
-const MODEL_METADATA = new URL("../models/priority.json", import.meta.url);
-
 /** The model metadata, or null when the file is missing. */
-export async function load(path: string | URL = MODEL_METADATA): Promise<unknown> {
+export async function load(path: string | URL = join(loadConfig().modelDir, "priority.json")): Promise<unknown> {
   try {
     return JSON.parse(await Deno.readTextFile(path));
   } catch (error) {

@@ -6,14 +6,18 @@ which runs both steps): a CSV whose header is the feature names followed by `lab
 order Low, Medium, High, Critical; empty cells are NaN), plus its sidecar `<matrix>.meta.json` naming the
 feature spec version. Then:
 
-1. splits off a stratified, seeded 20% held-out set;
-2. trains a multiclass CatBoostClassifier (fixed seed, fixed iterations);
+1. splits the rows, stratified and seeded: 20% held out for testing, 20% for calibration, the rest to train on;
+2. trains a multiclass CatBoostClassifier (fixed seed; early stopping on a slice of the training rows);
 3. exports ONNX, strips CatBoost's ZipMap so `probabilities` is a float tensor [N, 4] in class order
    (onnxruntime-node accepts tensor outputs only), and checks the stripped model against CatBoost's own
    predict_proba with Python onnxruntime (all held-out rows, plus rows with NaNs injected);
-4. writes into --out-dir: `priority.onnx`, `priority.json` (model version, classes, feature spec, training data
-   hash, held-out metrics, library versions) and `parity_sample.json` (held-out features with CatBoost's own
-   probabilities, for the Deno parity test).
+4. calibrates the probabilities on the calibration rows (temperature scaling) and picks the confidence threshold
+   above which tickets are auto-assigned so that they reach the target precision; below it a ticket needs review;
+5. tests on the held-out rows whether the model beats chance (a permutation test of macro-F1); a model that does
+   not sends every ticket to review;
+6. writes into --out-dir: `priority.onnx`, `priority.json` (model version, classes, feature spec, training data
+   hash, held-out metrics, calibration, review threshold and verdict, library versions) and `parity_sample.json`
+   (held-out features with CatBoost's own probabilities, for the Deno parity test).
 
 Needs the libraries of models/requirements.txt (`deno task setup` installs them into .venv; numpy and pandas
 come with catboost).
@@ -45,6 +49,14 @@ class TrainError(Exception):
 # improvement end it.
 VALIDATION_SHARE = 0.125
 EARLY_STOPPING_ROUNDS = 40
+# Share of all rows used to calibrate the probabilities and choose the review threshold.
+CALIBRATION_SHARE = 0.2
+# Tickets auto-assigned on the calibration rows before a threshold is trusted to reach the target precision.
+MIN_AUTO_ASSIGNED = 30
+# The model must beat chance with this significance (permutation test), or every ticket goes to review.
+SIGNIFICANCE = 0.01
+PERMUTATIONS = 2000
+RELIABILITY_BINS = 10
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -67,11 +79,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="CatBoost threads (default: %(default)s)")
     p.add_argument("--parity-rows", type=int, default=200, help="held-out rows in parity_sample.json "
                    "(default: %(default)s)")
+    p.add_argument("--target-precision", type=float, default=0.8, help="precision the auto-assigned tickets must "
+                   "reach on the calibration rows; below the threshold that gives it, tickets need review "
+                   "(default: %(default)s)")
+    p.add_argument("--drop-prefix", action="append", default=[], help="leave out the features whose names start "
+                   "with this (repeatable; e.g. text_ for a text-blind model)")
     args = p.parse_args(argv)
     if args.iterations < 1 or args.depth < 1 or args.depth > 16:
         p.error("--iterations must be >= 1 and --depth between 1 and 16")
-    if not 0 < args.test_size < 1:
-        p.error("--test-size must be between 0 and 1")
+    if not 0 < args.test_size < 1 - CALIBRATION_SHARE:
+        p.error(f"--test-size must be between 0 and {1 - CALIBRATION_SHARE}")
+    if not 0 < args.target_precision <= 1:
+        p.error("--target-precision must be above 0 and at most 1")
     return args
 
 
@@ -175,6 +194,100 @@ def metrics(y_true, y_pred, y_train, np) -> dict:
     }
 
 
+def macro_f1(y_true, y_pred, np, k: int = len(CLASSES)) -> float:
+    """Macro-averaged F1 (classes never predicted nor present count as F1 0, as in `metrics`)."""
+    confusion = np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+    tp = np.diag(confusion).astype(float)
+    predicted, support = confusion.sum(axis=0), confusion.sum(axis=1)
+    precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
+    denominator = precision + recall
+    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros(k), where=denominator > 0)
+    return float(f1.mean())
+
+
+def temperature_scale(proba, temperature: float, np):
+    """Probabilities raised to 1/T and renormalised (softmax of log-probabilities over T)."""
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(proba, y, np) -> float:
+    """The temperature that minimises the negative log-likelihood of `y` (a fine grid over log T)."""
+    grid = np.exp(np.linspace(np.log(0.05), np.log(50.0), 2001))
+    losses = [-np.log(np.clip(temperature_scale(proba, t, np)[np.arange(len(y)), y], 1e-12, 1)).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def reliability(proba, y, np, bins: int = RELIABILITY_BINS) -> tuple[float, list[dict]]:
+    """Expected calibration error of the top class, and the reliability table behind it (bins of confidence)."""
+    confidence = proba.max(axis=1)
+    correct = proba.argmax(axis=1) == y
+    edges = np.linspace(0, 1, bins + 1)
+    table, ece = [], 0.0
+    for i in range(bins):
+        upper = confidence <= edges[i + 1] if i == bins - 1 else confidence < edges[i + 1]
+        in_bin = (confidence >= edges[i]) & upper
+        n = int(in_bin.sum())
+        if n == 0:
+            continue
+        mean_confidence, accuracy = float(confidence[in_bin].mean()), float(correct[in_bin].mean())
+        ece += n / len(y) * abs(mean_confidence - accuracy)
+        table.append({"from": round(float(edges[i]), 2), "to": round(float(edges[i + 1]), 2), "tickets": n,
+                      "mean_confidence": round(mean_confidence, 4), "accuracy": round(accuracy, 4)})
+    return round(ece, 4), table
+
+
+def review_threshold(proba, y, target: float, np) -> float | None:
+    """The lowest confidence at which the tickets above reach `target` precision (at least MIN_AUTO_ASSIGNED
+    of them), or None when no threshold does."""
+    confidence = proba.max(axis=1)
+    correct = (proba.argmax(axis=1) == y).astype(float)
+    order = np.argsort(-confidence, kind="stable")
+    running = np.cumsum(correct[order]) / np.arange(1, len(y) + 1)
+    best = None
+    for i in range(len(y)):
+        # A threshold sits at a confidence value: take all tickets tied with this one.
+        if i + 1 < len(y) and confidence[order[i + 1]] == confidence[order[i]]:
+            continue
+        if i + 1 >= MIN_AUTO_ASSIGNED and running[i] >= target:
+            best = float(confidence[order[i]])
+    return best
+
+
+def coverage_at(proba, y, threshold: float | None, np) -> dict:
+    """The share of tickets at or above `threshold`, and how often their prediction is right."""
+    if threshold is None:
+        return {"coverage": 0.0, "precision": None, "tickets": 0}
+    chosen = proba.max(axis=1) >= threshold
+    n = int(chosen.sum())
+    precision = float((proba.argmax(axis=1)[chosen] == y[chosen]).mean()) if n else None
+    return {"coverage": round(n / len(y), 4), "precision": None if precision is None else round(precision, 4),
+            "tickets": n}
+
+
+def chance_test(y_true, y_pred, seed: int, np) -> dict:
+    """Is macro-F1 better than chance? A permutation test (labels shuffled against the predictions) and a
+    bootstrap 95% interval of macro-F1."""
+    rng = np.random.RandomState(seed)
+    observed = macro_f1(y_true, y_pred, np)
+    permuted = np.array([macro_f1(rng.permutation(y_true), y_pred, np) for _ in range(PERMUTATIONS)])
+    p_value = (1 + int((permuted >= observed).sum())) / (1 + PERMUTATIONS)
+    n = len(y_true)
+    boot = [macro_f1(y_true[idx], y_pred[idx], np) for idx in (rng.randint(0, n, n) for _ in range(1000))]
+    return {
+        "macro_f1": round(observed, 4),
+        "chance_macro_f1": round(float(permuted.mean()), 4),
+        "p_value": round(p_value, 4),
+        "macro_f1_ci95": [round(float(np.percentile(boot, 2.5)), 4), round(float(np.percentile(boot, 97.5)), 4)],
+        "better_than_chance": bool(p_value < SIGNIFICANCE),
+        "test": f"permutation test of macro-F1 on the held-out tickets, {PERMUTATIONS} shuffles, significance "
+                f"{SIGNIFICANCE}",
+    }
+
+
 def strip_zipmap(model_path: Path, n_classes: int, onnx) -> tuple[str, str]:
     """Removes the ZipMap so the probabilities are a float tensor output named `probabilities`."""
     model = onnx.load(str(model_path))
@@ -235,9 +348,18 @@ def main(argv: list[str]) -> int:
     matrix_path = Path(args.matrix).resolve()
     x, y, feature_names, spec_version, matrix_meta = load_matrix(matrix_path, np, pd)
     data_sha = sha256_file(matrix_path)
-    train_idx, test_idx = stratified_split(y, args.test_size, args.seed, np)
+    # A dropped feature keeps its column (the model's input stays the feature spec) but holds nothing to learn.
+    dropped = [i for i, name in enumerate(feature_names) if any(name.startswith(p) for p in args.drop_prefix)]
+    if dropped:
+        x = x.copy()
+        x[:, dropped] = 0
+    rest_idx, test_idx = stratified_split(y, args.test_size, args.seed, np)
+    train_pos, calibration_pos = stratified_split(y[rest_idx], CALIBRATION_SHARE / (1 - args.test_size),
+                                                  args.seed + 3, np)
+    train_idx, calibration_idx = rest_idx[train_pos], rest_idx[calibration_pos]
     print(f"train.py: {len(y)} rows x {len(feature_names)} features ({matrix_path.name}, sha256 {data_sha[:12]}); "
-          f"train {len(train_idx)}, held out {len(test_idx)}")
+          f"train {len(train_idx)}, calibration {len(calibration_idx)}, held out {len(test_idx)}"
+          + (f"; {len(dropped)} features dropped ({', '.join(args.drop_prefix)}*)" if dropped else ""))
 
     model = catboost.CatBoostClassifier(
         loss_function="MultiClass", iterations=args.iterations, depth=args.depth, learning_rate=args.learning_rate,
@@ -260,6 +382,26 @@ def main(argv: list[str]) -> int:
           f"{held_out['macro_f1']:.4f} (chance {held_out['chance_baseline']['uniform_accuracy']}, majority class "
           f"{held_out['chance_baseline']['majority_class_accuracy']}); train accuracy {train_acc:.4f}; "
           f"{best_iteration} of {args.iterations} iterations kept (early stopping)")
+
+    # Calibration and the review threshold come from the calibration rows; the held-out rows only measure.
+    calibration_raw = model.predict_proba(x[calibration_idx])
+    temperature = fit_temperature(calibration_raw, y[calibration_idx], np)
+    calibrated = temperature_scale(proba, temperature, np)
+    ece_before, _ = reliability(proba, y[test_idx], np)
+    ece_after, reliability_table = reliability(calibrated, y[test_idx], np)
+    verdict = chance_test(y[test_idx], proba.argmax(axis=1), args.seed + 4, np)
+    threshold = review_threshold(temperature_scale(calibration_raw, temperature, np), y[calibration_idx],
+                                 args.target_precision, np) if verdict["better_than_chance"] else None
+    at_threshold = coverage_at(calibrated, y[test_idx], threshold, np)
+    curve = []
+    for t in np.round(np.arange(0.25, 1.0001, 0.025), 3):
+        point = coverage_at(calibrated, y[test_idx], float(t), np)
+        curve.append({"threshold": float(t), "coverage": point["coverage"], "precision": point["precision"]})
+    print(f"train.py: temperature {temperature:.3f}; expected calibration error {ece_before:.4f} -> {ece_after:.4f}; "
+          f"macro-F1 {verdict['macro_f1']} vs chance {verdict['chance_macro_f1']} (p = {verdict['p_value']}): "
+          f"{'better than chance' if verdict['better_than_chance'] else 'NOT better than chance: every ticket goes to review'}; "
+          f"threshold {threshold if threshold is None else round(threshold, 4)} -> held-out coverage "
+          f"{at_threshold['coverage']}, precision {at_threshold['precision']} (target {args.target_precision})")
 
     today = dt.datetime.now(dt.timezone.utc)
     model_version = f"priority-{today:%Y%m%d}-{data_sha[:8]}"
@@ -329,6 +471,7 @@ def main(argv: list[str]) -> int:
             "matrix_sha256": data_sha,
             "rows": int(len(y)),
             "train_rows": int(len(train_idx)),
+            "calibration_rows": int(len(calibration_idx)),
             "held_out_rows": int(len(test_idx)),
             "label_counts": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
             "sources": args.source or matrix_meta.get("sources", []),
@@ -336,11 +479,29 @@ def main(argv: list[str]) -> int:
         "params": {
             "loss_function": "MultiClass", "iterations": args.iterations, "depth": args.depth,
             "learning_rate": args.learning_rate, "random_seed": args.seed, "test_size": args.test_size,
-            "split": "stratified by label, seeded",
+            "calibration_share": CALIBRATION_SHARE, "split": "stratified by label, seeded",
+            "dropped_feature_prefixes": args.drop_prefix,
             "validation_share_of_training_rows": VALIDATION_SHARE, "early_stopping_rounds": EARLY_STOPPING_ROUNDS,
             "iterations_kept": best_iteration,
         },
         "metrics": {"held_out": held_out, "train_accuracy": round(train_acc, 4)},
+        "calibration": {
+            "method": "temperature",
+            "temperature": round(temperature, 6),
+            "fitted_on": f"{len(calibration_idx)} calibration tickets (negative log-likelihood)",
+            "expected_calibration_error": {"before": ece_before, "after": ece_after,
+                                           "on": f"{len(test_idx)} held-out tickets, {RELIABILITY_BINS} bins"},
+            "reliability": reliability_table,
+        },
+        "review": {
+            "target_precision": args.target_precision,
+            "threshold": None if threshold is None else round(threshold, 6),
+            "rule": "a ticket needs review when the model is not better than chance, or its calibrated "
+                    "confidence is below the threshold",
+            "held_out": at_threshold,
+            "chance": verdict,
+            "precision_coverage": curve,
+        },
         "parity": {"rows_checked": int(len(checks)), "max_abs_diff": max_diff, "tolerance": PARITY_TOLERANCE,
                    "sample": "parity_sample.json"},
         "versions": {"catboost": catboost.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__,

@@ -93,7 +93,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
   if (role === "web" && !config.runScorer && config.kafkaBrokers.length === 0) {
     throw new ConfigError("RUN_SCORER=false needs KAFKA_BROKERS: without Kafka only this process can score");
   }
-  const model = await loadModel();
+  const model = await loadModel(config.modelDir);
   let store: Store | null = null;
   let bus: Bus | null = null;
   let refresher: Refresher | null = null;

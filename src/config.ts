@@ -11,6 +11,11 @@ export interface Config {
   port: number;
   /** Where the DuckDB file, the built site and other state live. `DATA_DIR`, default `./data`. */
   dataDir: string;
+  /**
+   * The model the app scores with: a folder holding `priority.onnx` and `priority.json` (`deno task train --out-dir`
+   * writes one). `MODEL_DIR`, default the project's `models/`.
+   */
+  modelDir: string;
   /** Largest accepted upload body in bytes. `MAX_UPLOAD_BYTES`, default 512 MiB. */
   maxUploadBytes: number;
   /** When marts are rebuilt (cron syntax, UTC). `MARTS_CRON`, default every minute. */
@@ -94,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
   return {
     port: integer("PORT", 8000, 0, 65535),
     dataDir: get("DATA_DIR") ?? "./data",
+    modelDir: get("MODEL_DIR") ?? new URL("../models", import.meta.url).pathname,
     maxUploadBytes: integer("MAX_UPLOAD_BYTES", 512 * MIB, 1, Number.MAX_SAFE_INTEGER),
     martsCron,
     kafkaBrokers,

@@ -16,6 +16,7 @@ Runs Ticket Triage on one machine: upload form and API, scorer, store, marts and
 Environment (all optional):
   PORT                    HTTP port (default 8000)
   DATA_DIR                database, marts snapshot and built site (default ./data)
+  MODEL_DIR               the model to score with: priority.onnx + priority.json (default: the shipped models/)
   MAX_UPLOAD_BYTES        largest upload accepted (default 536870912, 512 MiB)
   MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
   MARTS_CRON              when marts and site are rebuilt if the store changed, cron syntax in UTC

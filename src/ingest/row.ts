@@ -40,7 +40,9 @@ const REPORTED_VALUE_CHARS = 200;
 
 const PRIORITY_BY_NAME = new Map<string, Priority>(PRIORITIES.map((p) => [p.toLowerCase(), p]));
 
-type Cell = { ok: true; value: string | number | null } | { ok: false; reason: string };
+type Cell = { ok: true; value: string | number | boolean | null } | { ok: false; reason: string };
+
+const FLAGS = new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
 
 function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
   const text = raw.trim();
@@ -84,6 +86,14 @@ function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
       return Number.isFinite(p) && p >= 0 && p <= 1
         ? { ok: true, value: p }
         : { ok: false, reason: "not a probability from 0 to 1" };
+    }
+    case "number": {
+      const n = Number(text);
+      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: "not a number" };
+    }
+    case "flag": {
+      const flag = FLAGS.get(text.toLowerCase());
+      return flag === undefined ? { ok: false, reason: "not true or false" } : { ok: true, value: flag };
     }
   }
 }

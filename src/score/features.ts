@@ -1,19 +1,24 @@
 /**
  * The feature spec: the one place that says how a {@linkcode Ticket} becomes the numbers the priority model reads.
  * Training (`train/matrix.ts` writes the matrix `models/train.py` learns from) and scoring (`model.ts`) both call
- * {@linkcode featurize}, so the two can never drift apart; `models/priority.json` records
+ * {@linkcode encode}, so the two can never drift apart; `models/priority.json` records
  * {@linkcode FEATURE_SPEC_VERSION} and {@linkcode FEATURE_NAMES}, and `model.ts` refuses a model trained on
  * another spec.
  *
- * CatBoost's ONNX export takes numeric features only, so categoricals are one-hot encoded here over fixed
- * vocabularies (matched ignoring case and surrounding spaces). Each group has one column per known value plus an
- * `*_unknown` column set for a value outside the vocabulary; a null value leaves the whole group at zero.
+ * CatBoost's ONNX export takes numeric features only: text becomes hashed word counts (`text.ts`), categoricals
+ * are one-hot encoded over fixed vocabularies (matched ignoring case and surrounding spaces). Each group has one
+ * column per known value plus an `*_unknown` column set for a value outside the vocabulary; a null value leaves
+ * the whole group at zero.
  *
  * Columns, in order:
  * - `customer_age`: years; NaN when null.
- * - `description_chars`: length of the ticket description (`String.length`, UTF-16 code units); NaN when null.
+ * - `description_chars`, `description_words`, `words_in_subject`: lengths (UTF-16 code units, words); NaN when null.
+ * - `exclamations`, `questions`, `capitals_share`: of subject and description together.
+ * - `sentiment`: of the description, -1 (negative) to 1 (positive) (`signals.ts`); NaN without text.
  * - `purchase_year`, `purchase_month`: from `date_of_purchase` (`YYYY-MM-DD`); NaN when null or malformed.
- * - one-hot groups: `gender_*`, `type_*`, `channel_*`, `status_*`, `subject_*`, `product_*`.
+ * - one-hot groups: `gender_*`, `type_*`, `channel_*`, `status_*`, `subject_*`, `product_*`, and `language_*`
+ *   (the description's language, `signals.ts`).
+ * - `text_0` … `text_511`: the subject's and the description's words and word pairs, hashed (`text.ts`).
  *
  * The human label (`priority_label`) is never a feature. Changing anything here (a column, its order, a
  * vocabulary, an encoding) means bumping {@linkcode FEATURE_SPEC_VERSION} and retraining (`deno task train`).
@@ -22,9 +27,11 @@
  */
 
 import type { Ticket } from "../ticket/schema.ts";
+import { detectLanguage, LANGUAGES, sentimentOf } from "./signals.ts";
+import { DESCRIPTION_SEED, HASH_BUCKETS, hashWords, SUBJECT_SEED, textStats } from "./text.ts";
 
 /** Version of this spec; stored in the model metadata and checked when a model is loaded. */
-export const FEATURE_SPEC_VERSION = "ticket-features-v1";
+export const FEATURE_SPEC_VERSION = "ticket-features-v2";
 
 /** Customer genders seen in the data. */
 export const GENDERS = ["Male", "Female", "Other"] as const;
@@ -110,45 +117,55 @@ export const PRODUCTS = [
   "iPhone",
 ] as const;
 
-/** The ticket fields encoded one-hot. */
-type CategoricalField =
-  | "customer_gender"
-  | "ticket_type"
-  | "ticket_channel"
-  | "ticket_status"
-  | "ticket_subject"
-  | "product_purchased";
-
-/** One one-hot group: the field it reads, the prefix of its column names, its vocabulary. */
+/** One one-hot group: what it reads (a ticket field, or the language), the prefix of its columns, its vocabulary. */
 interface OneHotGroup {
-  readonly field: CategoricalField;
+  readonly read: (ticket: Ticket, language: string | null) => string | null;
   readonly prefix: string;
   readonly vocabulary: readonly string[];
 }
 
 /** The one-hot groups, in column order. */
 const GROUPS: readonly OneHotGroup[] = [
-  { field: "customer_gender", prefix: "gender", vocabulary: GENDERS },
-  { field: "ticket_type", prefix: "type", vocabulary: TICKET_TYPES },
-  { field: "ticket_channel", prefix: "channel", vocabulary: CHANNELS },
-  { field: "ticket_status", prefix: "status", vocabulary: STATUSES },
-  { field: "ticket_subject", prefix: "subject", vocabulary: SUBJECTS },
-  { field: "product_purchased", prefix: "product", vocabulary: PRODUCTS },
+  { read: (t) => t.customer_gender, prefix: "gender", vocabulary: GENDERS },
+  { read: (t) => t.ticket_type, prefix: "type", vocabulary: TICKET_TYPES },
+  { read: (t) => t.ticket_channel, prefix: "channel", vocabulary: CHANNELS },
+  { read: (t) => t.ticket_status, prefix: "status", vocabulary: STATUSES },
+  { read: (t) => t.ticket_subject, prefix: "subject", vocabulary: SUBJECTS },
+  { read: (t) => t.product_purchased, prefix: "product", vocabulary: PRODUCTS },
+  { read: (_, language) => language, prefix: "language", vocabulary: LANGUAGES },
 ];
 
 /** The numeric columns that precede the one-hot groups. */
-const NUMERIC_NAMES = ["customer_age", "description_chars", "purchase_year", "purchase_month"] as const;
+const NUMERIC_NAMES = [
+  "customer_age",
+  "description_chars",
+  "description_words",
+  "words_in_subject",
+  "exclamations",
+  "questions",
+  "capitals_share",
+  "sentiment",
+  "purchase_year",
+  "purchase_month",
+] as const;
+
+/** The hashed text columns, last. */
+const TEXT_NAMES = Array.from({ length: HASH_BUCKETS }, (_, i) => `text_${i}`);
 
 const slug = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
 
 /**
- * The feature columns, in the order {@linkcode featurize} writes them: the numeric columns, then per one-hot
- * group `<prefix>_<value slug>` for each vocabulary entry followed by `<prefix>_unknown`.
+ * The feature columns, in the order {@linkcode encode} writes them: the numeric columns, then per one-hot group
+ * `<prefix>_<value slug>` for each vocabulary entry followed by `<prefix>_unknown`, then the hashed text.
  */
 export const FEATURE_NAMES: readonly string[] = Object.freeze([
   ...NUMERIC_NAMES,
   ...GROUPS.flatMap((g) => [...g.vocabulary.map((v) => `${g.prefix}_${slug(v)}`), `${g.prefix}_unknown`]),
+  ...TEXT_NAMES,
 ]);
+
+/** Where the hashed text columns start in a row. */
+const TEXT_OFFSET = FEATURE_NAMES.length - HASH_BUCKETS;
 
 if (new Set(FEATURE_NAMES).size !== FEATURE_NAMES.length) throw new Error("features.ts: duplicate feature names");
 
@@ -160,7 +177,7 @@ const SPELLING_CACHE_LIMIT = 4096;
 
 /** A group compiled for lookups: raw spelling → column offset within the row. */
 interface CompiledGroup {
-  readonly field: CategoricalField;
+  readonly read: OneHotGroup["read"];
   /** Offset of the group's `*_unknown` column. */
   readonly unknownOffset: number;
   /** Normalised (trimmed, lower-case) value → offset. */
@@ -178,7 +195,7 @@ const COMPILED: readonly CompiledGroup[] = (() => {
       normalised.set(value.trim().toLowerCase(), offset + i);
       spellings.set(value, offset + i);
     });
-    const compiled = { field: g.field, unknownOffset: offset + g.vocabulary.length, normalised, spellings };
+    const compiled = { read: g.read, unknownOffset: offset + g.vocabulary.length, normalised, spellings };
     offset += g.vocabulary.length + 1;
     return compiled;
   });
@@ -205,27 +222,64 @@ function datePart(value: string | null, start: number, length: number): number {
   return n;
 }
 
+/** A batch of tickets as the model reads them, with what was learnt of their text on the way. */
+export interface EncodedTickets {
+  /** Row-major `tickets × FEATURE_NAMES.length` values, in {@linkcode FEATURE_NAMES} order. */
+  features: Float32Array;
+  /** Each ticket's language (ISO 639-1 code), or null when its text does not tell. */
+  languages: (string | null)[];
+  /** Each ticket's sentiment, -1 (negative) to 1 (positive), or null without a description. */
+  sentiments: (number | null)[];
+}
+
 /**
- * Encodes tickets as a row-major matrix of `tickets.length × FEATURE_NAMES.length` float32 values, in
- * {@linkcode FEATURE_NAMES} order. Pure and allocation-free per row: the output array is the only allocation
- * (apart from remembering a new spelling of a category the first time it is seen).
+ * Encodes tickets. Allocation-free per row apart from the output arrays (and remembering a new spelling of a
+ * category the first time it is seen).
  */
-export function featurize(tickets: readonly Ticket[]): Float32Array {
+export function encode(tickets: readonly Ticket[]): EncodedTickets {
   const out = new Float32Array(tickets.length * WIDTH);
+  const languages: (string | null)[] = new Array(tickets.length);
+  const sentiments: (number | null)[] = new Array(tickets.length);
   for (let r = 0; r < tickets.length; r++) {
     const t = tickets[r];
     const base = r * WIDTH;
+    const description = t.ticket_description;
+    const subject = t.ticket_subject;
+    const language = description === null ? null : detectLanguage(description);
+    const sentiment = description === null ? null : sentimentOf(description);
+    languages[r] = language;
+    sentiments[r] = sentiment;
     out[base] = t.customer_age ?? NaN;
-    out[base + 1] = t.ticket_description === null ? NaN : t.ticket_description.length;
+    let exclamations = 0, questions = 0, capitals = 0, parts = 0;
+    for (const text of [subject, description]) {
+      if (text === null) continue;
+      const stats = textStats(text);
+      exclamations += stats.exclamations;
+      questions += stats.questions;
+      capitals += stats.capitals;
+      parts++;
+    }
+    out[base + 1] = description === null ? NaN : description.length;
+    out[base + 2] = description === null ? NaN : hashWords(description, DESCRIPTION_SEED, out, base + TEXT_OFFSET);
+    out[base + 3] = subject === null ? NaN : hashWords(subject, SUBJECT_SEED, out, base + TEXT_OFFSET);
+    out[base + 4] = exclamations;
+    out[base + 5] = questions;
+    out[base + 6] = parts === 0 ? NaN : capitals / parts;
+    out[base + 7] = sentiment ?? NaN;
     const year = datePart(t.date_of_purchase, 0, 4);
     const month = datePart(t.date_of_purchase, 5, 2);
-    out[base + 2] = Number.isNaN(month) ? NaN : year;
-    out[base + 3] = Number.isNaN(year) ? NaN : month;
+    out[base + 8] = Number.isNaN(month) ? NaN : year;
+    out[base + 9] = Number.isNaN(year) ? NaN : month;
     for (let g = 0; g < COMPILED.length; g++) {
       const group = COMPILED[g];
-      const value = t[group.field];
+      const value = group.read(t, language);
       if (value !== null) out[base + lookup(group, value)] = 1;
     }
   }
-  return out;
+  return { features: out, languages, sentiments };
+}
+
+/** The feature matrix of {@linkcode encode}, for when the language and sentiment are not needed (training). */
+export function featurize(tickets: readonly Ticket[]): Float32Array {
+  return encode(tickets).features;
 }

@@ -1,14 +1,19 @@
 /**
- * The priority model at scoring time: loads `models/priority.onnx` with onnxruntime-node, checks its metadata
- * (`models/priority.json`) against the feature spec this code was built with, and turns tickets into predicted
- * priorities and class probabilities, one ONNX run per batch. Features come from `features.ts`, the same module
- * that wrote the training matrix.
+ * The priority model at scoring time: loads `priority.onnx` with onnxruntime-node from the model directory
+ * (`MODEL_DIR`, default `models/`), checks its metadata (`priority.json`) against the feature spec this code was
+ * built with, and turns tickets into predicted priorities, one ONNX run per batch. Features come from
+ * `features.ts`, the same module that wrote the training matrix.
+ *
+ * The probabilities are calibrated (temperature scaling, fitted by `models/train.py` on tickets it did not train
+ * on), so a confidence of 0.8 means right about 8 times in 10. A ticket needs review when the model is not better
+ * than chance at all, or when its confidence is below the threshold chosen for the target precision; both come
+ * from the metadata.
  *
  * @module
  */
 import * as ort from "onnxruntime-node";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
-import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
+import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
 export interface Prediction {
@@ -17,6 +22,14 @@ export interface Prediction {
   p_medium: number;
   p_high: number;
   p_critical: number;
+  /** The calibrated probability of `priority_pred`. */
+  confidence: number;
+  /** True when an agent should set the priority: the model is unsure, or no better than chance. */
+  needs_review: boolean;
+  /** The description's language (ISO 639-1), or null. */
+  language: string | null;
+  /** The description's sentiment, -1 to 1, or null. */
+  sentiment: number | null;
 }
 
 /** A loaded model. Call {@linkcode PriorityModel.close} when done. */
@@ -27,12 +40,12 @@ export interface PriorityModel {
   readonly classes: readonly Priority[];
   /** The metadata file as read (metrics, training data hash, versions). */
   readonly metadata: ModelMetadata;
-  /** Scores a batch of tickets with one ONNX run; predictions are in ticket order. */
+  /** Scores a batch of tickets with one ONNX run; predictions are in ticket order, probabilities calibrated. */
   predict(tickets: readonly Ticket[]): Promise<Prediction[]>;
   /**
    * Runs the model on an already-encoded row-major feature matrix (`rows × FEATURE_NAMES.length`), returning
-   * row-major probabilities (`rows × classes.length`). {@linkcode PriorityModel.predict} is this plus
-   * {@linkcode featurize}; the parity test uses it directly.
+   * row-major probabilities (`rows × classes.length`) as the model makes them, before calibration. The parity
+   * test compares them with CatBoost's own.
    */
   probabilities(features: Float32Array): Promise<Float32Array>;
   /** Releases the ONNX session. */
@@ -45,6 +58,13 @@ export interface ModelMetadata {
   classes: string[];
   feature_spec_version: string;
   feature_names: string[];
+  calibration: { method: "temperature"; temperature: number };
+  review: {
+    target_precision: number;
+    /** Confidence at or above which a prediction stands; null: every ticket needs review. */
+    threshold: number | null;
+    chance: { better_than_chance: boolean };
+  };
   [key: string]: unknown;
 }
 
@@ -62,6 +82,16 @@ function checkMetadata(raw: unknown, path: string): ModelMetadata {
     typeof m.feature_spec_version !== "string" || !Array.isArray(m.feature_names)
   ) {
     throw new ModelLoadError(`${path}: expected model_version, classes, feature_spec_version, feature_names`);
+  }
+  const temperature = m.calibration?.temperature;
+  const threshold = m.review?.threshold;
+  if (
+    m.calibration?.method !== "temperature" || typeof temperature !== "number" || !(temperature > 0) ||
+    (threshold !== null && typeof threshold !== "number") || typeof m.review?.chance?.better_than_chance !== "boolean"
+  ) {
+    throw new ModelLoadError(
+      `${path}: expected calibration {method: "temperature", temperature} and review {threshold, chance}; ${RETRAIN}`,
+    );
   }
   if (m.classes.length !== PRIORITIES.length || m.classes.some((c, i) => c !== PRIORITIES[i])) {
     throw new ModelLoadError(`${path}: classes ${JSON.stringify(m.classes)} are not ${JSON.stringify(PRIORITIES)}`);
@@ -85,6 +115,24 @@ function checkMetadata(raw: unknown, path: string): ModelMetadata {
   return m as ModelMetadata;
 }
 
+/**
+ * Temperature scaling: each row's probabilities raised to 1/T and renormalised (the softmax of the log-probabilities
+ * divided by T), in place. T > 1 softens over-confident probabilities, T < 1 sharpens timid ones; the most probable
+ * class stays the same.
+ */
+export function calibrate(p: Float32Array, temperature: number, classes: number): Float32Array {
+  if (temperature === 1) return p;
+  const power = 1 / temperature;
+  for (let o = 0; o < p.length; o += classes) {
+    let max = 0;
+    for (let c = 0; c < classes; c++) max = Math.max(max, p[o + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += p[o + c] = Math.pow(Math.max(p[o + c], 1e-12) / max, power);
+    for (let c = 0; c < classes; c++) p[o + c] /= sum;
+  }
+  return p;
+}
+
 /** Picks the float tensor output with one column per class; prefers the one named `probabilities`. */
 function probabilityOutput(session: ort.InferenceSession, path: string): string {
   const tensors = session.outputMetadata.filter((o) =>
@@ -102,12 +150,15 @@ function probabilityOutput(session: ort.InferenceSession, path: string): string 
   return chosen.name;
 }
 
+/** The model shipped with the project. */
+export const SHIPPED_MODEL_DIR: string = new URL("../../models", import.meta.url).pathname;
+
 /**
- * Loads the model in `dir` (`priority.json` and `priority.onnx`).
+ * Loads the model in `dir` (`priority.json` and `priority.onnx`); by default the shipped one.
  *
  * @throws {ModelLoadError} when a file is missing or the metadata does not match this code's feature spec.
  */
-export async function loadModel(dir = "models"): Promise<PriorityModel> {
+export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel> {
   const metaPath = `${dir}/priority.json`, onnxPath = `${dir}/priority.onnx`;
   let metadata: ModelMetadata;
   let bytes: Uint8Array;
@@ -155,18 +206,25 @@ export async function loadModel(dir = "models"): Promise<PriorityModel> {
     metadata,
     probabilities,
     async predict(tickets) {
-      const p = await probabilities(featurize(tickets));
+      const encoded = encode(tickets);
+      const p = calibrate(await probabilities(encoded.features), metadata.calibration.temperature, classes);
+      const { threshold, chance } = metadata.review;
       const out: Prediction[] = new Array(tickets.length);
       for (let r = 0; r < tickets.length; r++) {
         const o = r * classes;
         let best = 0;
         for (let c = 1; c < classes; c++) if (p[o + c] > p[o + best]) best = c;
+        const confidence = p[o + best];
         out[r] = {
           priority_pred: PRIORITIES[best],
           p_low: p[o],
           p_medium: p[o + 1],
           p_high: p[o + 2],
           p_critical: p[o + 3],
+          confidence,
+          needs_review: !chance.better_than_chance || threshold === null || confidence < threshold,
+          language: encoded.languages[r],
+          sentiment: encoded.sentiments[r],
         };
       }
       return out;

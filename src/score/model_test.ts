@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
-import { loadModel, ModelLoadError } from "./model.ts";
+import { calibrate, loadModel, ModelLoadError } from "./model.ts";
 
 /** The committed model (`deno task train` writes it). */
 const MODELS = fileURLToPath(new URL("../../models", import.meta.url));
@@ -65,12 +65,16 @@ Deno.test("predict: one prediction per ticket, in order, probabilities summing t
     ];
     const predictions = await model.predict(tickets);
     assertEquals(predictions.length, 3);
-    const raw = await model.probabilities(featurize(tickets));
+    const { temperature } = model.metadata.calibration;
+    const raw = calibrate(await model.probabilities(featurize(tickets)), temperature, PRIORITIES.length);
     predictions.forEach((p, r) => {
       const probs = [p.p_low, p.p_medium, p.p_high, p.p_critical];
-      assertEquals(probs, Array.from(raw.subarray(r * 4, r * 4 + 4)));
+      assertEquals(probs, Array.from(raw.subarray(r * 4, r * 4 + 4)), "calibrated with the model's temperature");
       assert(Math.abs(probs.reduce((a, b) => a + b) - 1) < 1e-5);
       assertEquals(p.priority_pred, PRIORITIES[probs.indexOf(Math.max(...probs))]);
+      assertEquals(p.confidence, Math.max(...probs));
+      // The shipped model is no better than chance on the sample export: every ticket goes to review.
+      assertEquals(p.needs_review, true);
     });
     // Batched scoring gives the same answer as scoring alone (up to float rounding in the tree sums).
     const alone = (await model.predict([tickets[1]]))[0];
@@ -114,6 +118,53 @@ Deno.test("loadModel refuses a model trained on another feature spec", async () 
     await assertRejects(
       () => loadModel(dir),
       (e: Error) => e instanceof ModelLoadError && /deno task train/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("calibrate: a temperature above 1 softens, below 1 sharpens, the order of classes stays", () => {
+  const p = () => new Float32Array([0.1, 0.2, 0.3, 0.4]);
+  const soft = calibrate(p(), 4, 4), sharp = calibrate(p(), 0.25, 4);
+  assert(Math.max(...soft) < 0.4 && Math.max(...sharp) > 0.4);
+  for (const q of [soft, sharp]) {
+    assert(Math.abs(q.reduce((a, b) => a + b) - 1) < 1e-6);
+    assertEquals([...q].map((v, i) => [v, i]).sort((a, b) => a[0] - b[0]).map(([, i]) => i), [0, 1, 2, 3]);
+  }
+  assertEquals(calibrate(p(), 1, 4), p());
+});
+
+Deno.test("needs review: below the threshold, or always when the model is no better than chance", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "model-test-" });
+  try {
+    const meta = JSON.parse(await Deno.readTextFile(`${MODELS}/priority.json`));
+    await Deno.copyFile(`${MODELS}/priority.onnx`, `${dir}/priority.onnx`);
+    const tickets = [ticket("a"), ticket("b", { ticket_type: "Refund request", customer_age: 19 })];
+    const withReview = async (review: Record<string, unknown>) => {
+      await Deno.writeTextFile(
+        `${dir}/priority.json`,
+        JSON.stringify({ ...meta, review: { ...meta.review, ...review } }),
+      );
+      const model = await loadModel(dir);
+      try {
+        return await model.predict(tickets);
+      } finally {
+        await model.close();
+      }
+    };
+    const better = { chance: { better_than_chance: true } };
+    const confidences = (await withReview({ ...better, threshold: 0 })).map((p) => p.confidence);
+    assertEquals((await withReview({ ...better, threshold: 0 })).map((p) => p.needs_review), [false, false]);
+    const between = (confidences[0] + confidences[1]) / 2;
+    assertEquals(
+      (await withReview({ ...better, threshold: between })).map((p) => p.needs_review),
+      confidences.map((c) => c < between),
+    );
+    assertEquals((await withReview({ ...better, threshold: null })).map((p) => p.needs_review), [true, true]);
+    assertEquals(
+      (await withReview({ chance: { better_than_chance: false }, threshold: 0 })).map((p) => p.needs_review),
+      [true, true],
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

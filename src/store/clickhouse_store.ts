@@ -14,7 +14,18 @@ import type { Config } from "../config.ts";
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
 import type { ScoredTicket } from "../ticket/schema.ts";
 import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
-import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
+import {
+  type MartSession,
+  type Page,
+  QUEUE_ORDER,
+  queueConditions,
+  type QueueQuery,
+  type Row,
+  type SqlDialect,
+  type Store,
+  uploadFromRow,
+  type UploadRecord,
+} from "./store.ts";
 import { INSTANT_COLUMNS } from "./ticket_table.ts";
 
 /**
@@ -217,6 +228,47 @@ export class ClickHouseStore implements Store {
     if (!/^mart_\w+$/.test(name)) return Promise.reject(new Error(`not a mart name: ${name}`));
     // One thread reads the single part in the order the build wrote it (the mart's ORDER BY).
     return readRows(this.#client, `SELECT * FROM ${DATABASE}.${name} SETTINGS max_threads = 1`);
+  }
+
+  async getTicket(id: string): Promise<Row | null> {
+    const [row] = await readRows(
+      this.#client,
+      `SELECT * FROM ${DATABASE}.tickets FINAL WHERE ticket_id = {id:String}`,
+      { id },
+    );
+    return row ?? null;
+  }
+
+  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page> {
+    const where = query.uploadId === undefined ? "" : "WHERE upload_id = {upload_id:String}";
+    const params: Record<string, string> = query.uploadId === undefined ? {} : { upload_id: query.uploadId };
+    return this.#page(`FROM ${DATABASE}.tickets FINAL ${where}`, "ticket_id", params, query);
+  }
+
+  queue(query: QueueQuery): Promise<Page> {
+    const params: Record<string, string | boolean> = {};
+    const dialect: SqlDialect = {
+      param: (name, value) => (params[name] = value, `{${name}:${typeof value === "boolean" ? "Bool" : "String"}}`),
+      contains: (column, param) => `${column} ILIKE ${param}`,
+    };
+    const where = queueConditions(query, dialect).join(" AND ");
+    return this.#page(`FROM ${DATABASE}.tickets FINAL WHERE ${where}`, QUEUE_ORDER, params, query);
+  }
+
+  /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */
+  async #page(
+    from: string,
+    order: string,
+    params: Record<string, string | boolean>,
+    page: { limit: number; offset: number },
+  ): Promise<Page> {
+    const rows = await readRows(
+      this.#client,
+      `SELECT * ${from} ORDER BY ${order} LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...params, limit: page.limit, offset: page.offset },
+    );
+    const [{ total }] = await readRows(this.#client, `SELECT count() AS total ${from}`, params);
+    return { rows, total: Number(total) };
   }
 
   /** Runs the migrations (see {@linkcode migrate}). */

@@ -10,7 +10,18 @@
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
-import { type MartSession, type Row, type Store, uploadFromRow, type UploadRecord } from "./store.ts";
+import {
+  type MartSession,
+  type Page,
+  QUEUE_ORDER,
+  queueConditions,
+  type QueueQuery,
+  type Row,
+  type SqlDialect,
+  type Store,
+  uploadFromRow,
+  type UploadRecord,
+} from "./store.ts";
 import { compareTable, duckdbTicketColumns, duckdbType } from "./ticket_table.ts";
 
 /** The database file inside the data directory. */
@@ -75,7 +86,11 @@ class Serial {
   }
 }
 
-async function readAll(connection: DuckDBConnection, sql: string, values?: Record<string, string>): Promise<Row[]> {
+async function readAll(
+  connection: DuckDBConnection,
+  sql: string,
+  values?: Record<string, string | number | boolean | null>,
+): Promise<Row[]> {
   const reader = await connection.runAndReadAll(sql, values);
   return reader.getRowObjectsJS().map(plainRow);
 }
@@ -226,6 +241,47 @@ export class DuckDbStore implements Store {
 
   readMart(name: string): Promise<Row[]> {
     return this.#reads.run(() => readAll(this.#reader, `SELECT * FROM ${name}`));
+  }
+
+  getTicket(id: string): Promise<Row | null> {
+    return this.#reads.run(async () => {
+      const [row] = await readAll(this.#reader, "SELECT * FROM tickets_latest WHERE ticket_id = $id", { id });
+      return row ?? null;
+    });
+  }
+
+  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page> {
+    const where = query.uploadId === undefined ? "" : "WHERE upload_id = $upload_id";
+    const values: Record<string, string> = query.uploadId === undefined ? {} : { upload_id: query.uploadId };
+    return this.#page(`FROM tickets_latest ${where}`, "ticket_id", values, query);
+  }
+
+  queue(query: QueueQuery): Promise<Page> {
+    const values: Record<string, string | boolean> = {};
+    const dialect: SqlDialect = {
+      param: (name, value) => (values[name] = value, `$${name}`),
+      contains: (column, param) => `${column} ILIKE ${param} ESCAPE '\\'`,
+    };
+    const where = queueConditions(query, dialect).join(" AND ");
+    return this.#page(`FROM tickets_latest WHERE ${where}`, QUEUE_ORDER, values, query);
+  }
+
+  /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */
+  #page(
+    from: string,
+    order: string,
+    values: Record<string, string | boolean>,
+    page: { limit: number; offset: number },
+  ): Promise<Page> {
+    return this.#reads.run(async () => {
+      const rows = await readAll(this.#reader, `SELECT * ${from} ORDER BY ${order} LIMIT $limit OFFSET $offset`, {
+        ...values,
+        limit: page.limit,
+        offset: page.offset,
+      });
+      const [{ total }] = await readAll(this.#reader, `SELECT count(*) AS total ${from}`, values);
+      return { rows, total: Number(total) };
+    });
   }
 
   async close(): Promise<void> {

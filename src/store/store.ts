@@ -61,7 +61,78 @@ export interface Store {
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T>;
   /** Reads a mart (a name from `sql/marts`, checked by the caller). */
   readMart(name: string): Promise<Row[]>;
+  /** One stored ticket (its latest score), or null when there is none with that id. */
+  getTicket(id: string): Promise<Row | null>;
+  /** Stored tickets by ticket id, optionally of one upload, a page at a time, with how many there are in all. */
+  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page>;
+  /** Open tickets, most urgent first ({@linkcode QUEUE_ORDER}), filtered, a page at a time. */
+  queue(query: QueueQuery): Promise<Page>;
   close(): Promise<void>;
+}
+
+/** A page of rows, and how many rows there are in all. */
+export interface Page {
+  rows: Row[];
+  total: number;
+}
+
+/** What the triage queue shows: open tickets, narrowed by any of these. */
+export interface QueueQuery {
+  priority?: string;
+  needsReview?: boolean;
+  product?: string;
+  channel?: string;
+  type?: string;
+  language?: string;
+  /** Words to find in the subject or the description (any case). */
+  search?: string;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The queue's order: expected urgency first, from the calibrated probabilities (0 × P(Low) + 1 × P(Medium) +
+ * 2 × P(High) + 3 × P(Critical), so a likely Critical ticket comes before a likely High one and a sure High before
+ * an unsure one), then the oldest first (the time it came in), then by id.
+ */
+export const QUEUE_ORDER = "(p_medium + 2 * p_high + 3 * p_critical) DESC, ingested_at ASC, ticket_id ASC";
+
+/** How an engine writes what differs between engines in the queue's SQL. */
+export interface SqlDialect {
+  /** A query parameter holding `value` (the engine binds it; it never becomes SQL text). */
+  param(name: string, value: string | boolean): string;
+  /** `column` matches the LIKE pattern in `param` (`%`, `_` and `\` escaped with a backslash), in any case. */
+  contains(column: string, param: string): string;
+}
+
+/**
+ * The WHERE conditions of a queue query, with its values as parameters of the engine's dialect (never spliced
+ * into the SQL text).
+ */
+export function queueConditions(query: QueueQuery, dialect: SqlDialect): string[] {
+  const conditions = ["coalesce(ticket_status, '') <> 'Closed'"];
+  const equal: [keyof QueueQuery, string][] = [
+    ["priority", "priority_pred"],
+    ["product", "product_purchased"],
+    ["channel", "ticket_channel"],
+    ["type", "ticket_type"],
+    ["language", "language"],
+  ];
+  for (const [key, column] of equal) {
+    const value = query[key];
+    if (typeof value === "string") conditions.push(`${column} = ${dialect.param(key, value)}`);
+  }
+  if (query.needsReview !== undefined) {
+    conditions.push(`needs_review = ${dialect.param("needs_review", query.needsReview)}`);
+  }
+  if (query.search) {
+    const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const param = dialect.param("search", pattern);
+    conditions.push(
+      `(${dialect.contains("ticket_subject", param)} OR ${dialect.contains("ticket_description", param)})`,
+    );
+  }
+  return conditions;
 }
 
 /** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */

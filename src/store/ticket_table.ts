@@ -16,6 +16,8 @@ const ENGINE_TYPES: Record<ColumnType, { duckdb: string; clickhouse: string; cod
   age: { duckdb: "SMALLINT", clickhouse: "UInt8" },
   rating: { duckdb: "DOUBLE", clickhouse: "Float64" },
   probability: { duckdb: "DOUBLE", clickhouse: "Float64" },
+  number: { duckdb: "DOUBLE", clickhouse: "Float64" },
+  flag: { duckdb: "BOOLEAN", clickhouse: "Bool" },
   date: { duckdb: "DATE", clickhouse: "Date" },
   instant: { duckdb: "TIMESTAMP", clickhouse: "DateTime64(3, 'UTC')", codec: "Delta(8), ZSTD(1)" },
 };
@@ -69,6 +71,8 @@ export function clickhouseColumnsFromJson(columns: readonly ColumnSpec[] = TICKE
       case "age":
       case "rating":
       case "probability":
+      case "number":
+      case "flag":
         expression = c.nullable
           ? `JSONExtract(value, '${c.name}', '${clickhouseType(c)}')`
           : `JSONExtract(value, '${c.name}', '${ENGINE_TYPES[c.type].clickhouse}')`;

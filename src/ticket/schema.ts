@@ -22,6 +22,8 @@ export type Priority = typeof PRIORITIES[number];
  * - `age`: whole number of years, 0 to 120.
  * - `rating`: a number from 1 to 5.
  * - `probability`: a number from 0 to 1 (the scorer's).
+ * - `number`: any real number.
+ * - `flag`: true or false (`true`/`false`, `yes`/`no`, `1`/`0` in an upload).
  * - `date`: `YYYY-MM-DD`; `instant`: `YYYY-MM-DD HH:MM:SS` from an upload, or ISO 8601 (read as UTC). Uploads may
  *   write either ISO 8601 or day/month-first (see `ingest/dates.ts`).
  */
@@ -33,6 +35,8 @@ export type ColumnType =
   | "age"
   | "rating"
   | "probability"
+  | "number"
+  | "flag"
   | "date"
   | "instant";
 
@@ -87,6 +91,12 @@ export const TICKET_COLUMNS = [
   { name: "p_medium",            type: "probability", nullable: false, source: "score" },
   { name: "p_high",              type: "probability", nullable: false, source: "score" },
   { name: "p_critical",          type: "probability", nullable: false, source: "score" },
+  // The calibrated probability of the prediction, and whether an agent should set the priority instead.
+  { name: "confidence",          type: "probability", nullable: false, source: "score" },
+  { name: "needs_review",        type: "flag",        nullable: false, source: "score" },
+  // What the scorer read in the description: its language (ISO 639-1) and sentiment (-1 negative to 1 positive).
+  { name: "language",            type: "category",    nullable: true,  source: "score" },
+  { name: "sentiment",           type: "number",      nullable: true,  source: "score" },
   { name: "model_version",       type: "category",    nullable: false, source: "score" },
   // From ingest: the upload the ticket came in.
   { name: "upload_id",           type: "id",          nullable: false, source: "origin" },
@@ -99,7 +109,8 @@ export const TICKET_COLUMNS = [
 export const PERSONAL_HEADERS: readonly string[] = ["Customer Name", "Customer Email"];
 
 /** The TypeScript value of a column type. */
-type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" ? number
+type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" | "number" ? number
+  : T extends "flag" ? boolean
   : T extends "priority" ? Priority
   : string;
 

@@ -36,6 +36,9 @@ Options:
   --cache-dir DIR     where the training matrix goes (default: .cache/train/ of the project)
   --date-order ORDER  DMY or MDY: read numeric dates in this order instead of inferring it per file
   --iterations N      CatBoost iterations (default: train.py's)
+  --target-precision P  precision auto-assigned tickets must reach; below the threshold that gives it, tickets
+                      need review (default: train.py's, 0.8)
+  --drop-prefix P     leave out the features whose names start with P (repeatable; a model blind to them)
   --python PATH       the Python interpreter (default .venv/bin/python, made by deno task setup)
   -h, --help          this help
 
@@ -47,6 +50,8 @@ async function main(): Promise<number> {
     "cache-dir": { type: "string", default: DEFAULT_CACHE_DIR },
     "date-order": { type: "string" },
     iterations: { type: "string" },
+    "target-precision": { type: "string" },
+    "drop-prefix": { type: "string", multiple: true },
     python: { type: "string", default: PROJECT_PYTHON },
   }, { positionals: true });
   const input = await matrixInput(positionals.length > 0 ? positionals : [DEFAULT_TRAINING_FILE], values["date-order"]);
@@ -56,6 +61,14 @@ async function main(): Promise<number> {
     if (!/^[1-9]\d*$/.test(values.iterations)) throw new UsageError("--iterations needs a positive whole number");
     extraArgs.push("--iterations", values.iterations);
   }
+  const target = values["target-precision"];
+  if (target !== undefined) {
+    if (!(Number(target) > 0 && Number(target) <= 1)) {
+      throw new UsageError("--target-precision needs a number in (0, 1]");
+    }
+    extraArgs.push("--target-precision", target);
+  }
+  for (const prefix of values["drop-prefix"] ?? []) extraArgs.push("--drop-prefix", prefix);
   const missing = await pythonMissing(values.python);
   if (missing) throw new UsageError(`train: ${missing}`);
 

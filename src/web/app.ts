@@ -15,6 +15,7 @@ import { UploadError } from "../ingest/errors.ts";
 import { runUpload } from "../ingest/upload.ts";
 import type { Refresher } from "../marts/refresher.ts";
 import type { Store } from "../store/store.ts";
+import { ticketRoutes } from "./tickets.ts";
 import { openUploadBody } from "./upload_body.ts";
 
 /** What the app serves from. */
@@ -136,6 +137,8 @@ export function createApp(deps: AppDeps): Hono {
     }
     return c.json({ rows: await store.readMart(name) });
   });
+
+  ticketRoutes(app, store);
 
   app.post("/api/marts/refresh", async (c) => {
     const report = await refresher.refreshNow();

@@ -1,12 +1,14 @@
 /**
  * Synthetic labelled tickets for proving that the training pipeline can learn: on the sample exports the human
- * priority carries no signal, so learnability is tested on tickets whose priority is a function of their features.
+ * priority carries no signal, so learnability is tested on tickets whose priority is a function of their fields
+ * ({@linkcode syntheticTickets}) or of their text alone ({@linkcode textSignalTickets}).
  *
  * @module
  */
 import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "../../src/score/features.ts";
 import { emptyTicket, PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
 import { seededRandom } from "./random.ts";
+import { HEADER } from "./samples.ts";
 
 /** Age band used by the synthetic rule: under 30, 30–44, 45–59, 60 and over. */
 function ageBand(age: number): number {
@@ -58,4 +60,114 @@ export function syntheticTickets(n: number, seed: number): Ticket[] {
 /** Yields `items` in batches of `size`. */
 export function* inBatches<T>(items: readonly T[], size = 2048): Iterable<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Phrases that say how urgent a ticket is, by priority: the only signal in {@linkcode textSignalTickets}. */
+const URGENCY_PHRASES: Record<Priority, readonly string[]> = {
+  Low: [
+    "I have a quick question about",
+    "could you tell me how to change",
+    "it would be nice if you added",
+    "just wondering whether there is a way to",
+    "no rush on this, but I noticed",
+    "a small cosmetic thing with",
+  ],
+  Medium: [
+    "it is a bit slow when I open",
+    "sometimes it fails to sync",
+    "the settings page shows the wrong",
+    "I had to restart it twice today because",
+    "an error pops up now and then when",
+    "the export is missing a column for",
+  ],
+  High: [
+    "it keeps crashing every time I try to",
+    "I cannot complete my payment for",
+    "the update broke the login for",
+    "it stopped working after the last update and",
+    "I was charged twice for",
+    "none of my files open since",
+  ],
+  Critical: [
+    "our whole team is blocked, production is down because",
+    "we are losing data right now from",
+    "this looks like a security breach in",
+    "every customer sees an outage of",
+    "the system is completely unusable and",
+    "urgent: all orders are failing since",
+  ],
+};
+
+/** Sentences about nothing in particular, for the rest of a description. */
+const FILLER = [
+  "I bought it last month from your online store.",
+  "My account is registered under my work email.",
+  "I have attached a screenshot of the screen.",
+  "Thanks in advance for looking into it.",
+  "The device is connected to the office network.",
+  "I am using the latest version of the app.",
+  "Please let me know if you need more details.",
+  "This happened on my laptop and on my phone.",
+];
+
+/**
+ * `n` labelled tickets whose priority lives only in the text: each description holds a phrase of its priority
+ * among neutral sentences, every other field is random, and a share `noise` of the labels is replaced by a random
+ * priority (people label inconsistently). A model that reads text learns it; one that does not stays at chance.
+ */
+export function textSignalTickets(n: number, seed: number, noise = 0.05): Ticket[] {
+  const random = seededRandom(seed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  const tickets: Ticket[] = [];
+  for (let i = 0; i < n; i++) {
+    const priority = pick(PRIORITIES);
+    const product = pick(PRODUCTS);
+    const sentences = [pick(FILLER), `${pick(URGENCY_PHRASES[priority])} the ${product}.`, pick(FILLER)];
+    if (random() < 0.5) sentences.reverse();
+    tickets.push({
+      ...emptyTicket(),
+      ticket_id: `text-${seed}-${i + 1}`,
+      customer_age: 18 + Math.floor(random() * 53),
+      customer_gender: pick(GENDERS),
+      product_purchased: product,
+      date_of_purchase: `202${Math.floor(random() * 3)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`,
+      ticket_type: pick(TICKET_TYPES),
+      ticket_subject: pick(SUBJECTS),
+      ticket_description: sentences.join(" "),
+      ticket_status: pick(STATUSES),
+      ticket_channel: pick(CHANNELS),
+      priority_label: random() < noise ? pick(PRIORITIES) : priority,
+    });
+  }
+  return tickets;
+}
+
+/** Tickets as an upload's CSV (the samples' header; customer name and email filled in, as exports have them). */
+export function ticketsCsv(tickets: readonly Ticket[]): string {
+  const cell = (value: string | number | null) => {
+    const text = value === null ? "" : String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const rows = tickets.map((t) =>
+    [
+      t.ticket_id,
+      "Alex Example",
+      "alex@example.com",
+      t.customer_age,
+      t.customer_gender,
+      t.product_purchased,
+      t.date_of_purchase,
+      t.ticket_type,
+      t.ticket_subject,
+      t.ticket_description,
+      t.ticket_status,
+      t.resolution,
+      t.priority_label,
+      t.ticket_channel,
+      t.first_response_at,
+      t.resolved_at,
+      t.satisfaction_rating,
+    ].map(cell).join(",")
+  );
+  return [HEADER, ...rows].join("\n") + "\n";
 }

@@ -1,0 +1,96 @@
+/**
+ * Tickets over HTTP: one ticket (`GET /api/tickets/:id`), a page of tickets (`GET /api/tickets?upload_id=&limit=&
+ * offset=`) and the triage queue (`GET /api/queue?...`). A ticket answers its latest score: the predicted priority
+ * with each class's calibrated probability, the confidence, whether it needs review, the language and sentiment
+ * read in its text, the model version, the human label, and its other fields. Customer name and email were never
+ * kept.
+ *
+ * @module
+ */
+import type { Hono } from "hono";
+import type { QueueQuery, Row, Store } from "../store/store.ts";
+import { PRIORITIES } from "../ticket/schema.ts";
+
+/** The most tickets one page answers. */
+export const MAX_PAGE = 1000;
+
+/** A stored ticket as the API answers it: the class probabilities gathered into `probabilities`. */
+export function apiTicket(row: Row): Record<string, unknown> {
+  const { p_low, p_medium, p_high, p_critical, needs_review, ...fields } = row;
+  return {
+    ticket_id: fields.ticket_id,
+    priority_pred: fields.priority_pred,
+    probabilities: { Low: p_low, Medium: p_medium, High: p_high, Critical: p_critical },
+    confidence: fields.confidence,
+    needs_review: Boolean(needs_review),
+    language: fields.language,
+    sentiment: fields.sentiment,
+    model_version: fields.model_version,
+    priority_label: fields.priority_label,
+    ...fields,
+  };
+}
+
+/** Why a query parameter is unusable, as a 400 answer's message. */
+class BadQuery extends Error {}
+
+function whole(value: string | undefined, name: string, fallback: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new BadQuery(`${name} must be a whole number from 0 to ${max}`);
+  return n;
+}
+
+function flag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw new BadQuery(`${name} must be true or false`);
+}
+
+/** Adds the ticket routes to `app`. */
+export function ticketRoutes(app: Hono, store: Store): void {
+  app.get("/api/tickets/:id", async (c) => {
+    const row = await store.getTicket(c.req.param("id"));
+    return row ? c.json(apiTicket(row)) : c.json({ error: "no ticket with that id" }, 404);
+  });
+
+  app.get("/api/tickets", async (c) => {
+    try {
+      const page = await store.listTickets({
+        uploadId: c.req.query("upload_id") || undefined,
+        limit: whole(c.req.query("limit"), "limit", 100, MAX_PAGE),
+        offset: whole(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER),
+      });
+      return c.json({ rows: page.rows.map(apiTicket), total: page.total });
+    } catch (error) {
+      if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
+      throw error;
+    }
+  });
+
+  app.get("/api/queue", async (c) => {
+    try {
+      const priority = c.req.query("priority") || undefined;
+      if (priority !== undefined && !(PRIORITIES as readonly string[]).includes(priority)) {
+        throw new BadQuery(`priority must be one of ${PRIORITIES.join(", ")}`);
+      }
+      const text = (name: string) => c.req.query(name)?.slice(0, 200) || undefined;
+      const query: QueueQuery = {
+        priority,
+        needsReview: flag(c.req.query("needs_review"), "needs_review"),
+        product: text("product"),
+        channel: text("channel"),
+        type: text("type"),
+        language: text("language"),
+        search: text("q"),
+        limit: whole(c.req.query("limit"), "limit", 100, MAX_PAGE),
+        offset: whole(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER),
+      };
+      const page = await store.queue(query);
+      return c.json({ rows: page.rows.map(apiTicket), total: page.total });
+    } catch (error) {
+      if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
+      throw error;
+    }
+  });
+}
