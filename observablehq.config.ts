@@ -34,7 +34,7 @@ export default {
     { name: "Distributions", path: "/distributions" },
     { name: "Products", path: "/products" },
     { name: "Customers", path: "/customers" },
-    { name: "Open tickets", path: "/open-tickets" },
+    { name: "Triage queue", path: "/open-tickets" },
     { name: "Model", path: "/model" },
     { name: "Upload", path: "/upload" },
   ],

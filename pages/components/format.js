@@ -20,6 +20,16 @@ export function formatInstant(iso) {
   return Number.isNaN(+d) ? String(iso) : `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** Milliseconds → "45 min", "3 h", "2 days". */
+export function formatAge(ms) {
+  if (!Number.isFinite(ms)) return "–";
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${count.format(Math.round(hours / 24))} days`;
+}
+
 /** "Pending Customer Response" → "Pending Custo…": at most `max` characters (for axis labels on narrow screens). */
 export function truncate(text, max) {
   const s = String(text ?? "");

@@ -13,7 +13,7 @@
  * Columns, in order:
  * - `customer_age`: years; NaN when null.
  * - `description_chars`, `description_words`, `words_in_subject`: lengths (UTF-16 code units, words); NaN when null.
- * - `exclamations`, `questions`, `capitals_share`: of subject and description together.
+ * - `exclamations`, `questions`, `capitals_share`: of subject and description together (capitals among letters).
  * - `sentiment`: of the description, -1 (negative) to 1 (positive) (`signals.ts`); NaN without text.
  * - `purchase_year`, `purchase_month`: from `date_of_purchase` (`YYYY-MM-DD`); NaN when null or malformed.
  * - one-hot groups: `gender_*`, `type_*`, `channel_*`, `status_*`, `subject_*`, `product_*`, and `language_*`
@@ -27,8 +27,8 @@
  */
 
 import type { Ticket } from "../ticket/schema.ts";
-import { detectLanguage, LANGUAGES, sentimentOf } from "./signals.ts";
-import { DESCRIPTION_SEED, HASH_BUCKETS, hashWords, SUBJECT_SEED, textStats } from "./text.ts";
+import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
+import { DESCRIPTION_SEED, HASH_BUCKETS, readText, SUBJECT_SEED } from "./text.ts";
 
 /** Version of this spec; stored in the model metadata and checked when a model is loaded. */
 export const FEATURE_SPEC_VERSION = "ticket-features-v2";
@@ -245,26 +245,37 @@ export function encode(tickets: readonly Ticket[]): EncodedTickets {
     const base = r * WIDTH;
     const description = t.ticket_description;
     const subject = t.ticket_subject;
-    const language = description === null ? null : detectLanguage(description);
-    const sentiment = description === null ? null : sentimentOf(description);
+    out[base] = t.customer_age ?? NaN;
+    let exclamations = 0, questions = 0, letters = 0, capitals = 0;
+    let language: string | null = null, sentiment: number | null = null;
+    if (subject !== null) {
+      const read = readText(subject, SUBJECT_SEED, out, base + TEXT_OFFSET);
+      out[base + 3] = read.words;
+      exclamations += read.exclamations;
+      questions += read.questions;
+      letters += read.letters;
+      capitals += read.capitals;
+    } else {
+      out[base + 3] = NaN;
+    }
+    if (description !== null) {
+      const read = readText(description, DESCRIPTION_SEED, out, base + TEXT_OFFSET, WORD_LISTS);
+      out[base + 1] = description.length;
+      out[base + 2] = read.words;
+      exclamations += read.exclamations;
+      questions += read.questions;
+      letters += read.letters;
+      capitals += read.capitals;
+      language = languageOf(read, description);
+      sentiment = sentimentOf(read);
+    } else {
+      out[base + 1] = out[base + 2] = NaN;
+    }
     languages[r] = language;
     sentiments[r] = sentiment;
-    out[base] = t.customer_age ?? NaN;
-    let exclamations = 0, questions = 0, capitals = 0, parts = 0;
-    for (const text of [subject, description]) {
-      if (text === null) continue;
-      const stats = textStats(text);
-      exclamations += stats.exclamations;
-      questions += stats.questions;
-      capitals += stats.capitals;
-      parts++;
-    }
-    out[base + 1] = description === null ? NaN : description.length;
-    out[base + 2] = description === null ? NaN : hashWords(description, DESCRIPTION_SEED, out, base + TEXT_OFFSET);
-    out[base + 3] = subject === null ? NaN : hashWords(subject, SUBJECT_SEED, out, base + TEXT_OFFSET);
     out[base + 4] = exclamations;
     out[base + 5] = questions;
-    out[base + 6] = parts === 0 ? NaN : capitals / parts;
+    out[base + 6] = subject === null && description === null ? NaN : letters === 0 ? 0 : capitals / letters;
     out[base + 7] = sentiment ?? NaN;
     const year = datePart(t.date_of_purchase, 0, 4);
     const month = datePart(t.date_of_purchase, 5, 2);

@@ -85,8 +85,8 @@ Deno.test("featurize: numeric columns and one hot per group", () => {
     product_gopro_hero: 1,
     language_en: 1,
   });
-  // Capitals: 1 of 12 letters in "Product setup", 2 of 27 in the description; the mean of the two.
-  assert(Math.abs(capitals_share - (1 / 12 + 2 / 27) / 2) < 1e-6, String(capitals_share));
+  // Capitals: 1 of 12 letters in "Product setup" and 2 of 27 in the description: 3 of 39.
+  assert(Math.abs(capitals_share - 3 / 39) < 1e-6, String(capitals_share));
   assert(sentiment < 0, `"broke down" reads negative: ${sentiment}`);
 });
 

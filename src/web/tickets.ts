@@ -3,7 +3,8 @@
  * offset=`) and the triage queue (`GET /api/queue?...`). A ticket answers its latest score: the predicted priority
  * with each class's calibrated probability, the confidence, whether it needs review, the language and sentiment
  * read in its text, the model version, the human label, and its other fields. Customer name and email were never
- * kept.
+ * kept. The queue, which the dashboards show, leaves out the free text too (description and resolution can carry
+ * personal details); one ticket's own answer has it.
  *
  * @module
  */
@@ -29,6 +30,12 @@ export function apiTicket(row: Row): Record<string, unknown> {
     priority_label: fields.priority_label,
     ...fields,
   };
+}
+
+/** A queue row: the API's ticket without its free text. */
+function queueTicket(row: Row): Record<string, unknown> {
+  const { ticket_description: _description, resolution: _resolution, ...rest } = apiTicket(row);
+  return rest;
 }
 
 /** Why a query parameter is unusable, as a 400 answer's message. */
@@ -87,7 +94,7 @@ export function ticketRoutes(app: Hono, store: Store): void {
         offset: whole(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER),
       };
       const page = await store.queue(query);
-      return c.json({ rows: page.rows.map(apiTicket), total: page.total });
+      return c.json({ rows: page.rows.map(queueTicket), total: page.total });
     } catch (error) {
       if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
       throw error;

@@ -1,0 +1,64 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
+import { DESCRIPTION_SEED, HASH_BUCKETS, readText, SUBJECT_SEED, wordHash } from "./text.ts";
+
+/** The hashed words of `text` alone. */
+function hashed(text: string, seed = DESCRIPTION_SEED): Float32Array {
+  const out = new Float32Array(HASH_BUCKETS);
+  readText(text, seed, out, 0);
+  return out;
+}
+
+Deno.test("words are hashed ignoring case and punctuation; each word and each pair counts once", () => {
+  assertEquals(hashed("Printer BROKEN, again!"), hashed("printer broken again"));
+  const one = hashed("printer");
+  assertEquals(one.reduce((n, v) => n + Math.abs(v), 0), 1, "one word: one bucket, +1 or -1");
+  const two = hashed("printer broken");
+  assertEquals(two.reduce((n, v) => n + Math.abs(v), 0) <= 3, true, "two words and their pair");
+  // Word order matters through the pairs: "not working" and "working not" share words but not their pair.
+  assert(hashed("not working").some((v, i) => v !== hashed("working not")[i]));
+});
+
+Deno.test("the subject's words and the description's land in different buckets", () => {
+  assert(hashed("refund", SUBJECT_SEED).some((v, i) => v !== hashed("refund", DESCRIPTION_SEED)[i]));
+  assertEquals(wordHash("Refund", DESCRIPTION_SEED), wordHash("refund", DESCRIPTION_SEED));
+});
+
+Deno.test("statistics: words, marks, capitals among letters; apostrophes belong to words", () => {
+  const read = readText("Why is it DOWN?! I can't log in!", DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0);
+  assertEquals(
+    { words: read.words, exclamations: read.exclamations, questions: read.questions },
+    { words: 8, exclamations: 2, questions: 1 },
+  );
+  assertEquals([read.capitals, read.letters], [6, 21]);
+});
+
+Deno.test("offsets: the words are added into the given slice and nowhere else", () => {
+  const out = new Float32Array(HASH_BUCKETS * 2 + 3);
+  readText("everything is on fire", DESCRIPTION_SEED, out, HASH_BUCKETS + 3);
+  assert(out.subarray(0, HASH_BUCKETS + 3).every((v) => v === 0));
+  assert(out.subarray(HASH_BUCKETS + 3).some((v) => v !== 0));
+});
+
+Deno.test("sentiment: AFINN valences, a negator turns the next word around", () => {
+  const read = (text: string) => readText(text, DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS);
+  assert(sentimentOf(read("This is terrible, I am furious.")) < -0.5);
+  assert(sentimentOf(read("Thanks, great help, I am happy!")) > 0.5);
+  assertEquals(sentimentOf(read("The invoice number is 42.")), 0);
+  assertEquals(read("it is not good").valence, -read("it is good").valence);
+});
+
+Deno.test("language: settled by function words, or by eld when they do not", () => {
+  const language = (text: string) =>
+    languageOf(readText(text, DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS), text);
+  assertEquals(language("My order never arrived and the tracking page is empty, please help."), "en");
+  assertEquals(language("Mi pedido no ha llegado y la página de seguimiento está vacía, por favor ayuda."), "es");
+  assertEquals(language("Meine Bestellung ist nicht angekommen und die Seite ist leer, bitte helfen Sie mir."), "de");
+  assertEquals(language("Ma commande n'est pas arrivée et la page de suivi est vide, merci de m'aider."), "fr");
+  assertEquals(language("Il mio ordine non è arrivato e la pagina di tracciamento è vuota, grazie."), "it");
+  assertEquals(language("Mijn bestelling is niet aangekomen en de pagina is leeg, kunnen jullie helpen."), "nl");
+  assertEquals(language("Meu pedido não chegou e a página de rastreamento está vazia, obrigado."), "pt");
+  // Too little to go on: eld is not sure, and neither are we.
+  assertEquals(language("ok"), null);
+  assertEquals(LANGUAGES.length, 7);
+});
