@@ -12,7 +12,7 @@ import { startApp, upload } from "./support/app.ts";
 import { needing } from "./support/means.ts";
 import { inBatches, syntheticPriority, syntheticTickets, textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
 
-const TRAIN_TICKETS = 5000, TEST_TICKETS = 2000;
+const TRAIN_TICKETS = 10_000, TEST_TICKETS = 2000;
 
 Deno.test(
   await needing(["python"], {
