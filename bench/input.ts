@@ -5,7 +5,7 @@
  * @module
  */
 
-import { seededRandom } from "../tests/support/random.ts";
+import { seededRandom } from "../src/train/random.ts";
 import { ISO_SAMPLE } from "../tests/support/samples.ts";
 
 /** Writes `tickets` resampled tickets to a new temporary CSV file and answers its path. */

@@ -45,11 +45,11 @@ export interface KafkaThroughput {
 }
 
 /** `deno task scorer` as its own process, as docker-compose runs it. */
-function startScorerProcess(brokers: string): Deno.ChildProcess {
+function startScorerProcess(brokers: string, app: TestApp): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: ["task", "scorer"],
     cwd: new URL("../", import.meta.url),
-    env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0" },
+    env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0", MODEL_REGISTRY_DIR: `${app.dataDir}/models` },
     stdout: "null",
     stderr: "null",
   }).spawn();
@@ -76,7 +76,7 @@ export async function measureKafka(tickets: number): Promise<KafkaThroughput> {
     const singleProcess = await warmThenTime(single).finally(() => single.close());
 
     const web = await startApp({ KAFKA_BROKERS: broker.brokers, RUN_SCORER: "false" });
-    const scorer = startScorerProcess(broker.brokers);
+    const scorer = startScorerProcess(broker.brokers, web);
     const deployed = await warmThenTime(web).finally(async () => {
       scorer.kill("SIGTERM");
       await scorer.status;

@@ -1,5 +1,5 @@
 /**
- * Data loader: the live model's metadata (`priority.json` in `MODEL_DIR`: classes, feature spec, training data,
+ * Data loader: the live model's metadata (its `priority.json`: classes, feature spec, training data,
  * metrics, calibration, review threshold and whether it beats chance), or `null` when there is none; the Model
  * page then says there is no model metadata.
  *
@@ -7,10 +7,12 @@
  */
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
+import { liveModelDir } from "../src/score/registry.ts";
 import { printJson } from "./mart.ts";
 
 /** The model metadata, or null when the file is missing. */
-export async function load(path: string | URL = join(loadConfig().modelDir, "priority.json")): Promise<unknown> {
+export async function load(path?: string | URL): Promise<unknown> {
+  path ??= join(await liveModelDir(loadConfig()), "priority.json");
   try {
     return JSON.parse(await Deno.readTextFile(path));
   } catch (error) {

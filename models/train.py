@@ -17,7 +17,8 @@ feature spec version. Then:
    not sends every ticket to review;
 6. writes into --out-dir: `priority.onnx`, `priority.json` (model version, classes, feature spec, training data
    hash, held-out metrics, calibration, review threshold and verdict, library versions) and `parity_sample.json`
-   (held-out features with CatBoost's own probabilities, for the Deno parity test).
+   (held-out features with CatBoost's own probabilities, for the Deno parity test), and `held_out_rows.json` (the
+   matrix rows held out, to compare another model on the same tickets).
 
 Needs the libraries of models/requirements.txt (`deno task setup` installs them into .venv; numpy and pandas
 come with catboost).
@@ -524,6 +525,8 @@ def main(argv: list[str]) -> int:
     write("parity_sample.json", compact_json(parity).encode())
     write("priority.onnx", onnx_bytes)
     write("priority.json", (json.dumps(metadata, indent=2) + "\n").encode())
+    # Which matrix rows were held out, so that another model can be measured on the very same tickets.
+    write("held_out_rows.json", (json.dumps([int(i) for i in test_idx]) + "\n").encode())
     print(f"train.py: wrote {out_dir}/priority.onnx ({len(onnx_bytes) / 1024:.0f} KiB), priority.cbm, priority.json, "
           f"parity_sample.json; model_version {model_version}")
     return 0

@@ -21,7 +21,9 @@ import { openBus } from "./bus/open.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { martNames } from "./marts/models.ts";
 import { Refresher, type RefreshReport } from "./marts/refresher.ts";
-import { loadModel, type PriorityModel } from "./score/model.ts";
+import { LiveModel } from "./score/live_model.ts";
+import { loadModel } from "./score/model.ts";
+import { liveModelDir, type ModelRegistry, openRegistry } from "./score/registry.ts";
 import { type ScorerStats, startScorer } from "./score/scorer.ts";
 import { buildSite } from "./site/build.ts";
 import { openStore } from "./store/open.ts";
@@ -51,7 +53,9 @@ export interface AppOptions {
 export interface App {
   readonly config: Config;
   readonly bus: Bus;
-  readonly model: PriorityModel;
+  readonly model: LiveModel;
+  /** The model registry, unless `MODEL_DIR` pins the model. */
+  readonly registry: ModelRegistry | null;
   /** Running totals of the in-process scorer, when this process scores. */
   readonly scorer: ScorerStats | null;
   close(): Promise<void>;
@@ -93,7 +97,10 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
   if (role === "web" && !config.runScorer && config.kafkaBrokers.length === 0) {
     throw new ConfigError("RUN_SCORER=false needs KAFKA_BROKERS: without Kafka only this process can score");
   }
-  const model = await loadModel(config.modelDir);
+  // The model: the one MODEL_DIR pins, or the registry's live version, followed as it changes.
+  const registry = config.modelDir ? null : await openRegistry(config.modelRegistryDir);
+  const model = new LiveModel(await loadModel(config.modelDir ?? await liveModelDir(config)));
+  if (registry) model.watch(registry, log);
   let store: Store | null = null;
   let bus: Bus | null = null;
   let refresher: Refresher | null = null;
@@ -108,7 +115,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
     store = role === "web" ? await openStore(config) : null;
     bus = await openBus(config, options.clientId ?? `ticket-triage-${Deno.pid}`, log);
     const scorer = role === "scorer" || config.runScorer ? await startScorer(bus, model) : null;
-    if (store === null) return { config, bus: bus as KafkaBus, model, scorer: scorer!, close };
+    if (store === null) return { config, bus: bus as KafkaBus, model, registry, scorer: scorer!, close };
 
     const siteDir = join(config.dataDir, "site");
     const marts: Refresher = refresher = new Refresher(
@@ -129,9 +136,19 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
       return Promise.resolve();
     });
-    const http = createApp({ config, store, bus, refresher: marts, martNames: await martNames(), siteDir, log });
+    const http = createApp({
+      config,
+      store,
+      bus,
+      refresher: marts,
+      martNames: await martNames(),
+      siteDir,
+      model,
+      registry,
+      log,
+    });
     const scheduledRefresh = () => sinkInProcess ? marts.refreshIfChanged() : marts.refreshNow();
-    return { config, bus, model, scorer, store, refresher: marts, http, siteDir, scheduledRefresh, close };
+    return { config, bus, model, registry, scorer, store, refresher: marts, http, siteDir, scheduledRefresh, close };
   } catch (error) {
     await close();
     throw error;

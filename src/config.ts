@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 
 /** The validated settings of one process. */
 export interface Config {
@@ -12,10 +13,16 @@ export interface Config {
   /** Where the DuckDB file, the built site and other state live. `DATA_DIR`, default `./data`. */
   dataDir: string;
   /**
-   * The model the app scores with: a folder holding `priority.onnx` and `priority.json` (`deno task train --out-dir`
-   * writes one). `MODEL_DIR`, default the project's `models/`.
+   * A model folder (`priority.onnx`, `priority.json`; `deno task train --out-dir` writes one) that the app scores
+   * with, whatever the registry says. `MODEL_DIR`; unset (the default), the app scores with the registry's live
+   * version.
    */
-  modelDir: string;
+  modelDir: string | null;
+  /**
+   * The model registry: a folder of model versions and which one is live, shared by every process of a deployment.
+   * `MODEL_REGISTRY_DIR`, default `DATA_DIR/models`.
+   */
+  modelRegistryDir: string;
   /** Largest accepted upload body in bytes. `MAX_UPLOAD_BYTES`, default 512 MiB. */
   maxUploadBytes: number;
   /** When marts are rebuilt (cron syntax, UTC). `MARTS_CRON`, default every minute. */
@@ -74,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     return value;
   };
 
+  const dataDir = get("DATA_DIR") ?? "./data";
   const martsCron = get("MARTS_CRON") ?? "* * * * *";
   if (martsCron.split(/\s+/).length !== 5) {
     throw new ConfigError(`MARTS_CRON must be a five-field cron expression such as "* * * * *", got "${martsCron}"`);
@@ -98,8 +106,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
 
   return {
     port: integer("PORT", 8000, 0, 65535),
-    dataDir: get("DATA_DIR") ?? "./data",
-    modelDir: get("MODEL_DIR") ?? new URL("../models", import.meta.url).pathname,
+    dataDir,
+    modelDir: get("MODEL_DIR") ?? null,
+    modelRegistryDir: get("MODEL_REGISTRY_DIR") ?? join(dataDir, "models"),
     maxUploadBytes: integer("MAX_UPLOAD_BYTES", 512 * MIB, 1, Number.MAX_SAFE_INTEGER),
     martsCron,
     kafkaBrokers,

@@ -60,6 +60,7 @@ Deno.test(
           "0001_tickets.sql",
           "0002_uploads.sql",
           "0003_kafka_ingest.sql",
+          "0004_overrides.sql",
         ]);
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
         // Every statement is idempotent on its own as well (a run cut off half-way is run again).
@@ -78,6 +79,7 @@ Deno.test(
           tickets_dead_letter: "MergeTree",
           tickets_scored_mv: "MaterializedView",
           tickets_scored_dead_letter_mv: "MaterializedView",
+          overrides: "MergeTree",
         });
         const [ddl] = await chdb.sql(
           `SELECT create_table_query AS q FROM system.tables WHERE name = 'tickets_scored_queue'`,
@@ -275,6 +277,14 @@ Deno.test(
               await click.writeScored(tickets.slice(i, i + 2048));
             }
           }
+          // Agents override a few priorities (one ticket twice): the same labels and override marts on both.
+          for (const store of [duck, click]) {
+            for (const [id, priority] of [["1", "Critical"], ["2", "Low"], ["1", "Medium"], ["3", "High"]] as const) {
+              const row = await store.overridePriority(id, priority, "agent@example.com");
+              assert.deepEqual([row?.priority_label, row?.label_source], [priority, "agent"]);
+            }
+            assert.equal(await store.overridePriority("no-such-ticket", "Low", null), null);
+          }
           const [duckReport, clickReport] = [await buildMarts(duck), await buildMarts(click)];
           assert.equal(duckReport.error, null);
           assert.equal(clickReport.error, null);
@@ -436,9 +446,12 @@ Deno.test(
           assert.ok(out.success, text);
           return text;
         };
-        assert.match(await run(), /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql/);
+        assert.match(
+          await run(),
+          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, view tickets_scored.sql/,
+        );
         assert.match(await run(), /the schema is up to date/);
-        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 3);
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 4);
       } finally {
         await chdb.close();
       }

@@ -8,6 +8,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
 import { eventually, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
+import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 
@@ -62,12 +64,18 @@ async function bigCsv(copies: number): Promise<string> {
   return path;
 }
 
-/** A `deno task scorer` process; `port` is its health port once it listens. */
-async function startScorerProcess(brokers: string) {
+/** A `deno task scorer` process on the app's model registry; `port` is its health port once it listens. */
+async function startScorerProcess(brokers: string, app: TestApp) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "src/score/service.ts"],
     cwd: ROOT,
-    env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0", KAFKA_PARTITIONS: "4" },
+    // The app's model registry: the scorer follows its live version.
+    env: {
+      KAFKA_BROKERS: brokers,
+      SCORER_PORT: "0",
+      KAFKA_PARTITIONS: "4",
+      MODEL_REGISTRY_DIR: `${app.dataDir}/models`,
+    },
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
@@ -163,7 +171,7 @@ Deno.test(
     fn: async () => {
       const csv = await bigCsv(6); // 50,814 tickets
       await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
-        const first = await startScorerProcess(broker.brokers);
+        const first = await startScorerProcess(broker.brokers, app);
         // Kill the scorer while the upload is still producing: then it cannot have scored everything yet.
         let uploaded = false;
         const sending = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
@@ -179,7 +187,7 @@ Deno.test(
         const killedAt = await scored(app, sent.json.upload_id);
         ok(killedAt < total, `killed at ${killedAt} of ${total}`);
 
-        const second = await startScorerProcess(broker.brokers);
+        const second = await startScorerProcess(broker.brokers, app);
         await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === total);
         equal(await refreshedTotal(app.base), total);
         equal((await second.stop()).code, 0);
@@ -228,7 +236,7 @@ Deno.test(
     name: "kafka: two scorer instances split the partitions and together store everything once",
     fn: async () => {
       await withKafka({ RUN_SCORER: "false" }, async ({ app, broker, kafka }) => {
-        const scorers = [await startScorerProcess(broker.brokers), await startScorerProcess(broker.brokers)];
+        const scorers = [await startScorerProcess(broker.brokers, app), await startScorerProcess(broker.brokers, app)];
         const admin = kafka.admin();
         await admin.connect();
         await eventually("both scorers in the group with partitions", async () => {
@@ -247,6 +255,39 @@ Deno.test(
         ok(await topicSize(kafka, TOPICS.scored) >= 8469);
         equal(await refreshedTotal(app.base), 8469);
         for (const s of scorers) equal((await s.stop()).code, 0);
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: a running deno task scorer switches to a promoted model version without a restart",
+    fn: async () => {
+      await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
+        const scorer = await startScorerProcess(broker.brokers, app);
+        const registry = await openRegistry(`${app.dataDir}/models`);
+        const before = (await registry.live()).version;
+        const after = await registry.add(registry.versionDir(before));
+        const [header, ...rows] = (await Deno.readTextFile(ISO_SAMPLE)).trimEnd().split("\n");
+        const versionsOf = async (csv: string) => {
+          const sent = await upload(app.base, csv);
+          await waitForUpload(app.base, sent.json.upload_id);
+          const page = await (await fetch(`${app.base}/api/tickets?upload_id=${sent.json.upload_id}&limit=1000`))
+            .json();
+          return new Set(page.rows.map((r: { model_version: string }) => r.model_version));
+        };
+        deepStrictEqual(await versionsOf([header, ...rows.slice(0, 200)].join("\n")), new Set([before]));
+        const promoted = Date.now();
+        const answer = await fetch(`${app.base}/api/models/${after}/promote`, { method: "POST" });
+        equal(answer.status, 200);
+        await answer.body?.cancel();
+        await eventually("the scorer on the new version", async () => (await scorer.health()).model_version === after);
+        const switchedIn = (Date.now() - promoted) / 1000;
+        deepStrictEqual(await versionsOf([header, ...rows.slice(200, 400)].join("\n")), new Set([after]));
+        ok(scorer.log().includes(`model ${before} -> ${after}`), "the scorer says it switched");
+        equal((await scorer.stop()).code, 0, "the same scorer process throughout, stopped cleanly");
+        console.log(`kafka: the running scorer switched to ${after} ${switchedIn.toFixed(1)} s after the promotion`);
       });
     },
   }),

@@ -32,3 +32,17 @@ CREATE TABLE IF NOT EXISTS uploads (
     summary      VARCHAR,            -- the JSON the API answers with
     failure      VARCHAR
 );
+
+-- What agents said a ticket's priority is, append-only: the ticket's label is its latest override (the
+-- `tickets_current` view, created by the store), and the earlier label, the prediction the agent disagreed with and
+-- who said so (when authentication gives an identity) are kept.
+CREATE TABLE IF NOT EXISTS overrides (
+    ticket_id       VARCHAR NOT NULL,
+    priority        VARCHAR NOT NULL,
+    previous_label  VARCHAR,
+    previous_source VARCHAR,
+    predicted       VARCHAR,
+    model_version   VARCHAR,
+    agent           VARCHAR,
+    overridden_at   TIMESTAMP NOT NULL
+);

@@ -7,6 +7,7 @@ SELECT
     coalesce(sum(CASE WHEN priority_pred IN ('Critical', 'High') THEN 1 ELSE 0 END) / nullif(count(*), 0), 0)
         AS critical_or_high_share,
     sum(CASE WHEN needs_review THEN 1 ELSE 0 END) AS needs_review_tickets,
+    sum(CASE WHEN label_source = 'agent' THEN 1 ELSE 0 END) AS agent_labelled_tickets,
     coalesce(sum(CASE WHEN needs_review THEN 1 ELSE 0 END) / nullif(count(*), 0), 0) AS needs_review_share,
     max(ingested_at) AS data_as_of,
     max(scored_at) AS last_scored_at,

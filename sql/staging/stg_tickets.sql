@@ -1,5 +1,6 @@
--- stg_tickets: one clean row per ticket, the columns every mart reads. `{{source_tickets}}` is the engine's
--- deduplicated tickets (DuckDB: `tickets`; ClickHouse: `(SELECT * FROM db_tickets.tickets FINAL)`).
+-- stg_tickets: one clean row per ticket, the columns every mart reads. Its source is the engine's tickets, one row
+-- each (the latest score), with agents' overrides applied to the label (label_source says whether the label is the
+-- upload's or an agent's).
 SELECT
     ticket_id,
     customer_age,
@@ -21,6 +22,7 @@ SELECT
     coalesce(ticket_status, '') <> 'Closed' AS is_open,
     coalesce(ticket_channel, 'unknown') AS ticket_channel,
     priority_label,
+    label_source,
     priority_pred,
     pr.priority_rank,
     p_low,

@@ -25,7 +25,7 @@ class DataTestsFailed extends Error {}
 /** Builds the marts and runs the data tests. Never throws for a failing test: the report says so. */
 export async function buildMarts(store: Store): Promise<MartsReport> {
   const started = performance.now();
-  const models = await loadMartModels(store.sourceTickets);
+  const models = await loadMartModels(store.sources);
   const report: MartsReport = { ok: false, marts: [], tests: [], seconds: 0, error: null };
   try {
     await store.withMartSession(async (session) => {

@@ -80,15 +80,17 @@ export function buildOrder(models: SqlModel[]): SqlModel[] {
 }
 
 /**
- * Reads the models and tests. `{{source_tickets}}` in staging SQL becomes the engine's deduplicated tickets.
- *
- * @param sourceTickets how the engine names its deduplicated tickets table.
+ * Reads the models and tests. `{{source_tickets}}` and `{{source_overrides}}` in staging SQL become what the
+ * engine names them (see `Store.sources`).
  */
-export async function loadMartModels(sourceTickets: string): Promise<MartModels> {
+export async function loadMartModels(sources: { tickets: string; overrides: string }): Promise<MartModels> {
   const files: SqlModel[] = [];
   for (const layer of LAYERS) {
     for (const { name, sql } of await readSql(layer)) {
-      files.push({ name, layer, sql: sql.replaceAll("{{source_tickets}}", sourceTickets), refs: [] });
+      // Comments go first: a placeholder written in one must not become SQL.
+      const rendered = withoutComments(sql).replaceAll("{{source_tickets}}", sources.tickets)
+        .replaceAll("{{source_overrides}}", sources.overrides);
+      files.push({ name, layer, sql: rendered, refs: [] });
     }
   }
   const names = files.map((m) => m.name);

@@ -33,7 +33,7 @@ Deno.test("models are built after the models they read; a cycle is refused by na
 });
 
 Deno.test("the project's models: staging before the marts that read it, generic tests from the .yml files", async () => {
-  const { models, tests } = await loadMartModels("tickets_latest");
+  const { models, tests } = await loadMartModels({ tickets: "tickets_current", overrides: "overrides" });
   const at = (name: string) => models.findIndex((m) => m.name === name);
   equal(at("priorities") < at("stg_tickets"), true);
   equal(models.filter((m) => m.layer === "marts").every((m) => at(m.name) > at("stg_tickets")), true);

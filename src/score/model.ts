@@ -30,6 +30,8 @@ export interface Prediction {
   language: string | null;
   /** The description's sentiment, -1 to 1, or null. */
   sentiment: number | null;
+  /** The version of the model that made this prediction. */
+  model_version: string;
 }
 
 /** A loaded model. Call {@linkcode PriorityModel.close} when done. */
@@ -225,6 +227,7 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
           needs_review: !chance.better_than_chance || threshold === null || confidence < threshold,
           language: encoded.languages[r],
           sentiment: encoded.sentiments[r],
+          model_version: metadata.model_version,
         };
       }
       return out;

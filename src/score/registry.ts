@@ -10,6 +10,7 @@
  */
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import type { Config } from "../config.ts";
 import { SHIPPED_MODEL_DIR } from "./model.ts";
 
 /** The files of a model version (the comparison is optional). */
@@ -206,4 +207,14 @@ export async function openRegistry(dir: string, shipped: string = SHIPPED_MODEL_
   // Two processes opening a new registry at once both get here; either's live.json is the same.
   await registry.promote(version, { force: true });
   return registry;
+}
+
+/**
+ * Where the live model of a deployment is, without opening (or creating) its registry: `MODEL_DIR` when it pins
+ * one, else the registry's live version, else (a registry not made yet) the shipped model.
+ */
+export async function liveModelDir(config: Config): Promise<string> {
+  if (config.modelDir) return config.modelDir;
+  const live = await readJson<LiveFile>(join(config.modelRegistryDir, "live.json"));
+  return live ? join(config.modelRegistryDir, live.version) : SHIPPED_MODEL_DIR;
 }

@@ -18,16 +18,14 @@ export function unreadableTicket(value: unknown): string | null {
   return null;
 }
 
-/** Scores one batch of tickets. */
-export async function scoreTickets(model: PriorityModel, tickets: readonly IngestedTicket[]): Promise<ScoredTicket[]> {
+/** Scores one batch of tickets; each keeps the version of the model that scored it. */
+export async function scoreTickets(
+  model: Pick<PriorityModel, "predict">,
+  tickets: readonly IngestedTicket[],
+): Promise<ScoredTicket[]> {
   const predictions = await model.predict(tickets);
   const scoredAt = new Date().toISOString();
-  return tickets.map((ticket, i) => ({
-    ...ticket,
-    ...predictions[i],
-    model_version: model.version,
-    scored_at: scoredAt,
-  }));
+  return tickets.map((ticket, i) => ({ ...ticket, ...predictions[i], scored_at: scoredAt }));
 }
 
 /** Running totals of one scorer. */
@@ -38,7 +36,11 @@ export interface ScorerStats {
 }
 
 /** Subscribes the scorer to the `tickets` topic as consumer group `group`; the returned totals keep counting. */
-export async function startScorer(bus: Bus, model: PriorityModel, group = "scorer"): Promise<ScorerStats> {
+export async function startScorer(
+  bus: Bus,
+  model: Pick<PriorityModel, "predict">,
+  group = "scorer",
+): Promise<ScorerStats> {
   const stats: ScorerStats = { scored: 0, deadLettered: 0, batches: 0 };
   await bus.subscribe<unknown>(TOPICS.tickets, group, async (messages) => {
     const readable: IngestedTicket[] = [];

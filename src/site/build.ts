@@ -180,7 +180,8 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
     const env = {
       ...Deno.env.toObject(),
       DATA_DIR: isAbsolute(config.dataDir) ? config.dataDir : resolve(config.dataDir),
-      MODEL_DIR: resolve(config.modelDir),
+      ...(config.modelDir ? { MODEL_DIR: resolve(config.modelDir) } : {}),
+      MODEL_REGISTRY_DIR: resolve(config.modelRegistryDir),
       SITE_OUTPUT_DIR: staging,
       SITE_SOURCE_DIR: root,
       OBSERVABLE_TELEMETRY_DISABLE: "true",

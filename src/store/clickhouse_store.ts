@@ -12,10 +12,11 @@
  */
 import type { Config } from "../config.ts";
 import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@clickhouse/client";
-import type { ScoredTicket } from "../ticket/schema.ts";
+import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
 import {
   type MartSession,
+  overrideOf,
   type Page,
   QUEUE_ORDER,
   queueConditions,
@@ -23,8 +24,10 @@ import {
   type Row,
   type SqlDialect,
   type Store,
+  type TicketQuery,
   uploadFromRow,
   type UploadRecord,
+  withOverrides,
 } from "./store.ts";
 import { INSTANT_COLUMNS } from "./ticket_table.ts";
 
@@ -108,10 +111,18 @@ function ticketRow(t: ScoredTicket): Record<string, unknown> {
   return row;
 }
 
+/** One row per ticket as it reads now: the latest score, with the agents' overrides applied. */
+const CURRENT_TICKETS = `(${
+  withOverrides(
+    `(SELECT * FROM ${DATABASE}.tickets FINAL)`,
+    `(SELECT ticket_id, argMax(priority, overridden_at) AS priority FROM ${DATABASE}.overrides GROUP BY ticket_id)`,
+  )
+})`;
+
 /** The ClickHouse-backed {@linkcode Store}. Open it with {@linkcode openClickHouseStore}. */
 export class ClickHouseStore implements Store {
   readonly engine = "clickhouse";
-  readonly sourceTickets = `(SELECT * FROM ${DATABASE}.tickets FINAL)`;
+  readonly sources = { tickets: CURRENT_TICKETS, overrides: `${DATABASE}.overrides` };
   readonly #client: ClickHouseClient;
   readonly #options: ClickHouseOptions;
   #marts: Promise<unknown> = Promise.resolve();
@@ -233,16 +244,34 @@ export class ClickHouseStore implements Store {
   async getTicket(id: string): Promise<Row | null> {
     const [row] = await readRows(
       this.#client,
-      `SELECT * FROM ${DATABASE}.tickets FINAL WHERE ticket_id = {id:String}`,
+      `SELECT * FROM ${CURRENT_TICKETS} WHERE ticket_id = {id:String}`,
       { id },
     );
     return row ?? null;
   }
 
-  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page> {
-    const where = query.uploadId === undefined ? "" : "WHERE upload_id = {upload_id:String}";
-    const params: Record<string, string> = query.uploadId === undefined ? {} : { upload_id: query.uploadId };
-    return this.#page(`FROM ${DATABASE}.tickets FINAL ${where}`, "ticket_id", params, query);
+  listTickets(query: TicketQuery): Promise<Page> {
+    const conditions = ["true"];
+    const params: Record<string, string> = {};
+    if (query.uploadId !== undefined) {
+      conditions.push("upload_id = {upload_id:String}");
+      params.upload_id = query.uploadId;
+    }
+    if (query.labelled) conditions.push("priority_label IS NOT NULL");
+    if (query.open) conditions.push("coalesce(ticket_status, '') <> 'Closed'");
+    return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${conditions.join(" AND ")}`, "ticket_id", params, query);
+  }
+
+  async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {
+    const current = await this.getTicket(ticketId);
+    if (current === null) return null;
+    const record = overrideOf(current, priority, agent);
+    await this.#client.insert({
+      table: `${DATABASE}.overrides`,
+      values: [{ ...record, overridden_at: record.overridden_at.replace("T", " ").replace(/Z$/, "") }],
+      format: "JSONEachRow",
+    });
+    return await this.getTicket(ticketId);
   }
 
   queue(query: QueueQuery): Promise<Page> {
@@ -252,7 +281,7 @@ export class ClickHouseStore implements Store {
       contains: (column, param) => `${column} ILIKE ${param}`,
     };
     const where = queueConditions(query, dialect).join(" AND ");
-    return this.#page(`FROM ${DATABASE}.tickets FINAL WHERE ${where}`, QUEUE_ORDER, params, query);
+    return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${where}`, QUEUE_ORDER, params, query);
   }
 
   /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */

@@ -9,9 +9,10 @@
  */
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
-import type { ScoredTicket } from "../ticket/schema.ts";
+import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import {
   type MartSession,
+  overrideOf,
   type Page,
   QUEUE_ORDER,
   queueConditions,
@@ -19,8 +20,10 @@ import {
   type Row,
   type SqlDialect,
   type Store,
+  type TicketQuery,
   uploadFromRow,
   type UploadRecord,
+  withOverrides,
 } from "./store.ts";
 import { compareTable, duckdbTicketColumns, duckdbType } from "./ticket_table.ts";
 
@@ -62,6 +65,15 @@ const staleJoin = (kind: "ANTI" | "SEMI", select: string, repeated: string) =>
 /** One row per ticket: the latest copy. */
 const LATEST_TICKETS_VIEW = `CREATE OR REPLACE VIEW tickets_latest AS ${staleJoin("ANTI", "t.*", "tickets_repeated")}`;
 
+/** Each ticket's latest override by an agent. */
+const LATEST_OVERRIDES =
+  "(SELECT ticket_id, arg_max(priority, overridden_at) AS priority FROM overrides GROUP BY ticket_id)";
+
+/** One row per ticket as it reads now: the latest copy, with the agents' overrides applied. */
+const CURRENT_TICKETS_VIEW = `CREATE OR REPLACE VIEW tickets_current AS ${
+  withOverrides("tickets_latest", LATEST_OVERRIDES)
+}`;
+
 /** Deletes the older copies of re-stored tickets, so `tickets` does not grow with every re-upload. */
 const COMPACT_SQL = `DELETE FROM tickets WHERE rowid IN (${staleJoin("SEMI", "t.rowid", "tickets_repeated")})`;
 
@@ -98,8 +110,8 @@ async function readAll(
 /** The DuckDB-backed {@linkcode Store}. Open it with {@linkcode openDuckDbStore}. */
 export class DuckDbStore implements Store {
   readonly engine = "duckdb";
-  /** A mart session's view of the latest tickets (see {@linkcode DuckDbStore.withMartSession}). */
-  readonly sourceTickets = "session_tickets_latest";
+  /** A mart session's views (see {@linkcode DuckDbStore.withMartSession}). */
+  readonly sources = { tickets: "session_tickets_current", overrides: "overrides" };
   readonly #instance: DuckDBInstance;
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
@@ -194,7 +206,10 @@ export class DuckDbStore implements Store {
         // instead took twice as long and 40 MB more memory on 1,000,000 tickets.
         await connection.run("CREATE TEMP TABLE session_tickets_repeated AS SELECT * FROM tickets_repeated");
         await connection.run(
-          `CREATE TEMP VIEW ${this.sourceTickets} AS ${staleJoin("ANTI", "t.*", "session_tickets_repeated")}`,
+          `CREATE TEMP VIEW session_tickets_latest AS ${staleJoin("ANTI", "t.*", "session_tickets_repeated")}`,
+        );
+        await connection.run(
+          `CREATE TEMP VIEW ${this.sources.tickets} AS ${withOverrides("session_tickets_latest", LATEST_OVERRIDES)}`,
         );
         const session: MartSession = {
           stage: async (name, select) => void await connection.run(`CREATE TEMP VIEW ${name} AS ${select}`),
@@ -245,15 +260,36 @@ export class DuckDbStore implements Store {
 
   getTicket(id: string): Promise<Row | null> {
     return this.#reads.run(async () => {
-      const [row] = await readAll(this.#reader, "SELECT * FROM tickets_latest WHERE ticket_id = $id", { id });
+      const [row] = await readAll(this.#reader, "SELECT * FROM tickets_current WHERE ticket_id = $id", { id });
       return row ?? null;
     });
   }
 
-  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page> {
-    const where = query.uploadId === undefined ? "" : "WHERE upload_id = $upload_id";
-    const values: Record<string, string> = query.uploadId === undefined ? {} : { upload_id: query.uploadId };
-    return this.#page(`FROM tickets_latest ${where}`, "ticket_id", values, query);
+  listTickets(query: TicketQuery): Promise<Page> {
+    const conditions = ["true"];
+    const values: Record<string, string> = {};
+    if (query.uploadId !== undefined) {
+      conditions.push("upload_id = $upload_id");
+      values.upload_id = query.uploadId;
+    }
+    if (query.labelled) conditions.push("priority_label IS NOT NULL");
+    if (query.open) conditions.push("coalesce(ticket_status, '') <> 'Closed'");
+    return this.#page(`FROM tickets_current WHERE ${conditions.join(" AND ")}`, "ticket_id", values, query);
+  }
+
+  async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {
+    const current = await this.getTicket(ticketId);
+    if (current === null) return null;
+    const record = overrideOf(current, priority, agent);
+    await this.#writes.run(() =>
+      this.#writer.run(
+        `INSERT INTO overrides (ticket_id, priority, previous_label, previous_source, predicted, model_version, agent, overridden_at)
+         VALUES ($ticket_id, $priority, $previous_label, $previous_source, $predicted, $model_version, $agent,
+                 $overridden_at::TIMESTAMPTZ::TIMESTAMP)`,
+        { ...record } as Record<string, string>,
+      )
+    );
+    return await this.getTicket(ticketId);
   }
 
   queue(query: QueueQuery): Promise<Page> {
@@ -263,7 +299,7 @@ export class DuckDbStore implements Store {
       contains: (column, param) => `${column} ILIKE ${param} ESCAPE '\\'`,
     };
     const where = queueConditions(query, dialect).join(" AND ");
-    return this.#page(`FROM tickets_latest WHERE ${where}`, QUEUE_ORDER, values, query);
+    return this.#page(`FROM tickets_current WHERE ${where}`, QUEUE_ORDER, values, query);
   }
 
   /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */
@@ -315,6 +351,7 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   const columnTypes = await ensureTicketsTable(writer, dataDir);
   await writer.run(await Deno.readTextFile(SCHEMA_SQL));
   await writer.run(LATEST_TICKETS_VIEW);
+  await writer.run(CURRENT_TICKETS_VIEW);
   // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
   await writer.run(
     `UPDATE uploads SET status = 'failed', failure = 'the server stopped while this upload was being received'

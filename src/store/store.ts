@@ -5,7 +5,7 @@
  * @module
  */
 import type { IngestSummary } from "../ingest/ingest.ts";
-import type { ScoredTicket } from "../ticket/schema.ts";
+import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 
 /** A row as the API and the site see it: numbers as numbers, instants as ISO strings. */
 export type Row = Record<string, string | number | boolean | null>;
@@ -44,10 +44,11 @@ export interface MartSession {
 export interface Store {
   readonly engine: "duckdb" | "clickhouse";
   /**
-   * How this engine names the deduplicated tickets in a mart session's SQL (`{{source_tickets}}` in
-   * `sql/staging`).
+   * How this engine names what staging reads, in a mart session's SQL: `{{source_tickets}}` in `sql/staging` is
+   * the tickets, one row each, with agents' overrides applied ({@linkcode withOverrides}); `{{source_overrides}}`
+   * the overrides themselves.
    */
-  readonly sourceTickets: string;
+  readonly sources: { tickets: string; overrides: string };
   /** Stores scored tickets, one row per ticket id; a later score replaces an earlier one. */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void>;
   /** Creates or updates an upload record. */
@@ -61,13 +62,75 @@ export interface Store {
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T>;
   /** Reads a mart (a name from `sql/marts`, checked by the caller). */
   readMart(name: string): Promise<Row[]>;
-  /** One stored ticket (its latest score), or null when there is none with that id. */
+  /** One stored ticket (its latest score, its current label), or null when there is none with that id. */
   getTicket(id: string): Promise<Row | null>;
-  /** Stored tickets by ticket id, optionally of one upload, a page at a time, with how many there are in all. */
-  listTickets(query: { uploadId?: string; limit: number; offset: number }): Promise<Page>;
+  /**
+   * Stored tickets by ticket id, optionally of one upload or only the labelled ones, a page at a time, with how
+   * many there are in all.
+   */
+  listTickets(query: TicketQuery): Promise<Page>;
+  /**
+   * Records an agent's priority for a ticket (append-only: earlier labels stay in the overrides) and answers the
+   * ticket as it now reads, or null when there is no ticket with that id.
+   */
+  overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null>;
   /** Open tickets, most urgent first ({@linkcode QUEUE_ORDER}), filtered, a page at a time. */
   queue(query: QueueQuery): Promise<Page>;
   close(): Promise<void>;
+}
+
+/** Which stored tickets to list. */
+export interface TicketQuery {
+  uploadId?: string;
+  /** Only tickets with a label (from the upload or an agent). */
+  labelled?: boolean;
+  /** Only open tickets (status not Closed). */
+  open?: boolean;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * The tickets of `tickets` (one row each) as they currently read: the label is the latest agent override when
+ * there is one, else the upload's, and `label_source` says which (`agent`, `upload`, or null for no label).
+ * `latestOverrides` is the engine's query of each ticket's latest override (`ticket_id`, `priority`).
+ */
+export function withOverrides(tickets: string, latestOverrides: string): string {
+  return `SELECT t.* REPLACE (coalesce(o.priority, t.priority_label) AS priority_label),
+      CASE WHEN o.priority IS NOT NULL THEN 'agent' WHEN t.priority_label IS NOT NULL THEN 'upload' END
+        AS label_source
+    FROM ${tickets} AS t
+    LEFT JOIN ${latestOverrides} AS o ON o.ticket_id = t.ticket_id`;
+}
+
+/** One override as it is stored (append-only). */
+export interface OverrideRecord {
+  ticket_id: string;
+  priority: Priority;
+  /** The label before this override, and where it came from. */
+  previous_label: string | null;
+  previous_source: string | null;
+  /** What the model predicted when the agent overrode it, and which version. */
+  predicted: string | null;
+  model_version: string | null;
+  /** Who, when authentication gives an identity. */
+  agent: string | null;
+  /** ISO 8601 instant. */
+  overridden_at: string;
+}
+
+/** The override an agent's priority makes of a ticket as it reads now. */
+export function overrideOf(current: Row, priority: Priority, agent: string | null): OverrideRecord {
+  return {
+    ticket_id: String(current.ticket_id),
+    priority,
+    previous_label: (current.priority_label as string | null) ?? null,
+    previous_source: (current.label_source as string | null) ?? null,
+    predicted: (current.priority_pred as string | null) ?? null,
+    model_version: (current.model_version as string | null) ?? null,
+    agent,
+    overridden_at: new Date().toISOString(),
+  };
 }
 
 /** A page of rows, and how many rows there are in all. */

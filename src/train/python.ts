@@ -67,7 +67,7 @@ export interface TrainPyOptions {
   sources?: string[];
   /** More arguments for train.py (e.g. `["--iterations", "100"]`). */
   extraArgs?: string[];
-  /** Show train.py's output (default true); when false it is captured and shown only on failure. */
+  /** Show train.py's output on stderr (default true); when false it is captured and shown only on failure. */
   inheritOutput?: boolean;
 }
 
@@ -76,14 +76,21 @@ export async function runTrainPy(options: TrainPyOptions): Promise<void> {
   const args = [TRAIN_PY, "--matrix", options.matrix, "--out-dir", options.outDir];
   for (const source of options.sources ?? []) args.push("--source", source);
   args.push(...(options.extraArgs ?? []));
-  const inherit = options.inheritOutput ?? true;
-  const out = await new Deno.Command(options.python ?? PROJECT_PYTHON, {
-    args,
-    stdout: inherit ? "inherit" : "piped",
-    stderr: inherit ? "inherit" : "piped",
-  }).output();
+  const command = new Deno.Command(options.python ?? PROJECT_PYTHON, { args, stdout: "piped", stderr: "piped" });
+  if (options.inheritOutput ?? true) {
+    // train.py's progress goes to this process's stderr, keeping stdout for what the caller prints.
+    const child = command.spawn();
+    const toStderr = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) await Deno.stderr.write(chunk);
+    };
+    await Promise.all([toStderr(child.stdout), toStderr(child.stderr)]);
+    const status = await child.status;
+    if (!status.success) throw new Error(`models/train.py failed (exit ${status.code})`);
+    return;
+  }
+  const out = await command.output();
   if (!out.success) {
-    const text = inherit ? "" : ":\n" + new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-    throw new Error(`models/train.py failed (exit ${out.code})${text}`);
+    const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    throw new Error(`models/train.py failed (exit ${out.code}):\n${text}`);
   }
 }

@@ -15,6 +15,9 @@ import { UploadError } from "../ingest/errors.ts";
 import { runUpload } from "../ingest/upload.ts";
 import type { Refresher } from "../marts/refresher.ts";
 import type { Store } from "../store/store.ts";
+import type { LiveModel } from "../score/live_model.ts";
+import type { ModelRegistry } from "../score/registry.ts";
+import { modelRoutes, rescoreRoute } from "./models.ts";
 import { ticketRoutes } from "./tickets.ts";
 import { openUploadBody } from "./upload_body.ts";
 
@@ -28,6 +31,9 @@ export interface AppDeps {
   martNames: Set<string>;
   /** The built site's directory. */
   siteDir: string;
+  /** The live model, and the registry it follows (null when `MODEL_DIR` pins the model). */
+  model: LiveModel;
+  registry: ModelRegistry | null;
   log: (line: string) => void;
 }
 
@@ -139,6 +145,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   ticketRoutes(app, store);
+  modelRoutes(app, deps.registry, deps.model, log);
+  rescoreRoute(app, store, bus, deps.model, log);
 
   app.post("/api/marts/refresh", async (c) => {
     const report = await refresher.refreshNow();

@@ -1,6 +1,7 @@
 /**
- * Tickets over HTTP: one ticket (`GET /api/tickets/:id`), a page of tickets (`GET /api/tickets?upload_id=&limit=&
- * offset=`) and the triage queue (`GET /api/queue?...`). A ticket answers its latest score: the predicted priority
+ * Tickets over HTTP: one ticket (`GET /api/tickets/:id`), a page of tickets (`GET /api/tickets?upload_id=&
+ * labelled=&limit=&offset=`), an agent's priority for a ticket (`PUT /api/tickets/:id/priority`) and the triage
+ * queue (`GET /api/queue?...`). A ticket answers its latest score: the predicted priority
  * with each class's calibrated probability, the confidence, whether it needs review, the language and sentiment
  * read in its text, the model version, the human label, and its other fields. Customer name and email were never
  * kept. The queue, which the dashboards show, leaves out the free text too (description and resolution can carry
@@ -8,9 +9,9 @@
  *
  * @module
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { QueueQuery, Row, Store } from "../store/store.ts";
-import { PRIORITIES } from "../ticket/schema.ts";
+import { PRIORITIES, type Priority } from "../ticket/schema.ts";
 
 /** The most tickets one page answers. */
 export const MAX_PAGE = 1000;
@@ -36,6 +37,12 @@ export function apiTicket(row: Row): Record<string, unknown> {
 function queueTicket(row: Row): Record<string, unknown> {
   const { ticket_description: _description, resolution: _resolution, ...rest } = apiTicket(row);
   return rest;
+}
+
+/** Who made a request, when authentication says (`agent` in the request's context), else null. */
+function agentOf(c: Context): string | null {
+  const agent = (c.get as (key: string) => unknown)("agent");
+  return typeof agent === "string" ? agent : null;
 }
 
 /** Why a query parameter is unusable, as a 400 answer's message. */
@@ -65,6 +72,7 @@ export function ticketRoutes(app: Hono, store: Store): void {
     try {
       const page = await store.listTickets({
         uploadId: c.req.query("upload_id") || undefined,
+        labelled: flag(c.req.query("labelled"), "labelled"),
         limit: whole(c.req.query("limit"), "limit", 100, MAX_PAGE),
         offset: whole(c.req.query("offset"), "offset", 0, Number.MAX_SAFE_INTEGER),
       });
@@ -73,6 +81,16 @@ export function ticketRoutes(app: Hono, store: Store): void {
       if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
       throw error;
     }
+  });
+
+  app.put("/api/tickets/:id/priority", async (c) => {
+    const body = await c.req.json().catch(() => null) as { priority?: unknown } | null;
+    const priority = body?.priority;
+    if (typeof priority !== "string" || !(PRIORITIES as readonly string[]).includes(priority)) {
+      return c.json({ error: `priority must be one of ${PRIORITIES.join(", ")}`, allowed: PRIORITIES }, 400);
+    }
+    const row = await store.overridePriority(c.req.param("id"), priority as Priority, agentOf(c));
+    return row ? c.json(apiTicket(row)) : c.json({ error: "no ticket with that id" }, 404);
   });
 
   app.get("/api/queue", async (c) => {

@@ -12,6 +12,8 @@ import { loadConfig } from "../../src/config.ts";
 /** A running test app. */
 export interface TestApp {
   base: string;
+  /** Its temporary data directory (the model registry is `models/` in it). */
+  dataDir: string;
   bus: Bus;
   app: WebApp;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.http.fetch);
   return {
     base: `http://127.0.0.1:${server.addr.port}`,
+    dataDir,
     bus: app.bus,
     app,
     async close() {

@@ -7,7 +7,7 @@
  */
 import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "../../src/score/features.ts";
 import { emptyTicket, PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
-import { seededRandom } from "./random.ts";
+import { seededRandom } from "../../src/train/random.ts";
 import { HEADER } from "./samples.ts";
 
 /** Age band used by the synthetic rule: under 30, 30–44, 45–59, 60 and over. */

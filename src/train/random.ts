@@ -1,5 +1,6 @@
 /**
- * The one random number generator of tests and benchmarks: seeded, so the same seed always gives the same data.
+ * The one random number generator of the project (bootstrap intervals, generated tickets in tests and benchmarks):
+ * seeded, so the same seed always gives the same numbers.
  *
  * @module
  */

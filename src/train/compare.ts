@@ -1,0 +1,76 @@
+/**
+ * Measuring models on labelled tickets: macro-F1, and a challenger against the live model on the very same
+ * held-out tickets, with a paired bootstrap interval of the difference (the same tickets resampled for both, so
+ * the interval measures the models, not the luck of the draw).
+ *
+ * @module
+ */
+import { loadModel } from "../score/model.ts";
+import type { Comparison } from "../score/registry.ts";
+import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
+import { seededRandom } from "./random.ts";
+
+/** Macro-averaged F1 of `predicted` against `labels` (a class never predicted nor labelled counts as F1 0). */
+export function macroF1(labels: readonly string[], predicted: readonly string[]): number {
+  let sum = 0;
+  for (const c of PRIORITIES) {
+    let tp = 0, p = 0, a = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (predicted[i] === c) p++;
+      if (labels[i] === c) a++;
+      if (predicted[i] === c && labels[i] === c) tp++;
+    }
+    const precision = p ? tp / p : 0, recall = a ? tp / a : 0;
+    sum += precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  }
+  return sum / PRIORITIES.length;
+}
+
+/** Resamples for the bootstrap interval. */
+const RESAMPLES = 1000;
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Scores the labelled `tickets` with the challenger and the live model and compares their macro-F1, with a 95%
+ * paired bootstrap interval of the difference. The challenger is clearly worse when the whole interval is below 0.
+ */
+export async function compareModels(
+  challengerDir: string,
+  liveDir: string,
+  tickets: readonly Ticket[],
+): Promise<Comparison> {
+  const labels = tickets.map((t) => t.priority_label ?? "");
+  const predict = async (dir: string) => {
+    const model = await loadModel(dir);
+    try {
+      return { version: model.version, predicted: (await model.predict(tickets)).map((p) => p.priority_pred) };
+    } finally {
+      await model.close();
+    }
+  };
+  const challenger = await predict(challengerDir);
+  const live = await predict(liveDir);
+  const random = seededRandom(7);
+  const differences: number[] = [];
+  const idx = new Array<number>(tickets.length);
+  for (let r = 0; r < RESAMPLES; r++) {
+    for (let i = 0; i < idx.length; i++) idx[i] = Math.floor(random() * idx.length);
+    const l = idx.map((i) => labels[i]);
+    differences.push(
+      macroF1(l, idx.map((i) => challenger.predicted[i])) - macroF1(l, idx.map((i) => live.predicted[i])),
+    );
+  }
+  differences.sort((a, b) => a - b);
+  const low = differences[Math.floor(0.025 * RESAMPLES)], high = differences[Math.floor(0.975 * RESAMPLES) - 1];
+  const challengerF1 = macroF1(labels, challenger.predicted), liveF1 = macroF1(labels, live.predicted);
+  return {
+    live_version: live.version,
+    held_out_tickets: tickets.length,
+    challenger_macro_f1: round(challengerF1),
+    live_macro_f1: round(liveF1),
+    difference: round(challengerF1 - liveF1),
+    difference_ci95: [round(low), round(high)],
+    clearly_worse: high < 0,
+  };
+}
