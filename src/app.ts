@@ -123,6 +123,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       options.site ?? true ? () => buildSite(config, { outputDir: siteDir }) : null,
       log,
     );
+    // A new live model changes the Model page and the notes beside every prediction.
+    model.onSwitch = () => marts.changed();
     // With Kafka and ClickHouse, ClickHouse's Kafka engine reads tickets_scored itself: this process stores nothing.
     const sinkInProcess = !(config.clickhouseUrl && config.kafkaBrokers.length > 0);
     if (sinkInProcess) {

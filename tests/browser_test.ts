@@ -375,9 +375,31 @@ Deno.test(
           },
         );
 
+        const overridden = await t.step(
+          "an agent sets a ticket's priority in the queue; it is saved at once",
+          async () => {
+            const { page, watch, close } = await openPage(chromium, app, "/open-tickets", DESKTOP);
+            try {
+              const select = page.locator("table tbody tr select").first();
+              const id = (await select.getAttribute("aria-label"))?.replace("Set the priority of ticket ", "") ?? "";
+              ok(id, "each row has a labelled priority select");
+              await select.selectOption("Critical");
+              await page.waitForFunction(
+                () => [...document.querySelectorAll(".label-status")].some((e) => e.textContent === "saved: Critical"),
+              );
+              const ticket = await (await fetch(`${app.base}/api/tickets/${encodeURIComponent(id)}`)).json();
+              deepEqual([ticket.priority_label, ticket.label_source], ["Critical", "agent"]);
+              await screenshot(page, "queue-override-desktop.png");
+              assertClean(watch, "queue override");
+            } finally {
+              await close();
+            }
+          },
+        );
+
         await t.step({
           name: "every page at 1280 and 390 px: clean, offline, hostile text shown as text only",
-          ignore: !uploaded || !hostile,
+          ignore: !uploaded || !hostile || !overridden,
           fn: async () => {
             for (const { path, name } of PAGES) {
               for (const [viewport, label] of [[DESKTOP, "desktop"], [MOBILE, "mobile"]] as const) {

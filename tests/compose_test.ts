@@ -51,6 +51,7 @@ Deno.test("compose: the stack has its services, and every image is pinned", () =
     "kafka-setup",
     "marts",
     "scorer",
+    "trainer",
     "web",
   ]);
   assert.equal(services.kafka.image, `apache/kafka:${KAFKA_VERSION}`, "Kafka as the tests run it");
@@ -100,7 +101,9 @@ Deno.test("compose: init files and entry points exist", () => {
     for (const arg of command.filter((a) => a.endsWith(".ts"))) assert.ok(exists(arg), `${name}: ${arg} exists`);
   }
   assert.deepEqual(services["clickhouse-migrate"].command, ["deno", "task", "db:migrate"]);
-  for (const m of read("Dockerfile").matchAll(/\b([\w/]+\.ts)\b/g)) assert.ok(exists(m[1]), `Dockerfile: ${m[1]}`);
+  for (const file of ["Dockerfile", "Dockerfile.trainer"]) {
+    for (const m of read(file).matchAll(/\b([\w/]+\.ts)\b/g)) assert.ok(exists(m[1]), `${file}: ${m[1]}`);
+  }
 });
 
 Deno.test("compose: start order is health-gated and every dependency can report what it waits for", () => {

@@ -20,6 +20,8 @@ interface InUse {
 export class LiveModel {
   #current: InUse;
   #watch: ReturnType<typeof setInterval> | null = null;
+  /** Called with the new version after each switch (the web process rebuilds the pages that show the model). */
+  onSwitch: ((version: string) => void) | null = null;
   #switching: Promise<void> = Promise.resolve();
 
   constructor(model: PriorityModel) {
@@ -77,6 +79,7 @@ export class LiveModel {
       const before = this.version;
       await this.switchTo(next);
       log(`model ${before} -> ${version}: new batches are scored by ${version}`);
+      this.onSwitch?.(version);
     });
     this.#switching = run.catch(() => {});
     return run;
