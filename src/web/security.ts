@@ -1,0 +1,197 @@
+/**
+ * Who may reach the app, and from where. Two guards run before every route:
+ *
+ * - **Cross-site writes are refused**: a request that changes something (not GET, HEAD or OPTIONS) answers 403
+ *   when the browser says it comes from another site (`Sec-Fetch-Site: cross-site`) or its `Origin` is not the
+ *   app's own, with authentication on or off. A page on another site cannot post into a support agent's instance.
+ * - **Authentication**, when `AUTH_TOKEN` is set: every route but `/healthz` and the sign-in page needs a token.
+ *   API clients send `Authorization: Bearer <token>`; a browser signs in once on `/login` and then carries an
+ *   HttpOnly, SameSite=Strict session cookie (Secure behind TLS), signed with a key derived from the tokens.
+ *   Tokens are compared in constant time; failed sign-ins are rate-limited per client address. A token given as
+ *   `name:token` names who made the request (recorded with uploads and overrides).
+ *
+ * @module
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { AuthToken } from "../config.ts";
+
+/** The session cookie's name. */
+const SESSION = "triage_session";
+/** How long a browser session lasts. */
+const SESSION_SECONDS = 12 * 60 * 60;
+/** Failed sign-ins allowed per client address per window, and the window. */
+const FAILED_SIGN_INS = 5;
+const SIGN_IN_WINDOW_MS = 60_000;
+
+/** True for a method that can change something. */
+function changes(method: string): boolean {
+  return !["GET", "HEAD", "OPTIONS"].includes(method);
+}
+
+/** Refuses state-changing requests from other sites (403), whatever the authentication. */
+export function refuseCrossSite(): MiddlewareHandler {
+  return async (c, next) => {
+    if (changes(c.req.method)) {
+      const site = c.req.header("sec-fetch-site");
+      const origin = c.req.header("origin");
+      // The app's own host as the browser addressed it (a proxy in front keeps it in X-Forwarded-Host).
+      const host = c.req.header("x-forwarded-host") ?? c.req.header("host") ?? new URL(c.req.url).host;
+      if (site === "cross-site" || (origin !== undefined && hostOf(origin) !== host)) {
+        return c.json({ error: "cross-site requests may not change anything here" }, 403);
+      }
+    }
+    await next();
+  };
+}
+
+/** The host of an origin (`null` for an opaque one, which is never the app's). */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
+
+/** Compares two secrets in constant time (their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  const hash = (s: string) => createHash("sha256").update(s).digest();
+  return timingSafeEqual(hash(a), hash(b));
+}
+
+/** The guard and sign-in routes for a set of tokens. */
+export class Authentication {
+  readonly #tokens: readonly AuthToken[];
+  readonly #key: Buffer;
+  readonly #failures = new Map<string, { count: number; since: number }>();
+
+  constructor(tokens: readonly AuthToken[]) {
+    this.#tokens = tokens;
+    // Sessions survive a restart (the same tokens give the same key) and end when the tokens change.
+    this.#key = createHash("sha256").update(`ticket-triage-session\n${tokens.map((t) => t.token).join("\n")}`).digest();
+  }
+
+  /** The token's owner (its name, or "" for an unnamed token), or null when no token matches. */
+  #owner(token: string): string | null {
+    let owner: string | null = null;
+    // Every token is compared, so the time taken does not tell which one matched.
+    for (const t of this.#tokens) if (sameSecret(token, t.token) && owner === null) owner = t.name ?? "";
+    return owner;
+  }
+
+  #sign(payload: string): string {
+    return createHmac("sha256", this.#key).update(payload).digest("base64url");
+  }
+
+  /** A session cookie value for `owner`. */
+  #session(owner: string): string {
+    const payload = `${encodeURIComponent(owner)}.${Math.floor(Date.now() / 1000) + SESSION_SECONDS}`;
+    return `${payload}.${this.#sign(payload)}`;
+  }
+
+  /** The owner of a valid, unexpired session cookie value, else null. */
+  #sessionOwner(value: string | undefined): string | null {
+    const parts = value?.split(".");
+    if (!parts || parts.length !== 3) return null;
+    const [owner, expires, signature] = parts;
+    if (!sameSecret(signature, this.#sign(`${owner}.${expires}`)) || Number(expires) * 1000 < Date.now()) return null;
+    try {
+      return decodeURIComponent(owner);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Requires a token or a session everywhere but `/healthz` and `/login`; sets `agent` to who it is. */
+  guard(): MiddlewareHandler {
+    return async (c, next) => {
+      const path = c.req.path;
+      if (path === "/healthz" || path === "/login") return await next();
+      const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+      const owner = bearer !== undefined ? this.#owner(bearer) : this.#sessionOwner(cookie(c, SESSION));
+      if (owner === null) {
+        if (path.startsWith("/api/") || c.req.method !== "GET") {
+          return c.json({ error: "authentication required: send Authorization: Bearer <token>" }, 401);
+        }
+        return c.redirect(`/login?next=${encodeURIComponent(path + new URL(c.req.url).search)}`, 303);
+      }
+      if (owner !== "") c.set("agent" as never, owner as never);
+      await next();
+    };
+  }
+
+  /** The sign-in page (`GET /login`) and form (`POST /login`). */
+  routes(app: Hono): void {
+    app.get("/login", (c) => c.html(loginPage(safeNext(c.req.query("next")), null)));
+    app.post("/login", async (c) => {
+      const address = clientAddress(c);
+      const failures = this.#failures.get(address);
+      const now = Date.now();
+      if (failures && now - failures.since < SIGN_IN_WINDOW_MS && failures.count >= FAILED_SIGN_INS) {
+        c.header("retry-after", String(Math.ceil((failures.since + SIGN_IN_WINDOW_MS - now) / 1000)));
+        return c.html(loginPage("/", "Too many failed sign-ins: wait a minute and try again."), 429);
+      }
+      const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
+      const next = safeNext(typeof form.next === "string" ? form.next : undefined);
+      const owner = typeof form.token === "string" ? this.#owner(form.token) : null;
+      if (owner === null) {
+        const recent = failures && now - failures.since < SIGN_IN_WINDOW_MS ? failures : { count: 0, since: now };
+        this.#failures.set(address, { count: recent.count + 1, since: recent.since });
+        return c.html(loginPage(next, "That token is not right."), 401);
+      }
+      this.#failures.delete(address);
+      const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+      c.header(
+        "set-cookie",
+        `${SESSION}=${this.#session(owner)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}` +
+          (secure ? "; Secure" : ""),
+      );
+      return c.redirect(next, 303);
+    });
+  }
+}
+
+/** A cookie of the request. */
+function cookie(c: Context, name: string): string | undefined {
+  for (const part of (c.req.header("cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
+}
+
+/** Where to go after signing in: a path of this app only (never another site). */
+function safeNext(next: string | undefined): string {
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
+}
+
+/** The client's address as the server saw it (for rate-limiting sign-ins). */
+function clientAddress(c: Context): string {
+  const info = (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr;
+  return info?.hostname ?? "unknown";
+}
+
+/** The sign-in page: a form with one password field, its text escaped. */
+function loginPage(next: string, message: string | null): string {
+  const escape = (s: string) =>
+    s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · Ticket Triage</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:10vh auto;padding:0 1rem;color:#1b1e23;background:#fff}
+@media (prefers-color-scheme: dark){body{color:#e8e8e8;background:#161616}input{background:#222;color:#e8e8e8}}
+label{display:block;margin:1rem 0 .3rem}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
+button{margin-top:1rem;padding:.5rem 1rem;font:inherit}.error{color:#b00020}@media (prefers-color-scheme: dark){.error{color:#ff8a80}}</style>
+</head><body><main>
+<h1>Ticket Triage</h1>
+<p>Sign in with an access token (ask whoever runs this app).</p>
+${message ? `<p class="error" role="alert">${escape(message)}</p>` : ""}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="${escape(next)}">
+<label for="token">Access token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<button type="submit">Sign in</button>
+</form>
+</main></body></html>`;
+}
