@@ -31,6 +31,7 @@ import { startStoreSink } from "./store/sink.ts";
 import type { Store } from "./store/store.ts";
 import type { ScoredTicket } from "./ticket/schema.ts";
 import { createApp } from "./web/app.ts";
+import { STALE_UPLOAD_MS } from "./ingest/upload.ts";
 
 /** How to build the app. */
 export interface AppOptions {
@@ -112,7 +113,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
     await model.close();
   };
   try {
-    store = role === "web" ? await openStore(config) : null;
+    store = role === "web" ? await openStore(config, log) : null;
     bus = await openBus(config, options.clientId ?? `ticket-triage-${Deno.pid}`, log);
     const scorer = role === "scorer" || config.runScorer ? await startScorer(bus, model) : null;
     if (store === null) return { config, bus: bus as KafkaBus, model, registry, scorer: scorer!, close };
@@ -149,7 +150,17 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       registry,
       log,
     });
-    const scheduledRefresh = () => sinkInProcess ? marts.refreshIfChanged() : marts.refreshNow();
+    // Uploads left receiving by a server that died (with ClickHouse, another process of the deployment) never
+    // finish: they are marked failed at start and before each scheduled refresh.
+    const failStale = async () => {
+      const failed = await store!.failStaleUploads(STALE_UPLOAD_MS);
+      if (failed > 0) log(`${failed} upload(s) left receiving by a stopped server marked failed`);
+    };
+    await failStale();
+    const scheduledRefresh = async () => {
+      await failStale();
+      return await (sinkInProcess ? marts.refreshIfChanged() : marts.refreshNow());
+    };
     return { config, bus, model, registry, scorer, store, refresher: marts, http, siteDir, scheduledRefresh, close };
   } catch (error) {
     await close();

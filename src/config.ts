@@ -6,10 +6,26 @@
  */
 import { join } from "node:path";
 
+/** One access token, and whose it is when given as `name:token`. */
+export interface AuthToken {
+  name: string | null;
+  token: string;
+}
+
 /** The validated settings of one process. */
 export interface Config {
   /** HTTP port of the upload server. `PORT`, default 8000. */
   port: number;
+  /**
+   * The address the server listens on. `HOST`, default `127.0.0.1` (this machine only); any other address needs
+   * `AUTH_TOKEN`.
+   */
+  host: string;
+  /**
+   * Access tokens: when any is set, every route but `/healthz` needs one. `AUTH_TOKEN`, comma-separated, each
+   * `token` or `name:token` (the name is recorded with uploads and overrides). Never in files in the repository.
+   */
+  authTokens: AuthToken[];
   /** Where the DuckDB file, the built site and other state live. `DATA_DIR`, default `./data`. */
   dataDir: string;
   /**
@@ -25,6 +41,8 @@ export interface Config {
   modelRegistryDir: string;
   /** Largest accepted upload body in bytes. `MAX_UPLOAD_BYTES`, default 512 MiB. */
   maxUploadBytes: number;
+  /** An upload whose client sends nothing for this long is ended (408). `UPLOAD_IDLE_SECONDS`, default 60. */
+  uploadIdleSeconds: number;
   /** When marts are rebuilt (cron syntax, UTC). `MARTS_CRON`, default every minute. */
   martsCron: string;
   /** Kafka bootstrap servers; empty means the in-process bus. `KAFKA_BROKERS` (comma-separated). */
@@ -51,6 +69,11 @@ export interface Config {
   runScorer: boolean;
   /** Health and metrics port of `deno task scorer`. `SCORER_PORT`, default 8001 (0 picks a free port). */
   scorerPort: number;
+  /**
+   * How long start-up keeps trying to reach Kafka and ClickHouse (with backoff) before it gives up.
+   * `CONNECT_RETRY_SECONDS`, default 60.
+   */
+  connectRetrySeconds: number;
 }
 
 /** Raised when an environment variable holds a value the app cannot use. */
@@ -99,6 +122,18 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     }
   }
 
+  const authTokens = parseTokens(get("AUTH_TOKEN") ?? "");
+  for (const { token } of authTokens) {
+    if (token.length < 16) throw new ConfigError("AUTH_TOKEN: each token needs at least 16 characters");
+  }
+  const host = get("HOST") ?? "127.0.0.1";
+  if (!isLoopback(host) && authTokens.length === 0) {
+    throw new ConfigError(
+      `HOST=${host} would let other machines reach the app with no sign-in: set AUTH_TOKEN as well ` +
+        "(one or more tokens, comma-separated), or keep HOST=127.0.0.1",
+    );
+  }
+
   const runScorer = (get("RUN_SCORER") ?? "true").toLowerCase();
   if (runScorer !== "true" && runScorer !== "false") {
     throw new ConfigError(`RUN_SCORER must be true or false, got "${runScorer}"`);
@@ -106,10 +141,13 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
 
   return {
     port: integer("PORT", 8000, 0, 65535),
+    host,
+    authTokens,
     dataDir,
     modelDir: get("MODEL_DIR") ?? null,
     modelRegistryDir: get("MODEL_REGISTRY_DIR") ?? join(dataDir, "models"),
     maxUploadBytes: integer("MAX_UPLOAD_BYTES", 512 * MIB, 1, Number.MAX_SAFE_INTEGER),
+    uploadIdleSeconds: integer("UPLOAD_IDLE_SECONDS", 60, 1, 86_400),
     martsCron,
     kafkaBrokers,
     clickhouseUrl,
@@ -122,5 +160,27 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     kafkaReplicationFactor: integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
     runScorer: runScorer === "true",
     scorerPort: integer("SCORER_PORT", 8001, 0, 65535),
+    connectRetrySeconds: integer("CONNECT_RETRY_SECONDS", 60, 0, 86_400),
   };
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The token a command sends to a running app (`deno task upload`, `models`, `train --from-store`...): the first of
+ * `AUTH_TOKEN`, or null when it is unset (the app then asks for none).
+ */
+export function clientToken(env: Record<string, string | undefined> = Deno.env.toObject()): string | null {
+  return parseTokens(env.AUTH_TOKEN?.trim() ?? "")[0]?.token ?? null;
+}
+
+/** `AUTH_TOKEN`'s entries: `token` or `name:token`, comma-separated. */
+function parseTokens(value: string): AuthToken[] {
+  return value.split(",").map((t) => t.trim()).filter(Boolean).map((entry) => {
+    const colon = entry.indexOf(":");
+    return colon > 0 ? { name: entry.slice(0, colon), token: entry.slice(colon + 1) } : { name: null, token: entry };
+  });
 }

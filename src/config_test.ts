@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, throws } from "node:assert/strict";
-import { ConfigError, loadConfig } from "./config.ts";
+import { clientToken, ConfigError, loadConfig } from "./config.ts";
 
 Deno.test("defaults run the embedded app", () => {
   const config = loadConfig({});
@@ -18,4 +18,18 @@ Deno.test("bad values stop start-up naming the variable", () => {
   throws(() => loadConfig({ CLICKHOUSE_URL: "not a url" }), /CLICKHOUSE_URL/);
   throws(() => loadConfig({ KAFKA_BROKERS: "localhost" }), /KAFKA_BROKERS/);
   deepStrictEqual(loadConfig({ KAFKA_BROKERS: "a:9092, b:9093" }).kafkaBrokers, ["a:9092", "b:9093"]);
+});
+
+Deno.test("loopback by default; beyond it only with AUTH_TOKEN, whose tokens may name who holds them", () => {
+  deepStrictEqual([loadConfig({}).host, loadConfig({}).authTokens], ["127.0.0.1", []]);
+  throws(() => loadConfig({ HOST: "0.0.0.0" }), /HOST=0\.0\.0\.0 would let other machines reach the app.*AUTH_TOKEN/);
+  equal(loadConfig({ HOST: "::1" }).host, "::1", "IPv6 loopback needs no token");
+  const config = loadConfig({ HOST: "0.0.0.0", AUTH_TOKEN: "ana:0123456789abcdef, 0123456789abcdefXYZ" });
+  deepStrictEqual(config.authTokens, [
+    { name: "ana", token: "0123456789abcdef" },
+    { name: null, token: "0123456789abcdefXYZ" },
+  ]);
+  throws(() => loadConfig({ AUTH_TOKEN: "short" }), /AUTH_TOKEN: each token needs at least 16 characters/);
+  equal(clientToken({ AUTH_TOKEN: "ana:0123456789abcdef,other-token-0123456" }), "0123456789abcdef");
+  equal(clientToken({}), null);
 });

@@ -7,7 +7,7 @@
  */
 import { buildApp } from "./app.ts";
 import { commandLine, runCommand } from "./cli.ts";
-import { loadConfig } from "./config.ts";
+import { isLoopback, loadConfig } from "./config.ts";
 
 const HELP = `Usage: deno task start
 
@@ -15,10 +15,17 @@ Runs Ticket Triage on one machine: upload form and API, scorer, store, marts and
 
 Environment (all optional):
   PORT                    HTTP port (default 8000)
+  HOST                    address to listen on (default 127.0.0.1: this machine only); any other address needs
+                          AUTH_TOKEN
+  AUTH_TOKEN              access tokens, comma-separated, each TOKEN or NAME:TOKEN (16+ characters; the name is
+                          recorded with uploads and overrides). When set, every page and API route needs one:
+                          browsers sign in at /login, API clients send "Authorization: Bearer TOKEN". /healthz
+                          and /livez stay open.
   DATA_DIR                database, marts snapshot and built site (default ./data)
   MODEL_DIR               the model to score with: priority.onnx + priority.json (default: the shipped models/)
   MAX_UPLOAD_BYTES        largest upload accepted (default 536870912, 512 MiB)
   MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
+  UPLOAD_IDLE_SECONDS     an upload whose client sends nothing for this long is ended with 408 (default 60)
   MARTS_CRON              when marts and site are rebuilt if the store changed, cron syntax in UTC
                           (default "* * * * *"); they are also rebuilt shortly after tickets are stored
   BATCH_SIZE              tickets per batch through bus, scorer and store (default 4096)
@@ -29,6 +36,7 @@ Environment (all optional):
   CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR); with KAFKA_BROKERS, ClickHouse
                           reads scored tickets from Kafka itself (run deno task db:migrate first)
   CLICKHOUSE_USER, CLICKHOUSE_PASSWORD   ClickHouse credentials
+  CONNECT_RETRY_SECONDS   how long start-up keeps trying to reach Kafka and ClickHouse (default 60)
 
 Then open http://localhost:PORT/ and upload a CSV, or: deno task upload FILE
 `;
@@ -46,9 +54,16 @@ async function main(): Promise<void> {
   });
   const server = Deno.serve({
     port: config.port,
-    onListen: ({ port }) =>
+    hostname: config.host,
+    onListen: ({ hostname, port }) =>
       log(
-        `Ticket Triage on http://localhost:${port}/ (model ${app.model.version}, store ${app.store.engine} in ${config.dataDir})`,
+        `Ticket Triage on http://${
+          isLoopback(config.host) ? "localhost" : hostname.includes(":") ? `[${hostname}]` : hostname
+        }:${port}/ ` +
+          `(model ${app.model.version}, store ${app.store.engine} in ${config.dataDir}; ` +
+          (config.authTokens.length > 0
+            ? `sign-in required, ${config.authTokens.length} token(s))`
+            : "no sign-in: this machine only)"),
       ),
   }, app.http.fetch);
 

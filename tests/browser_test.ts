@@ -19,7 +19,7 @@ import { Buffer } from "node:buffer";
 import type { Browser, Page } from "playwright-core";
 import { kib, launchChromium, type LoadedBytes, type PageWatch, waitForText, watchPage } from "./support/browser.ts";
 import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
 import config from "../observablehq.config.ts";
 
@@ -441,6 +441,53 @@ Deno.test(
         );
       }
       console.log(`browser test: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["chromium"], {
+    name: "browser: with AUTH_TOKEN, a page sends you to sign in, and the upload form works with the session",
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const token = "browser-test-token-0123456789";
+      const app = await startTask({ AUTH_TOKEN: `ana:${token}` });
+      let browser: Browser | null = null;
+      try {
+        browser = await launchChromium();
+        await app.ready();
+        const context = await browser.newContext({ viewport: DESKTOP });
+        const page = await context.newPage();
+        const watch = watchPage(page, app.base);
+        await page.goto(`${app.base}/upload`);
+        equal(new URL(page.url()).pathname, "/login", "sent to sign in first");
+        await page.fill("#token", "not the token, not at all");
+        await page.click("button[type=submit]");
+        await waitForText(page, "[role=alert]", "That token is not right.");
+        await page.fill("#token", token);
+        await page.click("button[type=submit]");
+        await page.waitForURL(`${app.base}/upload`);
+        await settle(page);
+        const cookies = await context.cookies();
+        const session = cookies.find((c) => c.name === "triage_session");
+        ok(session?.httpOnly && session.sameSite === "Strict", "an HttpOnly, SameSite=Strict session cookie");
+        const file = await Deno.makeTempFile({ suffix: ".csv" });
+        await Deno.writeTextFile(file, (await Deno.readTextFile(ISO_SAMPLE)).split("\n").slice(0, 200).join("\n"));
+        await page.setInputFiles("#upload-file", file);
+        await waitForText(page, "#upload-accepted", "199", 60_000);
+        await page.waitForSelector("#upload-overview-link", { timeout: 120_000 });
+        const [upload] = (await (await fetch(`${app.base}/api/uploads`, {
+          headers: { authorization: `Bearer ${token}` },
+        })).json()).rows;
+        deepEqual([upload.status, upload.uploaded_by], ["done", "ana"]);
+        // The failed sign-in answered 401: the one request a clean page may see fail here.
+        assertClean(watch, "sign-in and upload", [/\/login/]);
+        await context.close();
+      } finally {
+        await browser?.close();
+        await app.dispose();
+      }
     },
   }),
 );

@@ -29,6 +29,8 @@ import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
 import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import { ensureTopics } from "../src/bus/kafka_topics.ts";
+import { checkUploadContract } from "./support/store_contract.ts";
+import { startApp } from "./support/app.ts";
 import { scoredTicket, scoredTickets } from "./support/tickets.ts";
 
 /** The samples, each uploaded in turn (the second holds the same ticket ids as the first). */
@@ -61,6 +63,7 @@ Deno.test(
           "0002_uploads.sql",
           "0003_kafka_ingest.sql",
           "0004_overrides.sql",
+          "0005_upload_progress.sql",
         ]);
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
         // Every statement is idempotent on its own as well (a run cut off half-way is run again).
@@ -95,7 +98,10 @@ Deno.test(
         assert.match(String(columns.scored_at.compression_codec), /Delta/);
         const [table] = await chdb.sql(`SELECT partition_key, sorting_key FROM system.tables WHERE name = 'tickets'
                                 AND database = '${DATABASE}'`);
-        assert.deepEqual(table, { partition_key: "toYYYYMM(ingested_at)", sorting_key: "ticket_id" });
+        assert.deepEqual(table, {
+          partition_key: "toYYYYMM(ingested_at)",
+          sorting_key: "ticket_id, upload_id, ingested_at",
+        });
         assert.deepEqual(Object.keys(columns), TICKET_COLUMNS.map((c) => c.name), "the schema's columns, in order");
       });
     },
@@ -118,6 +124,21 @@ Deno.test(
                                          AND table = 'tickets' AND name = 'resolution'`);
         assert.equal(column.type, "Nullable(String)");
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "then nothing is left to do");
+        // A table made with the first release's key (one row per ticket id) is re-keyed, its rows kept, and the
+        // views made again so that they fill the new table.
+        const ddl = String((await chdb.sql(`SHOW CREATE TABLE ${DATABASE}.tickets`))[0].statement);
+        await chdb.sql(`DROP TABLE ${DATABASE}.tickets SYNC`);
+        await chdb.sql(ddl.replace("ORDER BY (ticket_id, upload_id, ingested_at)", "ORDER BY ticket_id"));
+        await store.writeScored(scoredTickets(5));
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [
+          "tickets key (ticket_id, upload_id, ingested_at)",
+          "view tickets_scored.sql",
+        ]);
+        assert.equal((await store.listTickets({ limit: 10, offset: 0 })).total, 5);
+        const [key] = await chdb.sql(`SELECT sorting_key FROM system.tables WHERE database = '${DATABASE}'
+                                      AND name = 'tickets'`);
+        assert.equal(key.sorting_key, "ticket_id, upload_id, ingested_at");
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), []);
         // A stored type that is not the schema's stops the run, naming the column.
         await chdb.sql(`ALTER TABLE ${DATABASE}.tickets MODIFY COLUMN satisfaction_rating Nullable(Float32)`);
         await assert.rejects(
@@ -131,7 +152,7 @@ Deno.test(
 
 Deno.test(
   await needing(["chdb"], {
-    name: "ClickHouse keeps one row per ticket id, the latest score, across monthly partitions",
+    name: "ClickHouse reads one row per ticket id, the latest copy, across monthly partitions",
     fn: async () => {
       await withClickHouse(async (store, chdb) => {
         const first = scoredTicket({ ticket_id: "7", priority_pred: "Low", ingested_at: "2024-01-31T23:00:00.000Z" });
@@ -145,8 +166,14 @@ Deno.test(
         await store.writeScored([later]);
         await store.writeScored([first]); // a late redelivery of the older score
         assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.tickets`))[0].n, 3, "three rows stored");
-        assert.deepEqual(await chdb.sql(`SELECT ticket_id, priority_pred, scored_at FROM ${DATABASE}.tickets FINAL`), [
-          { ticket_id: "7", priority_pred: "Critical", scored_at: "2024-03-01 08:00:01.000" },
+        assert.equal(
+          (await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.tickets FINAL`))[0].n,
+          2,
+          "the redelivery is its earlier self",
+        );
+        const { rows } = await store.listTickets({ limit: 10, offset: 0 });
+        assert.deepEqual(rows.map((r) => [r.ticket_id, r.priority_pred, r.scored_at]), [
+          ["7", "Critical", "2024-03-01T08:00:01.000Z"],
         ]);
       });
     },
@@ -164,6 +191,7 @@ Deno.test(
           created_at: "2024-05-01T10:00:00.000Z",
           filename: "tickets.csv",
           bytes: 1234,
+          uploaded_by: "ana",
           status: "receiving" as const,
           summary: null,
           failure: null,
@@ -195,6 +223,29 @@ Deno.test(
           [],
         );
         await assert.rejects(store.readMart("tickets; DROP TABLE x"), /not a mart name/);
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["chdb"], {
+    name: "ClickHouseStore: uploads count only once done; the latest counted copy wins; one marts build at a time",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        await checkUploadContract(store);
+        // A crashed build left its scratch database, and two builds start at once: the lease lets one build at a
+        // time, the first to hold it drops the leftover, and both publish whole marts.
+        await chdb.sql(`CREATE DATABASE ${BUILD_DATABASE}_crashed`);
+        const other = await openClickHouseStore({ url: chdb.url });
+        const both = await Promise.all([buildMarts(store), buildMarts(other)]).finally(() => other.close());
+        assert.deepEqual(both.map((r) => r.ok), [true, true]);
+        assert.deepEqual(
+          await chdb.sql(`SELECT name FROM system.databases WHERE startsWith(name, '${BUILD_DATABASE}')`),
+          [],
+        );
+        assert.deepEqual(await chdb.sql(`SELECT name FROM system.tables WHERE name = 'marts_build_lease'`), []);
+        assert.equal((await store.readMart("mart_overview"))[0].tickets, 6);
       });
     },
   }),
@@ -448,12 +499,41 @@ Deno.test(
         };
         assert.match(
           await run(),
-          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, view tickets_scored.sql/,
+          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, 0005_upload_progress.sql, view tickets_scored.sql/,
         );
         assert.match(await run(), /the schema is up to date/);
-        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 4);
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 5);
       } finally {
         await chdb.close();
+      }
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["chdb"], {
+    name: "/healthz answers 503 with the reason (and no address) when ClickHouse stops answering; /livez stays 200",
+    fn: async () => {
+      const chdb = await startClickHouseServer();
+      const migrator = await openClickHouseStore({ url: chdb.url });
+      await migrator.migrate({ kafkaBrokers: [] });
+      await migrator.close();
+      const app = await startApp({ CLICKHOUSE_URL: chdb.url });
+      try {
+        const health = async () => {
+          const response = await fetch(`${app.base}/healthz`);
+          return { status: response.status, body: await response.json() };
+        };
+        assert.equal((await health()).status, 200);
+        await chdb.close();
+        const down = await health();
+        assert.equal(down.status, 503);
+        assert.deepEqual(down.body.problems, ["the store does not answer"]);
+        assert.equal(down.body.live, true);
+        assert.ok(!JSON.stringify(down.body).includes(new URL(chdb.url).port), "no address in the answer");
+        assert.equal((await fetch(`${app.base}/livez`)).status, 200);
+      } finally {
+        await app.close();
       }
     },
   }),

@@ -75,7 +75,7 @@ Deno.test("compose: environment names are ones the code reads; credentials only 
     }
   }
   const example = read(".env.example").split("\n").filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split("=")[0]);
-  assert.deepEqual(example.sort(), ["CLICKHOUSE_PASSWORD", "CLICKHOUSE_USER"]);
+  assert.deepEqual(example.sort(), ["AUTH_TOKEN", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_USER"]);
   for (const variable of example) assert.ok(known.has(variable), `${variable} is read by the app`);
   for (const [name, service] of Object.entries(services)) {
     for (const variable of Object.keys(service.environment ?? {})) {
@@ -87,6 +87,16 @@ Deno.test("compose: environment names are ones the code reads; credentials only 
     }
     const needsCredentials = name === "clickhouse" || Object.keys(service.environment ?? {}).includes("CLICKHOUSE_URL");
     if (needsCredentials) assert.deepEqual(service.env_file, [".env"], `${name} reads credentials from .env`);
+  }
+});
+
+Deno.test("compose: the web server listens beyond loopback only with a token, which comes from .env", () => {
+  const web = services.web.environment ?? {};
+  assert.equal(web.HOST, "0.0.0.0", "reachable from the other containers and the published port");
+  assert.match(web.AUTH_TOKEN, /^\$\{AUTH_TOKEN:\?.+\}$/, "compose refuses to start without AUTH_TOKEN in .env");
+  assert.deepEqual(services.trainer.env_file, [".env"], "the trainer reads the token to ask the web server");
+  for (const [name, service] of Object.entries(services)) {
+    if (name !== "web") assert.equal(service.environment?.HOST, undefined, `${name} keeps its health port on loopback`);
   }
 });
 

@@ -12,6 +12,7 @@ import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
+import { scoredTicket, ticket } from "./support/tickets.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -127,7 +128,8 @@ Deno.test(
 
 Deno.test(
   await needing(["kafka"], {
-    name: "kafka: a poison message goes to the dead-letter topic with its reason; the stream goes on",
+    name:
+      "kafka: poison messages, wrong types included, go to the dead-letter topic with their reason; the stream goes on",
     fn: async () => {
       await withKafka({}, async ({ app, kafka }) => {
         const producer = kafka.producer();
@@ -136,6 +138,25 @@ Deno.test(
         await producer.send({
           topic: TOPICS.tickets,
           messages: [{ key: "v9", value: JSON.stringify({ schema_version: 9, value: {} }) }],
+        });
+        // A ticket whose category is a number would make a scorer that trusts it throw on every retry.
+        const wrongType = {
+          ...ticket({ ticket_id: "typed" }),
+          ticket_type: 42,
+          upload_id: "u",
+          ingested_at: "2024-01-01T00:00:00Z",
+        };
+        await producer.send({
+          topic: TOPICS.tickets,
+          messages: [{ key: "wrong-type", value: JSON.stringify({ schema_version: 1, value: wrongType }) }],
+        });
+        // And a "scored" ticket whose probability is text, straight to the store sink.
+        await producer.send({
+          topic: TOPICS.scored,
+          messages: [{
+            key: "wrong-score",
+            value: JSON.stringify({ schema_version: 1, value: { ...scoredTicket({ ticket_id: "s" }), p_low: "high" } }),
+          }],
         });
         await producer.disconnect();
         const csv = await Deno.readTextFile(ISO_SAMPLE);
@@ -154,12 +175,17 @@ Deno.test(
           eachMessage: ({ message }) =>
             Promise.resolve(void dead.push({ key: String(message.key), error: String(message.headers?.error) })),
         });
-        await eventually("two dead letters", () => Promise.resolve(dead.length === 2));
+        await eventually("four dead letters", () => Promise.resolve(dead.length === 4));
         await consumer.disconnect();
         dead.sort((a, b) => a.key.localeCompare(b.key));
-        deepStrictEqual(dead.map((d) => d.key), ["poison", "v9"]);
+        deepStrictEqual(dead.map((d) => d.key), ["poison", "v9", "wrong-score", "wrong-type"]);
         ok(dead[0].error.includes("not JSON"), dead[0].error);
         ok(dead[1].error.includes("schema_version 9"), dead[1].error);
+        equal(dead[2].error, 'p_low must be a number from 0 to 1, found "high"');
+        equal(dead[3].error, "ticket_type must be text, found 42");
+        const health = await fetch(`${app.base}/healthz`);
+        equal(health.status, 200, "nothing stalled");
+        await health.body?.cancel();
       });
     },
   }),
@@ -289,6 +315,72 @@ Deno.test(
         equal((await scorer.stop()).code, 0, "the same scorer process throughout, stopped cleanly");
         console.log(`kafka: the running scorer switched to ${after} ${switchedIn.toFixed(1)} s after the promotion`);
       });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: an upload cut off mid-stream: its tickets travel and are stored, but never count",
+    fn: async () => {
+      await withKafka({ BATCH_SIZE: "500" }, async ({ app }) => {
+        const before = await refreshedTotal(app.base);
+        const csv = await Deno.readTextFile(ISO_SAMPLE);
+        const port = Number(new URL(app.base).port);
+        const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+        const part = csv.slice(0, csv.indexOf("\n", Math.floor(csv.length / 2)) + 1);
+        await connection.write(new TextEncoder().encode(
+          `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
+            `Content-Length: ${csv.length}\r\n\r\n${part}`,
+        ));
+        // deno-lint-ignore no-explicit-any
+        let cut: any = null;
+        await eventually("tickets of the unfinished upload stored", async () => {
+          const [upload] = (await (await fetch(`${app.base}/api/uploads`)).json()).rows;
+          cut = upload ? await (await fetch(`${app.base}/api/uploads/${upload.upload_id}`)).json() : null;
+          return cut?.scored >= 1000;
+        });
+        connection.close(); // the client goes away
+        await eventually(
+          "the upload failed",
+          async () => (await (await fetch(`${app.base}/api/uploads/${cut.upload_id}`)).json()).status === "failed",
+        );
+        const stored = (await (await fetch(`${app.base}/api/uploads/${cut.upload_id}`)).json()).scored;
+        equal(await refreshedTotal(app.base), before, `none of its ${stored} stored tickets counts`);
+        equal((await (await fetch(`${app.base}/api/tickets?upload_id=${cut.upload_id}`)).json()).total, 0);
+        console.log(`fault: Kafka upload cut off: ${stored} of its tickets stored, ${before} counted before and after`);
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["kafka"], {
+    name: "kafka: the app starts before the broker, retrying its first connection, then works",
+    fn: async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = (listener.addr as Deno.NetAddr).port;
+      listener.close();
+      const starting = startApp({ KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_PARTITIONS: "2" });
+      starting.catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 3_000)); // the app is trying meanwhile
+      const broker = await startLocalBroker({ quiet: true, port });
+      try {
+        const app = await starting;
+        try {
+          const sent = await upload(
+            app.base,
+            (await Deno.readTextFile(ISO_SAMPLE)).split("\n").slice(0, 51).join("\n"),
+          );
+          equal(sent.status, 201);
+          await waitForUpload(app.base, sent.json.upload_id);
+          equal(await refreshedTotal(app.base), 50);
+        } finally {
+          await app.close();
+        }
+      } finally {
+        await broker.stop();
+      }
     },
   }),
 );

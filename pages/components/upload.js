@@ -88,6 +88,18 @@ function warningsTable(warnings) {
     ${table("upload-warnings", ["Column", "Rows", "Reason", "First lines"], rows)}`;
 }
 
+/** Ticket ids the file held more than once: the later row replaced the earlier. */
+function duplicatesTable(duplicates) {
+  if (!duplicates || !(duplicates.count > 0)) return "";
+  const listed = Array.isArray(duplicates.first_lines) ? duplicates.first_lines : [];
+  const some = listed.length < duplicates.count
+    ? html`<p>The first ${formatCount(listed.length)} of ${formatCount(duplicates.count)} repeats.</p>`
+    : "";
+  return html`<h3>Repeated ticket ids</h3>
+    <p>These rows repeat a ticket id seen earlier in the file; the later row replaced the earlier one.</p>
+    ${some}${table("upload-duplicates", ["Line", "Ticket ID"], listed.map((d) => [d.line, d.ticket_id]))}`;
+}
+
 /** Rejected lines, as many as the server listed. */
 function rejectedTable(errors, rejected) {
   if (!Array.isArray(errors) || errors.length === 0) return "";
@@ -113,10 +125,12 @@ function uploadSummary(upload, fileName) {
       ${count("upload-received", "Received", upload.received)}
       ${count("upload-accepted", "Accepted", upload.accepted)}
       ${count("upload-rejected-count", "Rejected", upload.rejected)}
+      ${upload.duplicates?.count > 0 ? count("upload-tickets", "Distinct tickets", upload.tickets) : ""}
     </dl>
     <p class="muted">Upload <code id="upload-id">${String(upload.upload_id ?? "")}</code></p>
     ${dateOrderNote(upload.date_order)}
     ${warningsTable(upload.warnings)}
+    ${duplicatesTable(upload.duplicates)}
     ${rejectedTable(upload.errors, upload.rejected)}
   </section>`;
 }
@@ -165,12 +179,13 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
         throw new Error(`could not follow the upload (${reasonOf(response.status, body, response.statusText)})`);
       }
       failures = 0;
+      // A ticket id repeated in the file is one ticket: wait for the distinct ones.
       const scored = Number(body?.scored ?? 0);
-      const accepted = Number(body?.accepted ?? upload.accepted);
-      progress.value = accepted > 0 ? Math.min(1, scored / accepted) : 1;
-      say(`Scoring: ${formatCount(scored)} of ${formatCount(accepted)} tickets scored.`);
+      const expected = Number(body?.tickets ?? upload.tickets ?? body?.accepted ?? upload.accepted);
+      progress.value = expected > 0 ? Math.min(1, scored / expected) : 1;
+      say(`Scoring: ${formatCount(scored)} of ${formatCount(expected)} tickets scored.`);
       if (body?.status === "failed") throw new Error(`the upload failed: ${body.failure ?? "no reason given"}`);
-      if (scored >= accepted) return;
+      if (scored >= expected) return;
       await sleep(POLL_MS);
     }
   }

@@ -27,11 +27,29 @@ export interface BusMessage<T> {
 /** Handles a batch; resolving means the batch is done (and may be acknowledged). */
 export type BatchHandler<T> = (messages: BusMessage<T>[]) => Promise<void>;
 
+/** How one of this process's consumers is doing, for the health endpoints. */
+export interface ConsumerHealth {
+  topic: string;
+  group: string;
+  /** `crashed`: it stopped and will not start again by itself. */
+  state: "running" | "crashed";
+  /** When its handler or its connection started failing (epoch ms), null while it works. */
+  failingSince: number | null;
+  /** Why it fails, when it does (for the log: it may hold a server's words). */
+  lastError: string | null;
+  /** When it last finished a batch, or when it subscribed (epoch ms). */
+  lastProgressAt: number;
+  /** Messages waiting behind its position, as of its last fetch. */
+  lag: number;
+}
+
 /** A message bus with consumer groups. */
 export interface Bus {
   /** Publishes a batch; resolves once the bus has taken responsibility for every message. */
   publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void>;
   /** Consumes a topic as `group`; each group sees every message. */
   subscribe<T>(topic: string, group: string, handler: BatchHandler<T>): Promise<void>;
+  /** How this process's consumers are doing (the in-process bus has none that can fall behind). */
+  health(): ConsumerHealth[];
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
-import type { BatchHandler, Bus, BusMessage } from "./bus.ts";
+import type { BatchHandler, Bus, BusMessage, ConsumerHealth } from "./bus.ts";
 
 /** The version of the JSON value format; a consumer refuses (dead-letters) other versions. */
 export const MESSAGE_SCHEMA_VERSION = 1;
@@ -59,6 +59,7 @@ export class KafkaBus implements Bus {
    * different topics (the upload, the scorer) should not queue behind each other. */
   readonly #producers = new Map<string, { producer: Producer; ready: Promise<void> }>();
   readonly #consumers: Consumer[] = [];
+  readonly #health: ConsumerHealth[] = [];
   readonly #log: (line: string) => void;
 
   constructor(options: KafkaBusOptions) {
@@ -73,14 +74,23 @@ export class KafkaBus implements Bus {
     });
   }
 
+  /**
+   * The topic's producer, connected. kafkajs retries a connect with backoff (the client's `retry`); a connect that
+   * still fails is forgotten, so the next publish connects afresh rather than failing forever.
+   */
   #producerFor(topic: string): Promise<Producer> {
     let entry = this.#producers.get(topic);
     if (!entry) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      entry = { producer, ready: producer.connect() };
-      this.#producers.set(topic, entry);
+      const ready = producer.connect();
+      const created = entry = { producer, ready };
+      this.#producers.set(topic, created);
+      ready.catch(() => {
+        if (this.#producers.get(topic) === created) this.#producers.delete(topic);
+      });
     }
-    return entry.ready.then(() => entry.producer);
+    const { producer, ready } = entry;
+    return ready.then(() => producer);
   }
 
   async publish<T>(topic: string, messages: BusMessage<T>[]): Promise<void> {
@@ -115,12 +125,27 @@ export class KafkaBus implements Bus {
       // than leaving the stream unconsumed; uncommitted batches come again.
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 50, restartOnFailure: () => Promise.resolve(true) },
     });
-    consumer.on(
-      consumer.events.CRASH,
-      (event) =>
-        this.#log(`consumer ${group} crashed (${event.payload.error.message}); restarting: ${event.payload.restart}`),
-    );
+    const health: ConsumerHealth = {
+      topic,
+      group,
+      state: "running",
+      failingSince: null,
+      lastError: null,
+      lastProgressAt: Date.now(),
+      lag: 0,
+    };
+    const lagByPartition = new Map<number, number>();
+    const failing = (error: Error) => {
+      health.failingSince ??= Date.now();
+      health.lastError = error.message;
+    };
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.#log(`consumer ${group} crashed (${event.payload.error.message}); restarting: ${event.payload.restart}`);
+      failing(event.payload.error);
+      if (!event.payload.restart) health.state = "crashed";
+    });
     this.#consumers.push(consumer);
+    this.#health.push(health);
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
@@ -135,13 +160,27 @@ export class KafkaBus implements Bus {
           );
           return { key: m.key?.toString() ?? "", value: value as T, headers, decodeError: error };
         });
-        await handler(messages);
-        resolveOffset(batch.lastOffset()); // the consumer's own position: fetch on from here
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        try {
+          await handler(messages);
+          resolveOffset(batch.lastOffset()); // the consumer's own position: fetch on from here
+          const next = (BigInt(batch.lastOffset()) + 1n).toString();
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+        } catch (error) {
+          failing(error as Error);
+          throw error; // the batch comes again
+        }
+        lagByPartition.set(batch.partition, Number(batch.offsetLag()));
+        health.lag = [...lagByPartition.values()].reduce((a, b) => a + b, 0);
+        health.failingSince = null;
+        health.lastError = null;
+        health.lastProgressAt = Date.now();
         await heartbeat();
       },
     });
+  }
+
+  health(): ConsumerHealth[] {
+    return this.#health.map((h) => ({ ...h }));
   }
 
   /** Leaves consumer groups (after the batch in hand is done) and disconnects. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { BatchHandler, Bus, BusMessage } from "./bus.ts";
+import type { BatchHandler, Bus, BusMessage, ConsumerHealth } from "./bus.ts";
 
 /** The embedded {@linkcode Bus}. */
 export class MemoryBus implements Bus {
@@ -26,6 +26,11 @@ export class MemoryBus implements Bus {
     groups.set(group, handler as BatchHandler<unknown>);
     this.#groups.set(topic, groups);
     return Promise.resolve();
+  }
+
+  /** Its consumers run inside `publish`: a failure reaches the publisher, and nothing waits behind them. */
+  health(): ConsumerHealth[] {
+    return [];
   }
 
   close(): Promise<void> {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { connectWithRetry } from "../connect.ts";
 import type { Bus } from "./bus.ts";
 import { KafkaBus } from "./kafka_bus.ts";
 import { installFastVarints } from "./kafkajs_varint.ts";
@@ -22,7 +23,11 @@ export async function openBus(config: Config, clientId: string, log: (line: stri
   if (config.kafkaBrokers.length === 0) return new MemoryBus();
   if (installFastVarints().length < 2) log("kafkajs: its encoder changed; kept some of its own varint writers");
   const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId, log });
-  const topics = await ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor);
+  const topics = await connectWithRetry(
+    `Kafka at ${config.kafkaBrokers.join(",")}`,
+    () => ensureTopics(bus.kafka, config.kafkaPartitions, config.kafkaReplicationFactor),
+    { retrySeconds: config.connectRetrySeconds, log },
+  );
   log(
     `kafka ${config.kafkaBrokers.join(",")}: ${
       topics.map((t) => `${t.topic} (${t.partitions} partitions)`).join(", ")

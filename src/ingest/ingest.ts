@@ -1,7 +1,8 @@
 /**
  * Ingest: a CSV byte stream in, batches of typed tickets out, and a summary that accounts for every row
  * (`received = accepted + rejected`). The first rows are held back only until the file's date order is known;
- * after that, memory holds one batch.
+ * after that, memory holds one batch, plus a fingerprint of each ticket id seen (8 to 16 bytes per ticket), so that
+ * an id repeated in the file is noticed: the later row wins, and the summary counts and lists the repeats.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { type DateOrder, DateOrderDetector, type DateOrderReport } from "./dates
 import { UploadError } from "./errors.ts";
 import { type HeaderMap, mapHeader } from "./header.ts";
 import { type ColumnWarnings, type Rejection, RowReader } from "./row.ts";
+import { SeenIds } from "./seen_ids.ts";
 
 /** How many rejections a summary lists; the count covers them all. */
 export const MAX_REPORTED_ERRORS = 1000;
@@ -18,11 +20,24 @@ export const MAX_REPORTED_ERRORS = 1000;
 /** Rows examined for date-order evidence before typing starts. */
 export const DATE_ORDER_WINDOW = 1000;
 
+/** How many repeated ticket ids a summary lists; the count covers them all. */
+export const MAX_REPORTED_DUPLICATES = 100;
+
+/** Rows whose ticket id an earlier row of the same file had: the later row replaced the earlier one. */
+export interface Duplicates {
+  count: number;
+  /** The first {@linkcode MAX_REPORTED_DUPLICATES} repeats: the line of the later row, and the id. */
+  first_lines: { line: number; ticket_id: string }[];
+}
+
 /** Every row of one upload, accounted for. */
 export interface IngestSummary {
   received: number;
   accepted: number;
   rejected: number;
+  /** Distinct tickets among the accepted rows: `accepted - duplicates.count`. */
+  tickets: number;
+  duplicates: Duplicates;
   /** The first {@linkcode MAX_REPORTED_ERRORS} rejections, in file order. */
   errors: Rejection[];
   /** Unreadable optional values, stored as null, by column. */
@@ -38,8 +53,11 @@ export interface IngestOptions {
   batchSize: number;
   /** Skip inference and read numeric dates in this order. */
   dateOrder?: DateOrder;
-  /** Receives each batch of accepted tickets; ingest waits for it (backpressure). */
-  onBatch: (tickets: Ticket[]) => Promise<void> | void;
+  /**
+   * Receives each batch of accepted tickets, and the summary so far (updated in place as reading goes on); ingest
+   * waits for it (backpressure). A ticket id repeated within a batch appears once, as its later row.
+   */
+  onBatch: (tickets: Ticket[], progress: Readonly<IngestSummary>) => Promise<void> | void;
 }
 
 const DATE_TYPES = new Set(["date", "instant"]);
@@ -92,15 +110,23 @@ class Tally {
   readonly #reader: RowReader;
   readonly #options: IngestOptions;
   readonly #summary: IngestSummary;
+  readonly #seen = new SeenIds();
   #batch: Ticket[] = [];
+  /**
+   * Where each ticket id of the batch being filled sits in it: made at the batch's first repeated id, so that a
+   * file without repeats pays nothing for it.
+   */
+  #inBatch: Map<string, number> | null = null;
 
   constructor(header: HeaderMap, dateOrder: DateOrderReport, options: IngestOptions) {
-    this.#reader = new RowReader(header, dateOrder.order);
+    this.#reader = new RowReader(header, dateOrder);
     this.#options = options;
     this.#summary = {
       received: 0,
       accepted: 0,
       rejected: 0,
+      tickets: 0,
+      duplicates: { count: 0, first_lines: [] },
       errors: [],
       warnings: this.#reader.warnings,
       date_order: dateOrder,
@@ -117,7 +143,26 @@ class Tally {
       return false;
     }
     this.#summary.accepted++;
-    this.#batch.push(result.ticket);
+    const ticket = result.ticket;
+    if (this.#seen.add(ticket.ticket_id)) {
+      this.#summary.tickets++;
+    } else {
+      const duplicates = this.#summary.duplicates;
+      duplicates.count++;
+      if (duplicates.first_lines.length < MAX_REPORTED_DUPLICATES) {
+        duplicates.first_lines.push({ line: record.line, ticket_id: ticket.ticket_id });
+      }
+      // In the same batch, the later row takes the earlier one's place; in a later batch, it is stored later
+      // (each batch of an upload is stamped later than the one before) and so wins in the store.
+      this.#inBatch ??= new Map(this.#batch.map((t, i) => [t.ticket_id, i]));
+      const earlier = this.#inBatch.get(ticket.ticket_id);
+      if (earlier !== undefined) {
+        this.#batch[earlier] = ticket;
+        return false;
+      }
+    }
+    this.#inBatch?.set(ticket.ticket_id, this.#batch.length);
+    this.#batch.push(ticket);
     return this.#batch.length >= this.#options.batchSize;
   }
 
@@ -140,6 +185,7 @@ class Tally {
     if (this.#batch.length === 0) return;
     const batch = this.#batch;
     this.#batch = [];
-    await this.#options.onBatch(batch);
+    this.#inBatch = null;
+    await this.#options.onBatch(batch, this.#summary);
   }
 }

@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
+import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
 import { EXCEL_SAMPLE, HEADER } from "../../tests/support/samples.ts";
 import type { Ticket } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
@@ -136,7 +136,52 @@ Deno.test("month-first files are detected; an explicit order overrides inference
   });
   equal(forced.date_order.source, "override");
   equal(tickets[0].date_of_purchase, null);
-  equal(forced.warnings["Date of Purchase"].count, 1);
+  equal(forced.warnings["Date of Purchase (date order)"].count, 1);
+  match(
+    forced.warnings["Date of Purchase (date order)"].reason,
+    /can only be read MDY.*read DMY \(as the upload asked\)/,
+  );
+});
+
+Deno.test("dates after the inference window that contradict the inferred order are counted and listed, never swapped", async () => {
+  // 1000 day-first rows settle the order; two later rows can only be month-first.
+  const rows = Array.from({ length: 1000 }, (_, i) => row(String(i + 1), { 6: "22-03-21", 14: "", 15: "" }));
+  rows.push(row("1001", { 6: "03-22-21", 14: "", 15: "" }), row("1002", { 6: "01-02-21", 14: "", 15: "" }));
+  rows.push(row("1003", { 6: "12-31-21", 14: "", 15: "" }));
+  const { summary, tickets } = await ingest(`${HEADER}\n${rows.join("\n")}\n`, 100);
+  deepStrictEqual([summary.date_order.order, summary.date_order.source], ["DMY", "inferred"]);
+  equal(summary.accepted, 1003, "the rows are kept");
+  const warning = summary.warnings["Date of Purchase (date order)"];
+  deepStrictEqual([warning.count, warning.first_lines], [2, [1002, 1004]]);
+  match(
+    warning.reason,
+    /can only be read MDY, but this file's dates are read DMY \(inferred from the first rows' dates \(1000 could only be DMY, 0 only MDY\)\)/,
+  );
+  const byId = new Map(tickets.map((t) => [t.ticket_id, t.date_of_purchase]));
+  deepStrictEqual([byId.get("1001"), byId.get("1002"), byId.get("1003")], [null, "2021-02-01", null]);
+});
+
+Deno.test("a ticket id repeated in the file: the later row wins, the summary counts and lists the repeats", async () => {
+  const text = [
+    HEADER,
+    row("1", { 12: "Low" }),
+    row("2"),
+    row("1", { 12: "Critical" }), // same batch as the first 1: takes its place
+    row("3"),
+    row("2", { 12: "Medium" }), // a later batch: published later, so it wins in the store
+  ].join("\n") + "\n";
+  const { summary, tickets } = await ingest(text, 3);
+  deepStrictEqual([summary.received, summary.accepted, summary.tickets], [5, 5, 3]);
+  deepStrictEqual(summary.duplicates, {
+    count: 2,
+    first_lines: [{ line: 4, ticket_id: "1" }, { line: 6, ticket_id: "2" }],
+  });
+  deepStrictEqual(tickets.map((t) => `${t.ticket_id}:${t.priority_label}`), [
+    "1:Critical",
+    "2:High",
+    "3:High",
+    "2:Medium",
+  ]);
 });
 
 Deno.test("the Excel sample: 8469 tickets, day-first dates, multi-line descriptions", async () => {

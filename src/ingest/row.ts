@@ -4,15 +4,8 @@
  *
  * @module
  */
-import {
-  type ColumnSpec,
-  type ColumnType,
-  emptyTicket,
-  PRIORITIES,
-  type Priority,
-  type Ticket,
-} from "../ticket/schema.ts";
-import { type DateOrder, parseDate, parseDateTime } from "./dates.ts";
+import { type ColumnType, emptyTicket, PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import { type DateOrder, type DateOrderReport, orderEvidence, parseDate, parseDateTime } from "./dates.ts";
 import type { HeaderMap } from "./header.ts";
 
 /** A row that was not accepted. `line` is the 1-based physical line where the row starts (header = line 1). */
@@ -102,16 +95,35 @@ function clip(value: string): string {
   return value.length > REPORTED_VALUE_CHARS ? `${value.slice(0, REPORTED_VALUE_CHARS)}…` : value;
 }
 
-/** Types the rows of one file, collecting the warnings they raise. */
+/** The key under which a column's dates that contradict the file's date order are counted in the warnings. */
+export function dateOrderWarningKey(header: string): string {
+  return `${header} (date order)`;
+}
+
+/**
+ * Types the rows of one file, collecting the warnings they raise. A numeric date that only the other order can
+ * read (`25-03-21` in a file read month-first) is never swapped into a date: it counts as unreadable, under its
+ * own warning ({@linkcode dateOrderWarningKey}) that names both orders and where the file's came from.
+ */
 export class RowReader {
   /** Warnings so far, by column header. */
   readonly warnings: Record<string, ColumnWarnings> = {};
   readonly #header: HeaderMap;
   readonly #order: DateOrder;
+  readonly #contradiction: string;
 
-  constructor(header: HeaderMap, order: DateOrder) {
+  constructor(header: HeaderMap, dateOrder: DateOrderReport) {
     this.#header = header;
-    this.#order = order;
+    this.#order = dateOrder.order;
+    const other = dateOrder.order === "DMY" ? "MDY" : "DMY";
+    const why = {
+      override: "as the upload asked",
+      inferred: `inferred from the first rows' dates (${dateOrder.evidence.DMY} could only be DMY, ` +
+        `${dateOrder.evidence.MDY} only MDY)`,
+      default: "the default: the first rows' dates did not tell day from month",
+    }[dateOrder.source];
+    this.#contradiction = `can only be read ${other}, but this file's dates are read ${dateOrder.order} (${why}); ` +
+      `stored as empty rather than swapped: if the file is ${other}, upload it again with date_order=${other}`;
   }
 
   /** Reads one record that starts on `line`. */
@@ -128,24 +140,29 @@ export class RowReader {
     }
     // Only schema columns are read: personal data (name, email) is dropped here, before anything leaves ingest.
     const ticket = emptyTicket();
-    const warned: [ColumnSpec, string][] = [];
+    const warned: [string, string][] = [];
     for (const { spec, index } of this.#header.columns) {
       const raw = record[index];
       const cell = readCell(spec.type, raw, this.#order);
       if (cell.ok) {
         (ticket as unknown as Record<string, unknown>)[spec.name] = cell.value;
-      } else if (spec.onUnreadable === "reject") {
-        return { rejection: { line, column: spec.header!, value: clip(raw), reason: cell.reason } };
       } else {
-        warned.push([spec, cell.reason]);
+        // Only a value that failed can prove the other order (its first or second number is above 12).
+        const contradicts = (spec.type === "date" || spec.type === "instant") &&
+          orderEvidence(raw) === (this.#order === "DMY" ? "MDY" : "DMY");
+        const reason = contradicts ? this.#contradiction : cell.reason;
+        if (spec.onUnreadable === "reject") {
+          return { rejection: { line, column: spec.header!, value: clip(raw), reason } };
+        }
+        warned.push([contradicts ? dateOrderWarningKey(spec.header!) : spec.header!, reason]);
       }
     }
-    for (const [spec, reason] of warned) this.#warn(spec.header!, reason, line);
+    for (const [key, reason] of warned) this.#warn(key, reason, line);
     return { ticket };
   }
 
-  #warn(column: string, reason: string, line: number): void {
-    const entry = this.warnings[column] ??= { count: 0, reason, first_lines: [] };
+  #warn(key: string, reason: string, line: number): void {
+    const entry = this.warnings[key] ??= { count: 0, reason, first_lines: [] };
     entry.count++;
     if (entry.first_lines.length < FIRST_LINES_KEPT) entry.first_lines.push(line);
   }

@@ -2,20 +2,36 @@
  * An upload, start to finish: record it, stream its rows through ingest, publish accepted tickets in batches,
  * and record the outcome. Whatever happens, the upload record says what became of it.
  *
+ * An upload is all or nothing for readers: its tickets are stored as they come, but marts, queue and API count
+ * them only once the record says `done` (see `store/store.ts`). While rows stream in, the record is saved every few
+ * seconds with the counts so far (from the first batch on: once the file's date order is settled, after at most
+ * 1,000 rows), a heartbeat by which a record left `receiving` by a process that died is recognised as stale; a
+ * refused, cut-off or broken upload ends `failed`, with how far it got.
+ *
  * @module
  */
 import { type Bus, TOPICS } from "../bus/bus.ts";
-import type { Store, UploadRecord } from "../store/store.ts";
+import { isOutOfSpace, type Store, type UploadRecord } from "../store/store.ts";
 import type { IngestedTicket } from "../ticket/schema.ts";
 import type { DateOrder } from "./dates.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";
+
+/** How often a receiving upload's record is saved with its counts so far. */
+export const UPLOAD_HEARTBEAT_MS = 5_000;
+
+/** A receiving upload whose record was not saved for this long was cut off by its server's death. */
+export const STALE_UPLOAD_MS = 4 * UPLOAD_HEARTBEAT_MS;
 
 /** Where an upload's tickets go. */
 export interface UploadDeps {
   bus: Bus;
   store: Store;
   batchSize: number;
+  /** Where a progress save that failed is noted (the upload goes on). */
+  log?: (line: string) => void;
+  /** How often the record is saved while rows stream in (default {@linkcode UPLOAD_HEARTBEAT_MS}). */
+  heartbeatMs?: number;
 }
 
 /** What the uploader said about the file. */
@@ -24,6 +40,8 @@ export interface UploadRequest {
   filename?: string | null;
   bytes?: number | null;
   dateOrder?: DateOrder;
+  /** Who uploaded it, when authentication says. */
+  uploadedBy?: string | null;
 }
 
 /** An upload's answer: the summary plus its id. */
@@ -40,12 +58,26 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
     created_at: new Date().toISOString(),
     filename: request.filename ?? null,
     bytes: request.bytes ?? null,
+    uploaded_by: request.uploadedBy ?? null,
     status: "receiving",
     summary: null,
     failure: null,
   };
   await deps.store.saveUpload(record);
+  // Saves go one after another, so a heartbeat never lands after the final record.
+  let saving: Promise<void> = Promise.resolve();
+  const save = (update: Partial<UploadRecord>) => {
+    saving = saving.catch(() => {}).then(() => deps.store.saveUpload({ ...record, ...update }));
+    return saving;
+  };
+  let progress: Readonly<IngestSummary> | null = null;
+  const heartbeat = setInterval(() => {
+    save({ summary: progress && structuredClone(progress) })
+      .catch((error) => deps.log?.(`upload ${record.upload_id}: progress not saved: ${error.message}`));
+  }, deps.heartbeatMs ?? UPLOAD_HEARTBEAT_MS);
+
   let published = 0;
+  let lastStamp = 0;
   // One batch travels (scored, stored) while the next is read: the store's work overlaps parsing, and memory
   // holds at most two batches. A failure of the batch in flight surfaces at the next hand-over or at the end.
   let inFlight: Promise<void> = Promise.resolve();
@@ -53,9 +85,13 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
     const summary = await ingestCsv(request.body, {
       batchSize: deps.batchSize,
       dateOrder: request.dateOrder,
-      onBatch: async (tickets) => {
+      onBatch: async (tickets, soFar) => {
+        progress = soFar;
         await inFlight;
-        const ingestedAt = new Date().toISOString();
+        // Each batch is stamped later than the one before, so that of two rows with the same ticket id in different
+        // batches, the later row's copy is the later one in the store.
+        lastStamp = Math.max(Date.now(), lastStamp + 1);
+        const ingestedAt = new Date(lastStamp).toISOString();
         inFlight = deps.bus.publish<IngestedTicket>(
           TOPICS.tickets,
           // The batch is this upload's own: its tickets gain their origin in place rather than being copied.
@@ -68,15 +104,31 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
       },
     });
     await inFlight;
-    await deps.store.saveUpload({ ...record, status: "done", summary });
+    clearInterval(heartbeat);
+    await save({ status: "done", summary });
     return { upload_id: record.upload_id, ...summary };
   } catch (error) {
+    clearInterval(heartbeat);
     await inFlight.catch(() => {}); // let the batch in flight settle, so the record below counts it
-    const reason = error instanceof Error ? error.message : String(error);
-    const failure = published > 0 ? `${reason} (after ${published} tickets had been published)` : reason;
-    await deps.store.saveUpload({ ...record, status: "failed", failure });
-    if (error instanceof UploadError) {
-      throw new UploadError(error.status, failure, { ...error.details, upload_id: record.upload_id });
+    // A reason for people: the upload's own problem, a full disk, or a plain word that the server failed (the
+    // caller logs the error itself).
+    const outOfSpace = !(error instanceof UploadError) && isOutOfSpace(error);
+    if (outOfSpace) deps.log?.(`upload ${record.upload_id}: the disk is full: ${(error as Error).message}`);
+    const reason = error instanceof UploadError
+      ? error.message
+      : outOfSpace
+      ? "The server's disk is full, so the upload could not be stored"
+      : "the server could not finish this upload";
+    const failure = published > 0
+      ? `${reason} (after ${published} tickets had been sent on; none of them count)`
+      : reason;
+    // With the disk full this save may fail too: the record then stays "receiving" until found stale.
+    await save({ status: "failed", failure, summary: progress && structuredClone(progress) })
+      .catch((saveError) => deps.log?.(`upload ${record.upload_id}: failure not recorded: ${saveError.message}`));
+    if (error instanceof UploadError || outOfSpace) {
+      const status = error instanceof UploadError ? error.status : 507;
+      const details = error instanceof UploadError ? error.details : {};
+      throw new UploadError(status, failure, { ...details, upload_id: record.upload_id });
     }
     throw error;
   }

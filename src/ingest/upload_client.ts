@@ -11,6 +11,7 @@
 import { createReadStream } from "node:fs";
 import http from "node:http";
 import https from "node:https";
+import { authHeaders, fetchApp } from "../web/client.ts";
 
 /** The server's answer to an upload. */
 export interface UploadAnswer {
@@ -22,7 +23,8 @@ export interface UploadAnswer {
 }
 
 /**
- * POSTs the file at `path` to `url` as `text/csv` with its length, streaming it from disk.
+ * POSTs the file at `path` to `url` as `text/csv` with its length, streaming it from disk (with the token of
+ * `AUTH_TOKEN`, when set).
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ export async function postCsvFile(
   return await new Promise<UploadAnswer>((resolve, reject) => {
     const request = client.request(target, {
       method: "POST",
-      headers: { "content-type": "text/csv", "content-length": String(size), ...headers },
+      headers: { "content-type": "text/csv", "content-length": String(size), ...authHeaders(), ...headers },
     }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -67,14 +69,16 @@ export interface UploadStatus {
   upload_id: string;
   status: "receiving" | "done" | "failed";
   accepted: number;
-  /** Accepted tickets stored with their scores so far. */
+  /** Distinct tickets among the accepted rows (a ticket id repeated in the file counts once). */
+  tickets?: number;
+  /** Distinct tickets of the upload stored with their scores so far. */
   scored: number;
   // deno-lint-ignore no-explicit-any
   [field: string]: any;
 }
 
 /**
- * Waits until every accepted ticket of an upload is stored with its score, asking the API every `intervalMs`.
+ * Waits until every ticket of an upload is stored with its score, asking the API every `intervalMs`.
  *
  * @example
  * ```ts
@@ -89,14 +93,15 @@ export async function waitForUpload(
 ): Promise<UploadStatus> {
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);
   while (true) {
-    const response = await fetch(`${base}/api/uploads/${encodeURIComponent(uploadId)}`);
+    const response = await fetchApp(`${base}/api/uploads/${encodeURIComponent(uploadId)}`);
     const status: UploadStatus = await response.json();
     if (!response.ok) throw new Error(`upload ${uploadId}: ${status.error ?? response.status}`);
     options.onProgress?.(status);
     if (status.status === "failed") throw new Error(`upload ${uploadId} failed: ${status.failure}`);
-    if (status.status === "done" && status.scored >= status.accepted) return status;
+    const expected = status.tickets ?? status.accepted;
+    if (status.status === "done" && status.scored >= expected) return status;
     if (Date.now() > deadline) {
-      throw new Error(`upload ${uploadId}: ${status.scored} of ${status.accepted} stored after the time allowed`);
+      throw new Error(`upload ${uploadId}: ${status.scored} of ${expected} stored after the time allowed`);
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
   }

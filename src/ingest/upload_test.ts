@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, match, rejects } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, rejects } from "node:assert/strict";
 import { TOPICS } from "../bus/bus.ts";
 import { MemoryBus } from "../bus/memory_bus.ts";
 import { openDuckDbStore } from "../store/duckdb_store.ts";
@@ -50,7 +50,54 @@ Deno.test("a batch that fails downstream fails the upload, and its record says h
     equal(batches, 2);
     const [record] = await store.readMart("uploads");
     equal(record.status, "failed");
-    match(String(record.failure), /the scorer is down \(after 10 tickets had been published\)/);
+    // The reason is plain words (the server's log has the error), and the counts say how far it got.
+    equal(
+      record.failure,
+      "the server could not finish this upload (after 10 tickets had been sent on; none of them count)",
+    );
+    deepStrictEqual([record.received, record.accepted], [30, 30]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a slow upload saves its record as it goes: counts so far, and a fresh time that says it is alive", async () => {
+  const bus = new MemoryBus();
+  const store = await openDuckDbStore(":memory:");
+  await bus.subscribe(TOPICS.tickets, "test", () => Promise.resolve());
+  const lines = [HEADER, ...Array.from({ length: 40 }, (_, i) => `${i + 1}${ROW}`)].map((l) => `${l}\n`);
+  let release!: () => void;
+  const stalled = new Promise<void>((resolve) => release = resolve);
+  // 20 rows, then the client goes quiet until told to go on.
+  const body = ReadableStream.from((async function* () {
+    yield new TextEncoder().encode(lines.slice(0, 21).join(""));
+    await stalled;
+    yield new TextEncoder().encode(lines.slice(21).join(""));
+  })());
+  try {
+    // With the date order given, rows are counted from the first (otherwise once the order is settled).
+    const upload = runUpload({ bus, store, batchSize: 10, heartbeatMs: 20 }, {
+      body,
+      uploadedBy: "ana",
+      dateOrder: "DMY",
+    });
+    let record = null;
+    for (let i = 0; i < 100 && !record?.summary?.received; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const [row] = await store.readMart("uploads");
+      record = row ? await store.getUpload(String(row.upload_id)) : null;
+    }
+    equal(record?.status, "receiving");
+    equal(record?.uploaded_by, "ana");
+    ok(record!.summary!.received >= 10, `${record?.summary?.received} rows counted so far`);
+    const before = record!.updated_at;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const after = (await store.getUpload(record!.upload_id))!.updated_at;
+    ok(after > before, `saved again while quiet: ${before} → ${after}`);
+    release();
+    const result = await upload;
+    equal(result.accepted, 40);
+    equal((await store.getUpload(result.upload_id))?.status, "done");
   } finally {
     await store.close();
   }

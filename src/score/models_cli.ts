@@ -7,6 +7,7 @@
  * @module
  */
 import { commandLine, runCommand, UsageError } from "../cli.ts";
+import { appUrl, fetchApp } from "../web/client.ts";
 import { loadConfig } from "../config.ts";
 import { openRegistry, PromotionRefused, UnknownVersion } from "./registry.ts";
 
@@ -21,13 +22,15 @@ models:promote   makes VERSION the live model; the web server and every scorer s
 rescore          scores every stored open ticket again with the live model, with progress
 
 The app is found at --url (default http://localhost:$PORT, PORT defaulting to 8000); with no app answering, models
-and models:promote use the registry folder (MODEL_REGISTRY_DIR, default DATA_DIR/models) directly.`;
+and models:promote use the registry folder (MODEL_REGISTRY_DIR, default DATA_DIR/models) directly. When the app
+asks for a token, set AUTH_TOKEN (the first of its tokens is sent).`;
 
 /** The app's answer, or null when nothing answers at `base` (and no --url insisted on it). */
 async function ask(base: string, path: string, init: RequestInit, insist: boolean): Promise<Response | null> {
   try {
-    return await fetch(`${base}${path}`, init);
+    return await fetchApp(`${base}${path}`, init);
   } catch (error) {
+    if (error instanceof UsageError) throw error; // the app answered, and asked for a token
     if (insist) throw new UsageError(`no app answers at ${base}: ${(error as Error).message}`);
     return null;
   }
@@ -39,7 +42,7 @@ async function main(): Promise<number> {
     force: { type: "boolean" },
   }, { positionals: true });
   const [command = "list", version] = positionals;
-  const base = values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`;
+  const base = appUrl(values.url);
   const insist = values.url !== undefined;
 
   if (command === "list") {

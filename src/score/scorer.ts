@@ -1,22 +1,14 @@
 /**
- * The scorer stage: consumes tickets, scores each batch with one model run, publishes scored tickets. A message
- * it cannot read goes to the dead-letter topic with the reason, and the rest of the batch goes on.
+ * The scorer stage: consumes tickets, scores each batch with one model run, publishes scored tickets. A message it
+ * cannot use (not decodable, not a ticket of the schema's types, or one the model cannot score) goes to the
+ * dead-letter topic with the reason, and the rest of the batch goes on: no message can stall a partition.
  *
  * @module
  */
 import { type Bus, type BusMessage, TOPICS } from "../bus/bus.ts";
 import type { IngestedTicket, ScoredTicket } from "../ticket/schema.ts";
+import { readTicket } from "../ticket/validate.ts";
 import type { PriorityModel } from "./model.ts";
-
-/** Why a message is not a ticket the scorer can score, or null when it is. */
-export function unreadableTicket(value: unknown): string | null {
-  if (typeof value !== "object" || value === null) return "the message value is not an object";
-  const t = value as Partial<IngestedTicket>;
-  if (typeof t.ticket_id !== "string" || t.ticket_id === "") return "the message has no ticket_id";
-  if (typeof t.upload_id !== "string") return "the message has no upload_id";
-  if (typeof t.ingested_at !== "string") return "the message has no ingested_at";
-  return null;
-}
 
 /** Scores one batch of tickets; each keeps the version of the model that scored it. */
 export async function scoreTickets(
@@ -35,6 +27,11 @@ export interface ScorerStats {
   batches: number;
 }
 
+/** A message as it goes to the dead letters: as it came, with why and where in the `error` and `stage` headers. */
+export function deadLetter(message: BusMessage<unknown>, reason: string, stage: string): BusMessage<unknown> {
+  return { key: message.key, value: message.value, headers: { ...message.headers, error: reason, stage } };
+}
+
 /** Subscribes the scorer to the `tickets` topic as consumer group `group`; the returned totals keep counting. */
 export async function startScorer(
   bus: Bus,
@@ -44,22 +41,39 @@ export async function startScorer(
   const stats: ScorerStats = { scored: 0, deadLettered: 0, batches: 0 };
   await bus.subscribe<unknown>(TOPICS.tickets, group, async (messages) => {
     const readable: IngestedTicket[] = [];
+    const readableMessages: BusMessage<unknown>[] = [];
     const dead: BusMessage<unknown>[] = [];
     for (const message of messages) {
-      const reason = message.decodeError ?? unreadableTicket(message.value);
-      if (reason === null) readable.push(message.value as IngestedTicket);
-      else {dead.push({
-          key: message.key,
-          value: message.value,
-          headers: { ...message.headers, error: reason, stage: "scorer" },
-        });}
+      const read = message.decodeError === undefined
+        ? readTicket<IngestedTicket>(message.value, ["upload", "origin"])
+        : { problem: message.decodeError };
+      if ("ticket" in read) {
+        readable.push(read.ticket);
+        readableMessages.push(message);
+      } else dead.push(deadLetter(message, read.problem, "scorer"));
+    }
+    let scored: ScoredTicket[] = [];
+    if (readable.length > 0) {
+      try {
+        scored = await scoreTickets(model, readable);
+      } catch {
+        // One ticket the model chokes on must not hold back the others: score them one by one.
+        for (const [i, ticket] of readable.entries()) {
+          try {
+            scored.push(...await scoreTickets(model, [ticket]));
+          } catch (error) {
+            dead.push(
+              deadLetter(readableMessages[i], `the model could not score it: ${(error as Error).message}`, "scorer"),
+            );
+          }
+        }
+      }
     }
     if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
-    if (readable.length > 0) {
-      const scored = await scoreTickets(model, readable);
+    if (scored.length > 0) {
       await bus.publish(TOPICS.scored, scored.map((ticket) => ({ key: ticket.ticket_id, value: ticket })));
     }
-    stats.scored += readable.length;
+    stats.scored += scored.length;
     stats.deadLettered += dead.length;
     stats.batches++;
   });

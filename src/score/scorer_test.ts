@@ -2,6 +2,9 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { type BusMessage, TOPICS } from "../bus/bus.ts";
 import { MemoryBus } from "../bus/memory_bus.ts";
 import type { ScoredTicket } from "../ticket/schema.ts";
+import fc from "fast-check";
+import { readTicket } from "../ticket/validate.ts";
+import { batchLike } from "../../tests/support/messages.ts";
 import { ticket } from "../../tests/support/tickets.ts";
 import { loadModel } from "./model.ts";
 import { startScorer } from "./scorer.ts";
@@ -22,7 +25,10 @@ Deno.test("the scorer scores a batch and sends what it cannot read to the dead-l
       { key: "2", value: { ...ticket({ ticket_id: "2", ticket_channel: "Carrier pigeon" }), ...envelope } },
     ]);
     deepStrictEqual(scored.map((m) => m.key), ["1", "2"]);
-    deepStrictEqual(dead.map((m) => [m.key, m.headers?.error]), [["poison", "the message value is not an object"]]);
+    deepStrictEqual(dead.map((m) => [m.key, m.headers?.error]), [[
+      "poison",
+      "the message value is not a ticket object",
+    ]]);
     for (const { value } of scored) {
       equal(value.model_version, model.version);
       ok(Math.abs(value.p_low + value.p_medium + value.p_high + value.p_critical - 1) < 1e-5);
@@ -38,4 +44,37 @@ Deno.test("the in-process bus refuses to drop messages nobody consumes", async (
   const bus = new MemoryBus();
   const error = await bus.publish("nowhere", [{ key: "k", value: 1 }]).catch((e) => e);
   ok(error instanceof Error && error.message.includes("no consumer"));
+});
+
+Deno.test("property: whatever the messages, each is scored or dead-lettered with a reason, and the batch goes on", async () => {
+  const model = await loadModel();
+  const bus = new MemoryBus();
+  let scored = 0;
+  let dead = 0;
+  try {
+    await startScorer(bus, model);
+    await bus.subscribe<ScoredTicket>(TOPICS.scored, "test", (m) => {
+      for (const { value } of m) ok("ticket" in readTicket(value, ["upload", "origin", "score"]), "a scored ticket");
+      scored += m.length;
+      return Promise.resolve();
+    });
+    await bus.subscribe(TOPICS.deadLetter, "test", (m) => {
+      for (const { headers } of m) ok(headers?.error && headers.stage === "scorer");
+      dead += m.length;
+      return Promise.resolve();
+    });
+    const base = { ...ticket(), upload_id: "u1", ingested_at: "2023-06-02T10:00:00.000Z" };
+    await fc.assert(
+      fc.asyncProperty(batchLike(base), async (batch) => {
+        const [scoredBefore, deadBefore] = [scored, dead];
+        await bus.publish(TOPICS.tickets, batch);
+        equal(scored - scoredBefore + dead - deadBefore, batch.length);
+      }),
+      { numRuns: 300 },
+    );
+    ok(scored > 0 && dead > 0, `both happened: ${scored} scored, ${dead} dead-lettered`);
+  } finally {
+    await bus.close();
+    await model.close();
+  }
 });

@@ -9,6 +9,7 @@ import { buildApp } from "../app.ts";
 import { TOPICS } from "../bus/bus.ts";
 import { commandLine, runCommand } from "../cli.ts";
 import { loadConfig } from "../config.ts";
+import { checkReadiness } from "../health.ts";
 
 const HELP = `Usage: deno task scorer
 
@@ -16,8 +17,11 @@ Scores tickets from Kafka: consumes topic "${TOPICS.tickets}" as consumer group 
 "${TOPICS.scored}", sends unreadable messages to "${TOPICS.deadLetter}" with the reason in the "error" header.
 Start more instances to share the partitions.
 
-Environment: KAFKA_BROKERS (required), SCORER_PORT (health endpoint, default 8001), BATCH_SIZE,
-KAFKA_PARTITIONS and KAFKA_REPLICATION_FACTOR (for topics created if missing).`;
+Health: GET /healthz answers 200 when every consumer keeps up, 503 with the problems when one has crashed, keeps
+failing or is stalled; GET /livez answers 200 while the process runs.
+
+Environment: KAFKA_BROKERS (required), SCORER_PORT (health endpoint, default 8001), HOST (default 127.0.0.1),
+BATCH_SIZE, KAFKA_PARTITIONS and KAFKA_REPLICATION_FACTOR (for topics created if missing), CONNECT_RETRY_SECONDS.`;
 
 const REPORT_EVERY_MS = 10_000;
 
@@ -55,19 +59,27 @@ async function main(): Promise<void> {
     log(`scored ${stats.scored} (${rate.toFixed(0)}/s), dead-lettered ${stats.deadLettered}, lag ${lag ?? "?"}`);
   }, REPORT_EVERY_MS);
 
+  // Health only, and nothing sensitive in it; it listens where the web server does (HOST, loopback by default).
   const server = Deno.serve({
     port: config.scorerPort,
+    hostname: config.host,
     onListen: ({ port }) => log(`health on http://localhost:${port}/healthz`),
-  }, () =>
-    Response.json({
-      ok: true,
+  }, async (request) => {
+    if (new URL(request.url).pathname === "/livez") return Response.json({ live: true });
+    const { ready, problems } = await checkReadiness(null, app.bus.health(), log);
+    return Response.json({
+      ok: ready,
+      live: true,
+      ready,
+      problems,
       model_version: model.version,
       scored: stats.scored,
       dead_lettered: stats.deadLettered,
       batches: stats.batches,
       tickets_per_second: rate,
       lag,
-    }));
+    }, { status: ready ? 200 : 503 });
+  });
 
   let stopping = false;
   const stop = async () => {

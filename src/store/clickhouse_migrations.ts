@@ -5,6 +5,8 @@
  *    `db_tickets.schema_migrations`. Every statement is idempotent too, so a run cut off half-way is run again.
  * 2. **Ticket columns** follow the ticket schema: `{{ticket_columns}}` in a migration is the schema's column list,
  *    and a column the schema gained since the table was made is added to it (a changed type stops the run).
+ *    `{{tickets_engine}}` is {@linkcode TICKETS_ENGINE}; a table made with an earlier key is copied into one with
+ *    this key and swapped in (run it while no consumer writes: before starting the app).
  * 3. **Views** `sql/clickhouse/views/*.sql` (the materialized views from the Kafka table) are derived, not
  *    versioned: each is recreated whenever its text changes (a hash of it is kept as the view's comment), so a new
  *    ticket column reaches the view that fills it. `{{ticket_columns_from_json}}` reads every column out of a
@@ -20,6 +22,16 @@ import { clickhouseColumnsFromJson, clickhouseTicketColumns, clickhouseType, com
 
 /** The database that holds tickets, uploads and the published marts. */
 export const DATABASE = "db_tickets";
+
+/** The tickets table's sorting key: one copy per ticket, upload and batch. */
+const TICKETS_KEY = "ticket_id, upload_id, ingested_at";
+
+/**
+ * The tickets table's engine: a copy delivered or scored again replaces its earlier self (the latest score wins);
+ * copies from different uploads or batches stay apart, and readers choose among them.
+ */
+export const TICKETS_ENGINE =
+  `ReplacingMergeTree(scored_at) PARTITION BY toYYYYMM(ingested_at) ORDER BY (${TICKETS_KEY})`;
 
 const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
 const VIEWS_DIR = new URL("views/", MIGRATIONS_DIR);
@@ -65,6 +77,7 @@ async function readSqlFiles(dir: URL, pattern: RegExp, values: MigrationValues):
       .replaceAll("{{kafka_brokers}}", brokers || "kafka:9092")
       .replaceAll("{{kafka_group}}", group)
       .replaceAll("{{ticket_columns}}", clickhouseTicketColumns())
+      .replaceAll("{{tickets_engine}}", TICKETS_ENGINE)
       .replaceAll("{{ticket_columns_from_json}}", clickhouseColumnsFromJson());
     files.push({ version: file.replace(/(_.*)?\.sql$/, ""), file, statements: splitStatements(text) });
   }
@@ -106,8 +119,33 @@ export async function migrate(runner: SqlRunner, values: MigrationValues): Promi
     changed.push(migration.file);
   }
   changed.push(...await syncTicketColumns(runner));
-  changed.push(...await syncViews(runner, await loadViews(values)));
+  const rekeyed = await syncTicketsKey(runner);
+  changed.push(...rekeyed);
+  // A view's target is the table it was made with, not its name: after a swap the views are made again.
+  changed.push(...await syncViews(runner, await loadViews(values), rekeyed.length > 0));
   return changed;
+}
+
+/**
+ * Re-keys `db_tickets.tickets` made with an earlier sorting key: copies it into a table made with
+ * {@linkcode TICKETS_ENGINE} and swaps the two (atomic). A run cut off at any step is finished by the next one.
+ */
+async function syncTicketsKey(runner: SqlRunner): Promise<string[]> {
+  const rekeyed = `${DATABASE}.tickets_rekeyed`;
+  const [table] = await runner.query(
+    "SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = 'tickets'",
+    { db: DATABASE },
+  );
+  if (String(table?.sorting_key) === TICKETS_KEY) {
+    await runner.command(`DROP TABLE IF EXISTS ${rekeyed} SYNC`); // left by a run cut off after the swap
+    return [];
+  }
+  await runner.command(`DROP TABLE IF EXISTS ${rekeyed} SYNC`);
+  await runner.command(`CREATE TABLE ${rekeyed} AS ${DATABASE}.tickets ENGINE = ${TICKETS_ENGINE}`);
+  await runner.command(`INSERT INTO ${rekeyed} SELECT * FROM ${DATABASE}.tickets`);
+  await runner.command(`EXCHANGE TABLES ${DATABASE}.tickets AND ${rekeyed}`);
+  await runner.command(`DROP TABLE ${rekeyed} SYNC`);
+  return [`tickets key (${TICKETS_KEY})`];
 }
 
 /** Adds the schema's columns that `db_tickets.tickets` lacks; refuses a column whose type differs. */
@@ -134,8 +172,8 @@ async function syncTicketColumns(runner: SqlRunner): Promise<string[]> {
   return missing.map((c) => `column ${c.name}`);
 }
 
-/** Recreates the views of each file whose text changed since they were made (or that do not exist). */
-async function syncViews(runner: SqlRunner, files: SqlFile[]): Promise<string[]> {
+/** Recreates the views of each file whose text changed since they were made (or that do not exist), or all. */
+async function syncViews(runner: SqlRunner, files: SqlFile[], all = false): Promise<string[]> {
   const changed: string[] = [];
   for (const file of files) {
     const stamp = `${file.file} sha256:${createHash("sha256").update(file.statements.join(";\n")).digest("hex")}`;
@@ -152,7 +190,7 @@ async function syncViews(runner: SqlRunner, files: SqlFile[]): Promise<string[]>
       );
       return row ? String(row.comment) : null;
     }));
-    if (comments.every((comment) => comment === stamp)) continue;
+    if (!all && comments.every((comment) => comment === stamp)) continue;
     for (const { name } of views) await runner.command(`DROP VIEW IF EXISTS ${name} SYNC`);
     for (const { statement } of views) await runner.command(`${statement}\nCOMMENT '${stamp}'`);
     changed.push(`view ${file.file}`);

@@ -6,7 +6,9 @@
  *
  * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests
  * all run there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per
- * table; the set of marts is swapped one table after another, within milliseconds).
+ * table; the set of marts is swapped one table after another, within milliseconds). One build runs at a time
+ * across every process of a deployment (the web servers' schedules, the `marts` service): a build holds a lease,
+ * and the holder first drops scratch databases that crashed builds left behind.
  *
  * @module
  */
@@ -15,6 +17,7 @@ import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@c
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
 import {
+  listingFromRow,
   type MartSession,
   overrideOf,
   type Page,
@@ -23,9 +26,13 @@ import {
   type QueueQuery,
   type Row,
   type SqlDialect,
+  STALE_UPLOAD_FAILURE,
   type Store,
+  type StoredUpload,
   type TicketQuery,
+  UPLOAD_LISTING_COLUMNS,
   uploadFromRow,
+  type UploadListing,
   type UploadRecord,
   withOverrides,
 } from "./store.ts";
@@ -36,6 +43,16 @@ import { INSTANT_COLUMNS } from "./ticket_table.ts";
  * building at once (the web app's cron and the marts service) never share a scratch database.
  */
 export const BUILD_DATABASE = "db_tickets_build";
+
+/**
+ * The marts lease: a table that exists while a build holds it. Creating a table is atomic in ClickHouse, so of two
+ * processes only one gets it; its comment says until when (a holder that died loses it then) and who holds it.
+ */
+const LEASE_TABLE = `${DATABASE}.marts_build_lease`;
+/** How long a lease lasts: longer than any build (a build of 1,000,000 tickets takes seconds). */
+const LEASE_MS = 15 * 60_000;
+/** How often a process waiting for the lease asks again. */
+const LEASE_POLL_MS = 250;
 
 /**
  * Settings every query runs with. `join_use_nulls` makes an unmatched LEFT JOIN side NULL, as in standard SQL
@@ -96,6 +113,11 @@ function runner(client: ClickHouseClient): SqlRunner {
   };
 }
 
+/** An ISO instant as ClickHouse reads a DateTime64 in UTC. */
+function toClickHouseInstant(iso: string): string {
+  return new Date(iso).toISOString().replace("T", " ").replace("Z", "");
+}
+
 /**
  * A ticket as a JSONEachRow object for `db_tickets.tickets`. Instants go as `YYYY-MM-DD HH:MM:SS[.sss]` in UTC:
  * an ISO instant with a zone is converted, ingest's own zone-less form is UTC already.
@@ -111,10 +133,19 @@ function ticketRow(t: ScoredTicket): Record<string, unknown> {
   return row;
 }
 
-/** One row per ticket as it reads now: the latest score, with the agents' overrides applied. */
+/**
+ * One row per ticket: its latest counted copy (see `store.ts`). FINAL settles copies delivered or scored again;
+ * `LIMIT 1 BY` takes the latest ingest among uploads that are done.
+ */
+const LATEST_TICKETS = `(SELECT * FROM ${DATABASE}.tickets FINAL
+  WHERE upload_id NOT IN (SELECT upload_id FROM ${DATABASE}.uploads FINAL WHERE status <> 'done')
+  ORDER BY ticket_id, ingested_at DESC, scored_at DESC
+  LIMIT 1 BY ticket_id)`;
+
+/** One row per ticket as it reads now: the latest counted copy, with the agents' overrides applied. */
 const CURRENT_TICKETS = `(${
   withOverrides(
-    `(SELECT * FROM ${DATABASE}.tickets FINAL)`,
+    LATEST_TICKETS,
     `(SELECT ticket_id, argMax(priority, overridden_at) AS priority FROM ${DATABASE}.overrides GROUP BY ticket_id)`,
   )
 })`;
@@ -143,6 +174,11 @@ export class ClickHouseStore implements Store {
     });
   }
 
+  async ping(): Promise<void> {
+    const ping = await this.#client.ping();
+    if (!ping.success) throw (ping as { error: Error }).error;
+  }
+
   /** A version that grows with every save from this process (ReplacingMergeTree keeps the highest). */
   #nextVersion(): number {
     this.#version = Math.max(this.#version + 1, Date.now() * 1000);
@@ -156,9 +192,11 @@ export class ClickHouseStore implements Store {
       clickhouse_settings: { date_time_input_format: "best_effort" },
       values: [{
         upload_id: upload.upload_id,
-        created_at: new Date(upload.created_at).toISOString().replace("T", " ").replace("Z", ""),
+        created_at: toClickHouseInstant(upload.created_at),
+        updated_at: toClickHouseInstant(new Date().toISOString()),
         filename: upload.filename,
         bytes: upload.bytes,
+        uploaded_by: upload.uploaded_by,
         status: upload.status,
         received: upload.summary?.received ?? 0,
         accepted: upload.summary?.accepted ?? 0,
@@ -170,17 +208,43 @@ export class ClickHouseStore implements Store {
     });
   }
 
-  async getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null> {
+  async getUpload(id: string): Promise<StoredUpload | null> {
     const [row] = await readRows(
       this.#client,
-      `SELECT u.upload_id, u.created_at, u.filename, u.bytes, u.status, u.summary, u.failure,
-              (SELECT count() FROM ${DATABASE}.tickets FINAL WHERE upload_id = {id:String}) AS scored
+      `SELECT u.upload_id, u.created_at, u.updated_at, u.filename, u.bytes, u.uploaded_by, u.status, u.summary,
+              u.failure,
+              (SELECT uniqExact(ticket_id) FROM ${DATABASE}.tickets WHERE upload_id = {id:String}) AS scored
        FROM ${DATABASE}.uploads AS u FINAL
        WHERE u.upload_id = {id:String}`,
       { id },
     );
     if (!row) return null;
     return uploadFromRow(row);
+  }
+
+  async listUploads(limit: number): Promise<UploadListing[]> {
+    return (await readRows(
+      this.#client,
+      `SELECT ${UPLOAD_LISTING_COLUMNS} FROM ${DATABASE}.uploads FINAL
+       ORDER BY created_at DESC, upload_id LIMIT {limit:UInt32}`,
+      { limit },
+    )).map(listingFromRow);
+  }
+
+  async failStaleUploads(staleAfterMs: number): Promise<number> {
+    const stale = await readRows(
+      this.#client,
+      `SELECT upload_id, created_at, filename, bytes, uploaded_by, summary
+       FROM ${DATABASE}.uploads FINAL
+       WHERE status = 'receiving' AND updated_at <= now64(3) - toIntervalMillisecond({ms:UInt64})`,
+      { ms: staleAfterMs },
+    );
+    for (const row of stale) {
+      await this.saveUpload({
+        ...uploadFromRow({ ...row, status: "failed", failure: STALE_UPLOAD_FAILURE, scored: 0, updated_at: null }),
+      });
+    }
+    return stale.length;
   }
 
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
@@ -190,6 +254,66 @@ export class ClickHouseStore implements Store {
   }
 
   async #buildAndPublish<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
+    const release = await this.#acquireLease();
+    try {
+      await this.#dropScratchDatabases();
+      return await this.#buildAndSwap(build);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Waits for the marts lease and takes it; answers how to give it back. */
+  async #acquireLease(): Promise<() => Promise<void>> {
+    const holder = `${Deno.hostname().replace(/[^\w.-]/g, "_")}/${Deno.pid}/${crypto.randomUUID()}`;
+    for (;;) {
+      const until = Date.now() + LEASE_MS;
+      try {
+        // Both values are made here (digits, and a host name cut to word characters), never from input.
+        await this.#client.command({
+          query: `CREATE TABLE ${LEASE_TABLE} (holder String) ENGINE = Memory COMMENT '${until} ${holder}'`,
+        });
+        return async () => {
+          if ((await this.#leaseComment())?.endsWith(` ${holder}`)) {
+            await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` });
+          }
+        };
+      } catch (error) {
+        if (!/already exists/i.test((error as Error).message)) throw error;
+      }
+      const comment = await this.#leaseComment();
+      if (comment !== null && Number(comment.split(" ")[0]) < Date.now()) {
+        await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` }); // its holder died
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+    }
+  }
+
+  /** The lease's comment (`<until ms> <holder>`), or null when nobody holds it. */
+  async #leaseComment(): Promise<string | null> {
+    const [row] = await readRows(
+      this.#client,
+      "SELECT comment FROM system.tables WHERE database = {db:String} AND name = {name:String}",
+      { db: DATABASE, name: LEASE_TABLE.split(".")[1] },
+    );
+    return row ? String(row.comment) : null;
+  }
+
+  /** Drops the scratch databases of builds that never finished (only the lease holder builds, so none is live). */
+  async #dropScratchDatabases(): Promise<void> {
+    const left = await readRows(
+      this.#client,
+      "SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})",
+      { prefix: `${BUILD_DATABASE}_` },
+    );
+    for (const { name } of left) {
+      if (!/^\w+$/.test(String(name))) continue;
+      await this.#client.command({ query: `DROP DATABASE IF EXISTS ${name} SYNC` });
+    }
+  }
+
+  async #buildAndSwap<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
     const admin = this.#client;
     const buildDatabase = `${BUILD_DATABASE}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
     await admin.command({ query: `CREATE DATABASE ${buildDatabase}` });

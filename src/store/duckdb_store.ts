@@ -1,7 +1,8 @@
 /**
  * The embedded store: a DuckDB file in the data directory. Scored tickets are loaded in bulk (a JSON file per
  * batch, read by DuckDB on its own threads); the `tickets_latest` view keeps one row per ticket id (the latest
- * score wins) and a compaction after each marts build drops the older copies; marts are rebuilt inside one
+ * counted copy, see `store.ts`) and a compaction after each marts build drops the older copies and those of failed
+ * uploads; marts are rebuilt inside one
  * transaction, so a failed build leaves the previous marts in place; after each build the marts are copied to a
  * snapshot file that the site's loaders read while this process keeps the database open.
  *
@@ -11,6 +12,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { join } from "node:path";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import {
+  listingFromRow,
   type MartSession,
   overrideOf,
   type Page,
@@ -19,9 +21,13 @@ import {
   type QueueQuery,
   type Row,
   type SqlDialect,
+  STALE_UPLOAD_FAILURE,
   type Store,
+  type StoredUpload,
   type TicketQuery,
+  UPLOAD_LISTING_COLUMNS,
   uploadFromRow,
+  type UploadListing,
   type UploadRecord,
   withOverrides,
 } from "./store.ts";
@@ -54,16 +60,25 @@ function jsonArray(tickets: readonly ScoredTicket[]): string {
 }
 
 /**
- * The copies of `tickets` that a later copy of the same ticket replaces, given `repeated` (the `tickets_repeated`
- * view, or a snapshot of it). Reading the table through an anti-join with the few repeated tickets measured 3.4×
- * faster on 1,000,000 tickets than a window over every row.
+ * The latest counted copy of each ticket, given `repeated` (the `tickets_repeated` view, or a snapshot of it) and
+ * `uncounted` (the uploads whose copies do not count, or a snapshot). Reading the table through an anti-join with
+ * the few repeated tickets measured 3.4× faster on 1,000,000 tickets than a window over every row.
  */
-const staleJoin = (kind: "ANTI" | "SEMI", select: string, repeated: string) =>
-  `SELECT ${select} FROM tickets AS t
-   ${kind} JOIN ${repeated} AS r ON r.ticket_id = t.ticket_id AND r.latest_copy <> t.rowid`;
+const latestCopies = (repeated: string, uncounted: string) =>
+  `SELECT t.* FROM tickets AS t
+   ANTI JOIN ${repeated} AS r ON r.ticket_id = t.ticket_id AND r.latest_copy <> t.rowid
+   WHERE t.upload_id NOT IN (SELECT upload_id FROM ${uncounted})`;
 
-/** One row per ticket: the latest copy. */
-const LATEST_TICKETS_VIEW = `CREATE OR REPLACE VIEW tickets_latest AS ${staleJoin("ANTI", "t.*", "tickets_repeated")}`;
+/** One row per ticket: the latest counted copy. */
+const LATEST_TICKETS_VIEW = `CREATE OR REPLACE VIEW tickets_latest AS ${
+  latestCopies("tickets_repeated", "uploads_uncounted")
+}`;
+
+/**
+ * How long a finished upload's copies stay when a later upload replaces them, so that whoever waits for the
+ * earlier upload still finds every ticket of it stored.
+ */
+const REPLACED_COPIES_KEPT = "INTERVAL 10 MINUTE";
 
 /** Each ticket's latest override by an agent. */
 const LATEST_OVERRIDES =
@@ -74,8 +89,20 @@ const CURRENT_TICKETS_VIEW = `CREATE OR REPLACE VIEW tickets_current AS ${
   withOverrides("tickets_latest", LATEST_OVERRIDES)
 }`;
 
-/** Deletes the older copies of re-stored tickets, so `tickets` does not grow with every re-upload. */
-const COMPACT_SQL = `DELETE FROM tickets WHERE rowid IN (${staleJoin("SEMI", "t.rowid", "tickets_repeated")})`;
+/**
+ * Deletes the older copies of re-stored tickets, so `tickets` does not grow with every re-upload, and the copies of
+ * failed uploads, which never count.
+ */
+const COMPACT_SQL = `DELETE FROM tickets
+  WHERE rowid IN (
+      SELECT t.rowid FROM tickets AS t
+      SEMI JOIN tickets_repeated AS r ON r.ticket_id = t.ticket_id AND r.latest_copy <> t.rowid
+      WHERE t.upload_id NOT IN (
+        SELECT upload_id FROM uploads
+        WHERE status <> 'done' OR updated_at > now()::TIMESTAMP - ${REPLACED_COPIES_KEPT}
+      )
+    )
+    OR upload_id IN (SELECT upload_id FROM uploads WHERE status = 'failed')`;
 
 /** Turns DuckDB values into JSON-friendly ones: BIGINT as number, DATE/TIMESTAMP as ISO strings. */
 function plainRow(row: Record<string, unknown>): Row {
@@ -160,18 +187,24 @@ export class DuckDbStore implements Store {
     });
   }
 
+  ping(): Promise<void> {
+    return this.#reads.run(async () => void await this.#reader.run("SELECT 1"));
+  }
+
   saveUpload(upload: UploadRecord): Promise<void> {
     return this.#writes.run(async () => {
       await this.#writer.run(
         `INSERT OR REPLACE INTO uploads
-           (upload_id, created_at, filename, bytes, status, received, accepted, rejected, summary, failure)
-         VALUES ($id, $created_at::TIMESTAMPTZ::TIMESTAMP, $filename, $bytes::BIGINT, $status,
-                 $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure)`,
+           (upload_id, created_at, updated_at, filename, bytes, uploaded_by, status, received, accepted, rejected,
+            summary, failure)
+         VALUES ($id, $created_at::TIMESTAMPTZ::TIMESTAMP, now()::TIMESTAMP, $filename, $bytes::BIGINT, $uploaded_by,
+                 $status, $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure)`,
         {
           id: upload.upload_id,
           created_at: upload.created_at,
           filename: upload.filename,
           bytes: upload.bytes === null ? null : String(upload.bytes),
+          uploaded_by: upload.uploaded_by,
           status: upload.status,
           received: String(upload.summary?.received ?? 0),
           accepted: String(upload.summary?.accepted ?? 0),
@@ -183,7 +216,21 @@ export class DuckDbStore implements Store {
     });
   }
 
-  getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null> {
+  failStaleUploads(staleAfterMs: number): Promise<number> {
+    return this.#writes.run(async () => {
+      const failed = await readAll(
+        this.#writer,
+        `UPDATE uploads SET status = 'failed', failure = $failure, updated_at = now()::TIMESTAMP
+         WHERE status = 'receiving'
+           AND coalesce(updated_at, created_at) <= now()::TIMESTAMP - to_milliseconds($ms::BIGINT)
+         RETURNING upload_id`,
+        { failure: STALE_UPLOAD_FAILURE, ms: String(staleAfterMs) },
+      );
+      return failed.length;
+    });
+  }
+
+  getUpload(id: string): Promise<StoredUpload | null> {
     return this.#reads.run(async () => {
       const [row] = await readAll(
         this.#reader,
@@ -196,17 +243,30 @@ export class DuckDbStore implements Store {
     });
   }
 
+  listUploads(limit: number): Promise<UploadListing[]> {
+    return this.#reads.run(async () =>
+      (await readAll(
+        this.#reader,
+        `SELECT ${UPLOAD_LISTING_COLUMNS} FROM uploads ORDER BY created_at DESC, upload_id LIMIT $limit`,
+        { limit },
+      )).map(listingFromRow)
+    );
+  }
+
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
     return this.#marts.run(async () => {
       const connection = await this.#instance.connect();
       try {
         await connection.run("BEGIN TRANSACTION");
-        // Which stored copies are stale is settled once (a scan of every ticket id); the staging views then read
-        // the table through a cheap anti-join with that usually empty list. Materialising all of staging
-        // instead took twice as long and 40 MB more memory on 1,000,000 tickets.
+        // Which uploads count and which stored copies are stale is settled once (a scan of every ticket id); the
+        // staging views then read the table through a cheap anti-join with that usually empty list.
+        // Materialising all of staging instead took twice as long and 40 MB more memory on 1,000,000 tickets.
+        await connection.run("CREATE TEMP TABLE session_uploads_uncounted AS SELECT * FROM uploads_uncounted");
         await connection.run("CREATE TEMP TABLE session_tickets_repeated AS SELECT * FROM tickets_repeated");
         await connection.run(
-          `CREATE TEMP VIEW session_tickets_latest AS ${staleJoin("ANTI", "t.*", "session_tickets_repeated")}`,
+          `CREATE TEMP VIEW session_tickets_latest AS ${
+            latestCopies("session_tickets_repeated", "session_uploads_uncounted")
+          }`,
         );
         await connection.run(
           `CREATE TEMP VIEW ${this.sources.tickets} AS ${withOverrides("session_tickets_latest", LATEST_OVERRIDES)}`,
@@ -354,8 +414,8 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   await writer.run(CURRENT_TICKETS_VIEW);
   // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
   await writer.run(
-    `UPDATE uploads SET status = 'failed', failure = 'the server stopped while this upload was being received'
-     WHERE status = 'receiving'`,
+    "UPDATE uploads SET status = 'failed', failure = $failure, updated_at = now()::TIMESTAMP WHERE status = 'receiving'",
+    { failure: STALE_UPLOAD_FAILURE },
   );
   // Batches left by a stopped process were never acknowledged: their senders deliver them again.
   const incoming = inMemory

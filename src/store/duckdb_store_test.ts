@@ -2,6 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { deepStrictEqual, equal, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
+import { checkUploadContract } from "../../tests/support/store_contract.ts";
 import { scoredTicket } from "../../tests/support/tickets.ts";
 import { DATABASE_FILE, openDuckDbStore } from "./duckdb_store.ts";
 
@@ -98,5 +99,16 @@ Deno.test("the tickets table follows the schema: a column it lacks is added, a c
     await rejects(openDuckDbStore(dir), /customer_age: stored INTEGER, schema SMALLINT/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("uploads count only once done; the latest counted copy wins; failed uploads never count", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await checkUploadContract(store);
+    // Compaction dropped the failed upload's copies.
+    equal((await store.readMart("tickets WHERE upload_id = 'c'")).length, 0);
+  } finally {
+    await store.close();
   }
 });

@@ -5,14 +5,22 @@
  * @module
  */
 import type { Config } from "../config.ts";
+import { connectWithRetry } from "../connect.ts";
 import { clickhouseOptions, openClickHouseStore } from "./clickhouse_store.ts";
 import { openDuckDbStore, openMartsSnapshot } from "./duckdb_store.ts";
 import type { Store } from "./store.ts";
 
-/** Opens the store the configuration names (the one process that writes it). */
-export function openStore(config: Config): Promise<Store> {
+/**
+ * Opens the store the configuration names (the one process that writes it). ClickHouse is retried with backoff
+ * while it does not answer, for up to `CONNECT_RETRY_SECONDS`.
+ */
+export function openStore(config: Config, log: (line: string) => void = console.error): Promise<Store> {
   return config.clickhouseUrl
-    ? openClickHouseStore(clickhouseOptions(config))
+    ? connectWithRetry(
+      `ClickHouse at ${config.clickhouseUrl}`,
+      () => openClickHouseStore(clickhouseOptions(config)),
+      { retrySeconds: config.connectRetrySeconds, log },
+    )
     : openDuckDbStore(config.dataDir, config.duckdbMemoryLimit);
 }
 

@@ -1,12 +1,22 @@
 /**
- * The store sink: consumes scored tickets and writes them to the store, one write per batch. The store keeps one
- * row per ticket id (the latest score), so a redelivered batch changes nothing.
+ * The store sink: consumes scored tickets and writes them to the store, one write per batch. Every copy is kept
+ * with its upload, and readers take the latest counted one (see `store.ts`), so a redelivered batch changes
+ * nothing. A message that is not a scored ticket of the schema's types goes to the dead-letter topic with the
+ * reason, and the stream goes on; a write that fails is the store's failure (the batch comes again).
  *
  * @module
  */
 import { type Bus, TOPICS } from "../bus/bus.ts";
+import { deadLetter } from "../score/scorer.ts";
 import type { ScoredTicket } from "../ticket/schema.ts";
+import { readTicket } from "../ticket/validate.ts";
 import type { Store } from "./store.ts";
+
+/** Running totals of one sink. */
+export interface SinkStats {
+  stored: number;
+  deadLettered: number;
+}
 
 /**
  * Subscribes the store to the `tickets_scored` topic as consumer group `group`.
@@ -19,10 +29,23 @@ export async function startStoreSink(
   store: Store,
   onWritten: (tickets: readonly ScoredTicket[]) => void = () => {},
   group = "store-sink",
-): Promise<void> {
-  await bus.subscribe<ScoredTicket>(TOPICS.scored, group, async (messages) => {
-    const tickets = messages.map((m) => m.value);
+): Promise<SinkStats> {
+  const stats: SinkStats = { stored: 0, deadLettered: 0 };
+  await bus.subscribe<unknown>(TOPICS.scored, group, async (messages) => {
+    const tickets: ScoredTicket[] = [];
+    const dead = [];
+    for (const message of messages) {
+      const read = message.decodeError === undefined
+        ? readTicket<ScoredTicket>(message.value, ["upload", "score", "origin"])
+        : { problem: message.decodeError };
+      if ("ticket" in read) tickets.push(read.ticket);
+      else dead.push(deadLetter(message, read.problem, "store"));
+    }
+    if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
     await store.writeScored(tickets);
-    onWritten(tickets);
+    stats.stored += tickets.length;
+    stats.deadLettered += dead.length;
+    if (tickets.length > 0) onWritten(tickets);
   });
+  return stats;
 }

@@ -2,6 +2,13 @@
  * The Store: where scored tickets, upload records and marts live. Two engines stand behind it (DuckDB embedded,
  * ClickHouse in production); nothing outside `store/` knows which one is in use.
  *
+ * Both keep every copy of a ticket as it arrives, with the upload it came in, and read through two rules:
+ * - **A copy counts only once its upload is done.** Copies of an upload still receiving, or one that failed (refused,
+ *   cut off, or its server killed), are stored but invisible to marts, queue and API; a failed upload's copies are
+ *   deleted later. A copy whose upload has no record (written by other means) counts.
+ * - **The latest counted copy wins**: the latest ingest (a later upload, or a later batch of the same upload), then
+ *   the latest score (a redelivery or a rescore).
+ *
  * @module
  */
 import type { IngestSummary } from "../ingest/ingest.ts";
@@ -17,6 +24,8 @@ export interface UploadRecord {
   created_at: string;
   filename: string | null;
   bytes: number | null;
+  /** Who uploaded it, when authentication gives an identity. */
+  uploaded_by: string | null;
   /** `receiving` while rows stream in; `done` once every row is accounted for; `failed` if the upload broke off. */
   status: "receiving" | "done" | "failed";
   /** Counts and reports; for a failed upload, what was counted before it broke off. */
@@ -49,12 +58,24 @@ export interface Store {
    * the overrides themselves.
    */
   readonly sources: { tickets: string; overrides: string };
-  /** Stores scored tickets, one row per ticket id; a later score replaces an earlier one. */
+  /** Resolves when the store answers a trivial query (health checks); throws why not. */
+  ping(): Promise<void>;
+  /** Stores scored tickets (every copy, with its upload; readers take the latest counted one). */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void>;
-  /** Creates or updates an upload record. */
+  /** Creates or updates an upload record (the store notes when: `updated_at`). */
   saveUpload(upload: UploadRecord): Promise<void>;
-  /** An upload record and how many distinct tickets of it are stored with their scores, or null if unknown. */
-  getUpload(id: string): Promise<(UploadRecord & { scored: number }) | null>;
+  /**
+   * An upload record, when it was last saved, and how many distinct tickets of it are stored with their scores
+   * (counted or not yet), or null if unknown.
+   */
+  getUpload(id: string): Promise<StoredUpload | null>;
+  /** The latest upload records, newest first (without their summaries' row lists or scored counts). */
+  listUploads(limit: number): Promise<UploadListing[]>;
+  /**
+   * Marks failed the uploads still `receiving` whose record was not saved for `staleAfterMs` (the process receiving
+   * them died: a live upload saves its record every few seconds). Answers how many.
+   */
+  failStaleUploads(staleAfterMs: number): Promise<number>;
   /**
    * Runs `build` in a session; if it resolves, its tables replace the previous ones; if it
    * throws, nothing changes.
@@ -198,13 +219,59 @@ export function queueConditions(query: QueueQuery, dialect: SqlDialect): string[
   return conditions;
 }
 
-/** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */
-export function uploadFromRow(row: Row): UploadRecord & { scored: number } {
+/** An upload record as the store has it. */
+export type StoredUpload = UploadRecord & { updated_at: string; scored: number };
+
+/** An upload in a list: what became of it and its counts. */
+export type UploadListing = Omit<UploadRecord, "summary"> & {
+  updated_at: string;
+  received: number;
+  accepted: number;
+  rejected: number;
+};
+
+/** The columns of an upload listing, as both stores select them. */
+export const UPLOAD_LISTING_COLUMNS =
+  "upload_id, created_at, updated_at, filename, bytes, uploaded_by, status, received, accepted, rejected, failure";
+
+/** An upload listing from a stored row. */
+export function listingFromRow(row: Row): UploadListing {
   return {
     upload_id: String(row.upload_id),
     created_at: String(row.created_at),
+    updated_at: String(row.updated_at),
     filename: row.filename as string | null,
     bytes: row.bytes === null ? null : Number(row.bytes),
+    uploaded_by: (row.uploaded_by as string | null) ?? null,
+    status: row.status as UploadRecord["status"],
+    received: Number(row.received),
+    accepted: Number(row.accepted),
+    rejected: Number(row.rejected),
+    failure: row.failure as string | null,
+  };
+}
+
+/** True when `error` says the disk is full (the store's files could not grow). */
+export function isOutOfSpace(error: unknown): boolean {
+  for (let e = error as { message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (/no space left on device|ENOSPC|os error 28|disk is full/i.test(String(e.message ?? e))) return true;
+  }
+  return false;
+}
+
+/** The reason given to an upload found stale. */
+export const STALE_UPLOAD_FAILURE =
+  "the server stopped while this upload was being received; none of its tickets count";
+
+/** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */
+export function uploadFromRow(row: Row): StoredUpload {
+  return {
+    upload_id: String(row.upload_id),
+    created_at: String(row.created_at),
+    updated_at: String(row.updated_at),
+    filename: row.filename as string | null,
+    bytes: row.bytes === null ? null : Number(row.bytes),
+    uploaded_by: (row.uploaded_by as string | null) ?? null,
     status: row.status as UploadRecord["status"],
     summary: row.summary === null ? null : JSON.parse(String(row.summary)),
     failure: row.failure as string | null,

@@ -18,6 +18,7 @@ import { readTicketFile } from "../ingest/read_file.ts";
 import { FEATURE_SPEC_VERSION } from "../score/features.ts";
 import { openRegistry } from "../score/registry.ts";
 import { type Ticket, UPLOAD_COLUMNS } from "../ticket/schema.ts";
+import { appUrl, fetchApp } from "../web/client.ts";
 import { compareModels } from "./compare.ts";
 import { matrixInput, writeMatrix } from "./matrix.ts";
 import { PROJECT_PYTHON, PROJECT_ROOT, pythonMissing, runTrainPy } from "./python.ts";
@@ -46,7 +47,8 @@ labelled tickets a running app has stored (agents' overrides win over upload lab
 
 Options:
   --from-store        train on the app's stored labelled tickets
-  --url URL           the app (default http://localhost:$PORT, PORT defaulting to 8000)
+  --url URL           the app (default http://localhost:$PORT, PORT defaulting to 8000; AUTH_TOKEN, when the app
+                      asks for a token)
   --out-dir DIR       write a plain model folder there instead of a registry version
   --cache-dir DIR     where the training matrix goes (default: a temporary folder)
   --date-order ORDER  DMY or MDY: read numeric dates in the files in this order instead of inferring it
@@ -84,7 +86,8 @@ async function fromStore(base: string, log: (line: string) => void): Promise<Tra
   const tickets: Ticket[] = [];
   let agents = 0;
   for (let offset = 0;; offset += 1000) {
-    const response = await fetch(`${base}/api/tickets?labelled=true&limit=1000&offset=${offset}`).catch((error) => {
+    const response = await fetchApp(`${base}/api/tickets?labelled=true&limit=1000&offset=${offset}`).catch((error) => {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`train: the app at ${base} does not answer (${error.message}); give --url`);
     });
     if (!response.ok) throw new Error(`${base}/api/tickets answered ${response.status}: ${await response.text()}`);
@@ -135,7 +138,7 @@ async function main(): Promise<number> {
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)}s`;
   let set: TrainingSet;
   if (values["from-store"]) {
-    set = await fromStore(values.url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`, log);
+    set = await fromStore(appUrl(values.url), log);
   } else {
     const input = await matrixInput(
       positionals.length > 0 ? positionals : [DEFAULT_TRAINING_FILE],

@@ -1,6 +1,8 @@
 /**
  * The HTTP face of the app: the upload API, upload status, marts as JSON, a refresh trigger, health, and the
- * built site. Routing is Hono's; every error answers JSON `{error}` with a status that says what went wrong.
+ * built site, behind the guards of `security.ts` (no cross-site writes; a token or a session when `AUTH_TOKEN` is
+ * set). Routing is Hono's; every error answers JSON `{error}` with a status that says what went wrong, and never
+ * the exception itself (paths, stack traces and driver messages go to the server log only).
  *
  * @module
  */
@@ -10,6 +12,7 @@ import { getMimeType } from "hono/utils/mime";
 import { join, normalize } from "node:path";
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
+import { checkReadiness } from "../health.ts";
 import type { DateOrder } from "../ingest/dates.ts";
 import { UploadError } from "../ingest/errors.ts";
 import { runUpload } from "../ingest/upload.ts";
@@ -17,7 +20,10 @@ import type { Refresher } from "../marts/refresher.ts";
 import type { Store } from "../store/store.ts";
 import type { LiveModel } from "../score/live_model.ts";
 import type { ModelRegistry } from "../score/registry.ts";
+import type { MartsReport } from "../marts/build.ts";
+import type { RefreshReport } from "../marts/refresher.ts";
 import { modelRoutes, rescoreRoute } from "./models.ts";
+import { agentOf, Authentication, refuseCrossSite } from "./security.ts";
 import { ticketRoutes } from "./tickets.ts";
 import { openUploadBody } from "./upload_body.ts";
 
@@ -47,9 +53,39 @@ function errorResponse(c: Context, error: unknown, log: (line: string) => void):
   return c.json({ error: "internal error; the server log has the details" }, 500);
 }
 
+/**
+ * What `POST /api/marts/refresh` answers: whether marts and site were rebuilt, row counts, which data tests failed
+ * and how long it took. The build log and the raw error stay in the server log.
+ */
+export function refreshSummary(report: RefreshReport): Record<string, unknown> {
+  const marts: MartsReport = report.marts;
+  const failedTests = marts.tests.filter((t) => !t.passed).map((t) => t.name);
+  return {
+    ok: marts.ok && (report.site?.ok ?? true),
+    finished_at: report.finished_at,
+    marts: {
+      ok: marts.ok,
+      seconds: marts.seconds,
+      rows: Object.fromEntries(marts.marts.map((m) => [m.name, m.rows])),
+      tests_passed: marts.tests.length - failedTests.length,
+      tests_failed: failedTests,
+      ...(marts.ok ? {} : {
+        error: failedTests.length > 0
+          ? "data tests failed; the previous marts were kept"
+          : "the marts build failed; the previous marts were kept and the server log says why",
+      }),
+    },
+    site: report.site === null ? null : {
+      ok: report.site.ok,
+      seconds: report.site.seconds,
+      ...(report.site.ok ? {} : { error: "the site build failed; the server log has its output" }),
+    },
+  };
+}
+
 /** Serves a file of the built site, honouring Framework's clean URLs (`/model` → `model.html`). */
 async function serveSite(siteDir: string, path: string): Promise<Response | null> {
-  const relative = normalize(decodeURIComponent(path)).replace(/^(\.\.(\/|$))+/, "");
+  const relative = normalize(path).replace(/^(\.\.(\/|$))+/, "");
   const base = join(siteDir, relative);
   if (!base.startsWith(normalize(siteDir))) return null;
   const candidates = relative.endsWith("/")
@@ -89,15 +125,28 @@ export function createApp(deps: AppDeps): Hono {
       log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(0)} ms`);
     }
   });
+  app.use("*", refuseCrossSite());
+  if (config.authTokens.length > 0) {
+    const authentication = new Authentication(config.authTokens);
+    app.use("*", authentication.guard());
+    authentication.routes(app);
+  }
 
-  app.get("/healthz", (c) =>
-    c.json({
-      ok: true,
+  // Open to all (no token): they say whether the app works, never what it holds.
+  app.get("/livez", (c) => c.json({ live: true }));
+  app.get("/healthz", async (c) => {
+    const { ready, problems } = await checkReadiness(() => store.ping(), bus.health(), log);
+    return c.json({
+      ok: ready,
+      live: true,
+      ready,
+      problems,
       store: store.engine,
       bus: config.kafkaBrokers.length > 0 ? "kafka" : "memory",
       uploads_in_flight: uploadsInFlight,
       last_refresh: refresher.last?.finished_at ?? null,
-    }));
+    }, ready ? 200 : 503);
+  });
 
   app.post("/api/uploads", async (c) => {
     const order = c.req.query("date_order")?.toUpperCase();
@@ -110,12 +159,13 @@ export function createApp(deps: AppDeps): Hono {
     }
     uploadsInFlight++;
     try {
-      const body = await openUploadBody(c.req.raw, config.maxUploadBytes);
-      const result = await runUpload({ bus, store, batchSize: config.batchSize }, {
+      const body = await openUploadBody(c.req.raw, config.maxUploadBytes, config.uploadIdleSeconds * 1000);
+      const result = await runUpload({ bus, store, batchSize: config.batchSize, log }, {
         body: body.stream,
         filename: body.filename,
         bytes: body.bytes,
         dateOrder: order as DateOrder | undefined,
+        uploadedBy: agentOf(c),
       });
       log(
         `upload ${result.upload_id} (${body.filename ?? "unnamed"}): received ${result.received}, accepted ` +
@@ -127,6 +177,14 @@ export function createApp(deps: AppDeps): Hono {
     } finally {
       uploadsInFlight--;
     }
+  });
+
+  app.get("/api/uploads", async (c) => {
+    const limit = Number(c.req.query("limit") ?? 20);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return c.json({ error: "limit must be a whole number from 1 to 1000" }, 400);
+    }
+    return c.json({ rows: await store.listUploads(limit) });
   });
 
   app.get("/api/uploads/:id", async (c) => {
@@ -149,15 +207,20 @@ export function createApp(deps: AppDeps): Hono {
   rescoreRoute(app, store, bus, deps.model, log);
 
   app.post("/api/marts/refresh", async (c) => {
-    const report = await refresher.refreshNow();
-    const ok = report.marts.ok && (report.site?.ok ?? true);
-    return c.json(report, ok ? 200 : 500);
+    const summary = refreshSummary(await refresher.refreshNow());
+    return c.json(summary, summary.ok ? 200 : 500);
   });
 
   app.all("/api/*", (c) => c.json({ error: "no such endpoint" }, 404));
 
   app.get("*", async (c) => {
-    const response = await serveSite(deps.siteDir, c.req.path);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.text("Bad request: the address is not valid percent-encoding", 400);
+    }
+    const response = await serveSite(deps.siteDir, path);
     if (response) return response;
     if (c.req.path === "/") {
       return c.html(

@@ -4,7 +4,8 @@
  * - **Cross-site writes are refused**: a request that changes something (not GET, HEAD or OPTIONS) answers 403
  *   when the browser says it comes from another site (`Sec-Fetch-Site: cross-site`) or its `Origin` is not the
  *   app's own, with authentication on or off. A page on another site cannot post into a support agent's instance.
- * - **Authentication**, when `AUTH_TOKEN` is set: every route but `/healthz` and the sign-in page needs a token.
+ * - **Authentication**, when `AUTH_TOKEN` is set: every route but the health checks (`/healthz`, `/livez`) and the
+ *   sign-in page needs a token.
  *   API clients send `Authorization: Bearer <token>`; a browser signs in once on `/login` and then carries an
  *   HttpOnly, SameSite=Strict session cookie (Secure behind TLS), signed with a key derived from the tokens.
  *   Tokens are compared in constant time; failed sign-ins are rate-limited per client address. A token given as
@@ -23,6 +24,15 @@ const SESSION_SECONDS = 12 * 60 * 60;
 /** Failed sign-ins allowed per client address per window, and the window. */
 const FAILED_SIGN_INS = 5;
 const SIGN_IN_WINDOW_MS = 60_000;
+
+/** The request context's key for who made the request. */
+const AGENT = "agent";
+
+/** Who made a request, when authentication says (a token given as `name:token`), else null. */
+export function agentOf(c: Context): string | null {
+  const agent = (c.get as (key: string) => unknown)(AGENT);
+  return typeof agent === "string" ? agent : null;
+}
 
 /** True for a method that can change something. */
 function changes(method: string): boolean {
@@ -103,11 +113,11 @@ export class Authentication {
     }
   }
 
-  /** Requires a token or a session everywhere but `/healthz` and `/login`; sets `agent` to who it is. */
+  /** Requires a token or a session everywhere but the health checks and `/login`; sets `agent` to who it is. */
   guard(): MiddlewareHandler {
     return async (c, next) => {
       const path = c.req.path;
-      if (path === "/healthz" || path === "/login") return await next();
+      if (path === "/healthz" || path === "/livez" || path === "/login") return await next();
       const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
       const owner = bearer !== undefined ? this.#owner(bearer) : this.#sessionOwner(cookie(c, SESSION));
       if (owner === null) {
@@ -116,13 +126,17 @@ export class Authentication {
         }
         return c.redirect(`/login?next=${encodeURIComponent(path + new URL(c.req.url).search)}`, 303);
       }
-      if (owner !== "") c.set("agent" as never, owner as never);
+      if (owner !== "") (c.set as (key: string, value: unknown) => void)(AGENT, owner);
       await next();
     };
   }
 
-  /** The sign-in page (`GET /login`) and form (`POST /login`). */
+  /** The sign-in page (`GET /login`), its form (`POST /login`) and signing out (`POST /logout`). */
   routes(app: Hono): void {
+    app.post("/logout", (c) => {
+      c.header("set-cookie", `${SESSION}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      return c.redirect("/login", 303);
+    });
     app.get("/login", (c) => c.html(loginPage(safeNext(c.req.query("next")), null)));
     app.post("/login", async (c) => {
       const address = clientAddress(c);

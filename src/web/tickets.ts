@@ -9,9 +9,10 @@
  *
  * @module
  */
-import type { Context, Hono } from "hono";
+import type { Hono } from "hono";
 import type { QueueQuery, Row, Store } from "../store/store.ts";
 import { PRIORITIES, type Priority } from "../ticket/schema.ts";
+import { agentOf } from "./security.ts";
 
 /** The most tickets one page answers. */
 export const MAX_PAGE = 1000;
@@ -37,12 +38,6 @@ export function apiTicket(row: Row): Record<string, unknown> {
 function queueTicket(row: Row): Record<string, unknown> {
   const { ticket_description: _description, resolution: _resolution, ...rest } = apiTicket(row);
   return rest;
-}
-
-/** Who made a request, when authentication says (`agent` in the request's context), else null. */
-function agentOf(c: Context): string | null {
-  const agent = (c.get as (key: string) => unknown)("agent");
-  return typeof agent === "string" ? agent : null;
 }
 
 /** Why a query parameter is unusable, as a 400 answer's message. */

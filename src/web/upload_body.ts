@@ -35,18 +35,44 @@ function headerFilename(raw: string | null): string | null {
   }
 }
 
-/** Fails the stream with a 413 once more than `limit` bytes have passed. */
-function limitBytes(limit: number): TransformStream<Uint8Array, Uint8Array> {
+/**
+ * The request body, failing with a 413 once more than `limit` bytes have passed, with a 408 when the client sends
+ * nothing for `idleMs` (a stalled client must not hold an upload slot for ever), and with a plain reason (not the
+ * network layer's text) when the client goes away before the end.
+ */
+function readWithin(body: ReadableStream<Uint8Array>, limit: number, idleMs: number): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
   let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > limit) {
-        controller.error(new UploadError(413, `The upload is larger than the limit of ${limit} bytes`));
+  return new ReadableStream({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array> | "idle";
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        const idle = new Promise<"idle">((resolve) => timer = setTimeout(() => resolve("idle"), idleMs));
+        next = await Promise.race([reader.read(), idle]);
+      } catch {
+        controller.error(
+          new UploadError(400, "The upload was cut off: the connection closed before the end of the file"),
+        );
+        return;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next === "idle") {
+        controller.error(new UploadError(408, `The upload stalled: nothing arrived for ${idleMs / 1000} s`));
+        reader.cancel().catch(() => {});
         return;
       }
-      controller.enqueue(chunk);
+      if (next.done) return controller.close();
+      seen += next.value.byteLength;
+      if (seen > limit) {
+        controller.error(new UploadError(413, `The upload is larger than the limit of ${limit} bytes`));
+        reader.cancel().catch(() => {});
+        return;
+      }
+      controller.enqueue(next.value);
     },
+    cancel: (reason) => reader.cancel(reason),
   });
 }
 
@@ -80,9 +106,10 @@ function multipartFile(request: Request, body: ReadableStream<Uint8Array>): Prom
  * Opens the CSV stream of an upload request.
  *
  * @throws {UploadError} 413 over the size limit (up front when Content-Length says so, otherwise while
- * streaming), 415 for a media type that is not CSV text, 400 for a missing body or file field.
+ * streaming), 415 for a media type that is not CSV text, 400 for a missing body or file field; while streaming,
+ * 408 when the client sends nothing for `idleMs`, 400 when it goes away.
  */
-export async function openUploadBody(request: Request, maxBytes: number): Promise<UploadBody> {
+export async function openUploadBody(request: Request, maxBytes: number, idleMs: number): Promise<UploadBody> {
   const declared = request.headers.get("content-length");
   const bytes = declared === null ? null : Number(declared);
   if (bytes !== null && bytes > maxBytes) {
@@ -91,7 +118,7 @@ export async function openUploadBody(request: Request, maxBytes: number): Promis
     });
   }
   if (request.body === null) throw new UploadError(400, "The request has no body: send the CSV file");
-  const limited = request.body.pipeThrough(limitBytes(maxBytes));
+  const limited = readWithin(request.body, maxBytes, idleMs);
   const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
   if (type === "multipart/form-data") return await multipartFile(request, limited);
   if (!CSV_TYPES.has(type)) {

@@ -41,6 +41,12 @@ const MEANS = {
     what: "a private mount namespace (unshare --mount, as root)",
     missing: () => commandWorks("unshare", ["--mount", "sh", "-c", "mount --bind /tmp /tmp"]),
   },
+  /** Mounting a small tmpfs, to fill a disk on purpose (root on Linux). */
+  mounts: {
+    what: "mounting a tmpfs (mount -t tmpfs, as root)",
+    missing: () =>
+      commandWorks("sh", ["-c", 'd=$(mktemp -d) && mount -t tmpfs -o size=1m tmpfs "$d" && umount "$d" && rmdir "$d"']),
+  },
 } as const;
 
 /** One of the means tests can need. */

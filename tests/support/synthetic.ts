@@ -171,3 +171,25 @@ export function ticketsCsv(tickets: readonly Ticket[]): string {
   );
   return [HEADER, ...rows].join("\n") + "\n";
 }
+
+/**
+ * Writes a CSV upload of `n` synthetic tickets to a temporary file, 10,000 at a time, and answers its path. Ids
+ * are `${prefix}${i}` for i from `first`, so files can be made to overlap.
+ */
+export async function writeTicketsFile(
+  n: number,
+  { prefix = "T", first = 0, seed = 7 }: { prefix?: string; first?: number; seed?: number } = {},
+): Promise<string> {
+  const path = await Deno.makeTempFile({ prefix: "tickets-", suffix: ".csv" });
+  const file = await Deno.open(path, { write: true, truncate: true });
+  const writer = file.writable.getWriter();
+  const encoder = new TextEncoder();
+  for (let done = 0; done < n; done += 10_000) {
+    const tickets = syntheticTickets(Math.min(10_000, n - done), seed + done)
+      .map((t, i) => ({ ...t, ticket_id: `${prefix}${first + done + i}` }));
+    const csv = ticketsCsv(tickets);
+    await writer.write(encoder.encode(done === 0 ? csv : csv.slice(csv.indexOf("\n") + 1)));
+  }
+  await writer.close();
+  return path;
+}

@@ -1,7 +1,7 @@
 /**
  * `deno task start` as a user runs it, for end-to-end tests: a child process on a free port (`PORT=0`) with its own
  * temporary data directory and the scheduled marts refresh pushed far into the future (the tests refresh
- * explicitly). The port is read from the first log line that names `http://localhost:PORT/`.
+ * explicitly). The port is read from the log line that says where it listens (`Ticket Triage on http://...:PORT/`).
  *
  * @module
  */
@@ -13,9 +13,9 @@ export const MARTS_CRON_NEVER = "0 0 1 1 *";
 
 /** The app started by {@linkcode startTask}. */
 export interface StartedApp {
-  /** `http://localhost:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
   base: string;
-  /** Its temporary data directory (removed by `dispose`). */
+  /** Its data directory (removed by `dispose` unless it was given). */
   dataDir: string;
   /** The `deno task start` process. */
   child: Deno.ChildProcess;
@@ -60,11 +60,13 @@ export interface StartOptions {
    * `unshare`), to prove that it writes only under its data directory.
    */
   readOnlyRoot?: boolean;
+  /** The data directory to use (kept by `dispose`), e.g. the one of an app that ran before; default: a fresh one. */
+  dataDir?: string;
 }
 
 /** Starts `deno task start` with a fresh data directory; `env` adds to or overrides its environment. */
 export async function startTask(env: Record<string, string> = {}, options: StartOptions = {}): Promise<StartedApp> {
-  const dataDir = await Deno.makeTempDir({ prefix: "triage-task-start-" });
+  const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "triage-task-start-" });
   const root = options.root ?? ROOT.pathname;
   const [command, args] = options.readOnlyRoot
     ? ["unshare", [
@@ -98,7 +100,7 @@ export async function startTask(env: Record<string, string> = {}, options: Start
       } catch { /* already gone */ }
     }
     await child.status;
-    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    if (!options.dataDir) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   };
 
   let base = "";
@@ -107,7 +109,8 @@ export async function startTask(env: Record<string, string> = {}, options: Start
       const { value, done } = await lines.read();
       if (done) throw new Error(`the app exited before listening:\n${log()}`);
       chunks.push(value);
-      base = /http:\/\/localhost:(\d+)\//.exec(log())?.[0].slice(0, -1) ?? "";
+      const port = /Ticket Triage on http:\/\/\S+:(\d+)\//.exec(log())?.[1];
+      if (port) base = `http://127.0.0.1:${port}`;
     }
   } catch (error) {
     await dispose();

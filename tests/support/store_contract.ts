@@ -1,0 +1,101 @@
+/**
+ * What every store engine must do with uploads, whatever it is (the DuckDB test and the ClickHouse test both run
+ * these on a fresh store): a ticket counts only once its upload is done, the latest counted copy wins, a failed
+ * upload never counts, and uploads left receiving by a dead server are found stale.
+ *
+ * @module
+ */
+import { deepStrictEqual, equal } from "node:assert/strict";
+import { buildMarts } from "../../src/marts/build.ts";
+import type { Store, UploadRecord } from "../../src/store/store.ts";
+import { scoredTickets } from "./tickets.ts";
+
+/** A fresh upload record. */
+function upload(id: string, status: UploadRecord["status"] = "receiving"): UploadRecord {
+  return {
+    upload_id: id,
+    created_at: new Date().toISOString(),
+    filename: `${id}.csv`,
+    bytes: 100,
+    uploaded_by: null,
+    status,
+    summary: null,
+    failure: null,
+  };
+}
+
+/** Ticket ids as the API lists them, in order. */
+async function visibleIds(store: Store): Promise<string> {
+  const page = await store.listTickets({ limit: 1000, offset: 0 });
+  return page.rows.map((r) => `${r.ticket_id}:${r.model_version}`).join(" ");
+}
+
+/** Tickets the overview mart counts, after a marts build. */
+async function martTickets(store: Store): Promise<number> {
+  const report = await buildMarts(store);
+  equal(report.error, null);
+  return Number((await store.readMart("mart_overview"))[0].tickets);
+}
+
+/** Runs the upload contract on `store` (fresh and empty). */
+export async function checkUploadContract(store: Store): Promise<void> {
+  // Upload a: done, tickets 1-4.
+  await store.saveUpload(upload("a"));
+  await store.writeScored(
+    scoredTickets(4, { upload_id: "a", model_version: "a", ingested_at: "2024-01-01T00:00:00Z" }),
+  );
+  await store.saveUpload(upload("a", "done"));
+  equal(await martTickets(store), 4);
+
+  // Upload b is receiving: tickets 3-6 are stored (its progress counts them) but nothing reads them yet.
+  await store.saveUpload(upload("b"));
+  const b = scoredTickets(6, { upload_id: "b", model_version: "b", ingested_at: "2024-01-02T00:00:00Z" }).slice(2);
+  await store.writeScored(b);
+  equal((await store.getUpload("b"))?.scored, 4);
+  equal(await visibleIds(store), "1:a 2:a 3:a 4:a");
+  equal(await martTickets(store), 4, "a receiving upload changes no mart");
+  equal(await store.getTicket("5"), null);
+
+  // b completes: its copies win (a later ingest), its new tickets appear.
+  await store.saveUpload(upload("b", "done"));
+  equal(await visibleIds(store), "1:a 2:a 3:b 4:b 5:b 6:b");
+  equal(await martTickets(store), 6);
+  equal((await store.getUpload("a"))?.scored, 4, "a's copies are kept a while for whoever waits on it");
+
+  // Upload c fails half-way: its tickets never count, even after the marts are rebuilt.
+  await store.saveUpload(upload("c"));
+  await store.writeScored(
+    scoredTickets(8, { upload_id: "c", model_version: "c", ingested_at: "2024-01-03T00:00:00Z" }),
+  );
+  await store.saveUpload({ ...upload("c", "failed"), failure: "cut off" });
+  equal(await martTickets(store), 6, "a failed upload changes no mart");
+  equal(await visibleIds(store), "1:a 2:a 3:b 4:b 5:b 6:b");
+
+  // Within one upload, the row of a later batch wins (batches are stamped in order), and a rescore of the same
+  // batch wins by its later score.
+  await store.saveUpload(upload("d"));
+  await store.writeScored(
+    scoredTickets(1, { upload_id: "d", model_version: "d-first", ingested_at: "2024-01-04T00:00:00.001Z" }),
+  );
+  await store.writeScored(
+    scoredTickets(1, { upload_id: "d", model_version: "d-later-row", ingested_at: "2024-01-04T00:00:00.002Z" }),
+  );
+  await store.saveUpload(upload("d", "done"));
+  equal((await store.getTicket("1"))?.model_version, "d-later-row");
+  await store.writeScored(scoredTickets(1, {
+    upload_id: "d",
+    model_version: "d-rescored",
+    ingested_at: "2024-01-04T00:00:00.002Z",
+    scored_at: "2024-02-01T00:00:00Z",
+  }));
+  equal((await store.getTicket("1"))?.model_version, "d-rescored");
+  equal(await martTickets(store), 6);
+
+  // A receiving upload whose record has not been saved for a while is stale: marked failed, with a reason.
+  await store.saveUpload(upload("e"));
+  equal(await store.failStaleUploads(60_000), 0, "a live upload is not stale");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  equal(await store.failStaleUploads(10), 1);
+  const e = await store.getUpload("e");
+  deepStrictEqual([e?.status, /stopped/.test(String(e?.failure))], ["failed", true]);
+}
