@@ -17,7 +17,7 @@ import { postCsvFile, waitForUpload } from "../src/ingest/upload_client.ts";
 import { eventually, refreshMarts, startApp, upload } from "./support/app.ts";
 import { startClickHouseServer } from "./support/clickhouse_http.ts";
 import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { writeTicketsFile } from "./support/synthetic.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
 
@@ -270,5 +270,43 @@ Deno.test("twenty uploads at once of overlapping files: every wait finishes, the
   } finally {
     await app.close();
     for (const file of files) await Deno.remove(file);
+  }
+});
+
+Deno.test("an upload refused mid-stream (413 too large, 415 not UTF-8) changes no mart and says how far it got", async () => {
+  const app = await startApp({ MAX_UPLOAD_BYTES: "300000", BATCH_SIZE: "100" });
+  try {
+    const csv = await Deno.readFile(EXCEL_SAMPLE);
+    // Streamed without a length, so the limit is only found on the way, after batches went on (the date order is
+    // given, so rows go on from the first).
+    const tooLarge = await fetch(`${app.base}/api/uploads?date_order=DMY`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: ReadableStream.from([csv.subarray(0, 200_000), csv.subarray(200_000, 400_000)]),
+    });
+    equal(tooLarge.status, 413);
+    const refused = await tooLarge.json();
+    match(
+      refused.error,
+      /larger than the limit of 300000 bytes \(after \d+ tickets had been sent on; none of them count\)/,
+    );
+    // Bytes that are not UTF-8 after 600 good rows (not the sniffed start of the file).
+    const lines = (await Deno.readTextFile(ISO_SAMPLE)).split("\n");
+    const good = new TextEncoder().encode(lines.slice(0, 601).join("\n") + "\n");
+    const notText = new Uint8Array([...good, 0xff, 0xfe, 0xfd, 10]);
+    const binary = await fetch(`${app.base}/api/uploads?date_order=DMY`, {
+      method: "POST",
+      headers: { "content-type": "text/csv" },
+      body: ReadableStream.from([notText]),
+    });
+    equal(binary.status, 415);
+    match((await binary.json()).error, /not UTF-8 text .*after \d+ tickets had been sent on/);
+    deepStrictEqual(await counted(app.base), { marts: 0, api: 0 });
+    const records = (await json(`${app.base}/api/uploads`)).rows;
+    deepStrictEqual(records.map((r: { status: string }) => r.status), ["failed", "failed"]);
+    ok(records.every((r: { received: number }) => r.received > 0), "each record says how far it got");
+    console.log(`fault: refused mid-stream: ${refused.error}; tickets in marts 0 before and after`);
+  } finally {
+    await app.close();
   }
 });

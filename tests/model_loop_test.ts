@@ -135,9 +135,12 @@ Deno.test("a promotion in the middle of an upload loses nothing: every ticket sc
         for (let at = 0; at < csv.length; at += 64 * 1024) yield csv.subarray(at, at + 64 * 1024);
       })()),
     );
-    // Promote once the upload is under way.
+    // Promote once the upload is under way (its tickets are stored as they come, and count once it is done).
     while (!switched) {
-      const { scored } = await (await fetch(`${app.base}/api/queue?limit=1`)).json().then((q) => ({ scored: q.total }));
+      const [receiving] = (await (await fetch(`${app.base}/api/uploads`)).json()).rows;
+      const scored = receiving
+        ? (await (await fetch(`${app.base}/api/uploads/${receiving.upload_id}`)).json()).scored
+        : 0;
       if (scored > 2000) {
         equal((await promote(app, after)).status, 200);
         switched = true;
