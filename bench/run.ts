@@ -17,16 +17,20 @@ import { writeMatrixOfFiles } from "../src/train/matrix.ts";
 import { PROJECT_PYTHON, runTrainPy } from "../src/train/python.ts";
 import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
 import { textSignalTickets, ticketsCsv } from "../tests/support/synthetic.ts";
-import { peakRssMiB, startTask } from "../tests/support/task_start.ts";
+import { type StartedApp, startTask } from "../tests/support/task_start.ts";
+import { type TreeMemory, watchMemory } from "./memory.ts";
 import { resampledCsv } from "./input.ts";
 import { measureKafka, measureKafkaLatency } from "./kafka.ts";
 
-const HELP = `Usage: deno task bench [--smoke] [--tickets N] [--no-kafka] [--out FILE]
+const HELP = `Usage: deno task bench [--smoke] [--tickets N] [--no-kafka] [--scale] [--out FILE]
 
 Measures ingest (vs DuckDB read_csv), scoring at batch sizes 1, 64, 1024, 8192, the embedded journey end to end
 (upload → stored → marts refreshed) for 8,469 and N tickets with the server's peak RSS, Kafka throughput, and
 Kafka produce → stored latency at 5,000 tickets/s offered.
-N defaults to 1,000,000 (--smoke: 5,000). Results go to bench/results.json (or --out) and a table.`;
+N defaults to 1,000,000 (--smoke: 5,000). Memory is the sum over the app's processes (the deno task parent, the
+server, its children), the site build apart, in MiB. With --scale, also end to end time and memory at 10,000,
+100,000, 1,000,000 and 3,000,000 tickets, each on a fresh app (--smoke: 2,000).
+Results go to bench/results.json (or --out) and tables.`;
 
 /** One measured figure. */
 interface Measurement {
@@ -194,32 +198,109 @@ async function medianSeconds(work: () => Promise<void> | void): Promise<number> 
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 }
 
+/** One upload through a running app, timed from the first byte sent to the marts refreshed. */
+interface Journey {
+  tickets: number;
+  /** Upload → stored → marts refreshed (the site build after it excluded). */
+  seconds: number;
+  martsSeconds: number;
+  siteSeconds: number;
+  memory: TreeMemory;
+}
+
+/** Uploads `path` to a running app and refreshes, watching the memory of the app's whole process tree. */
+async function journey(app: StartedApp, path: string): Promise<Journey> {
+  const watch = watchMemory(app.child.pid);
+  const started = performance.now();
+  const { status, json: summary } = await postCsvFile(`${app.base}/api/uploads`, path);
+  if (status !== 201) throw new Error(`upload refused: ${JSON.stringify(summary)}`);
+  const report = await (await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).json();
+  const wall = seconds(started);
+  const memory = await watch.stop();
+  return {
+    tickets: summary.accepted,
+    seconds: wall - (report.site?.seconds ?? 0),
+    martsSeconds: report.marts.seconds,
+    siteSeconds: report.site?.seconds ?? 0,
+    memory,
+  };
+}
+
 /** Runs `deno task start` on a fresh data directory, uploads each file, and times upload → marts refreshed. */
 async function measureEndToEnd(files: { label: string; path: string }[]): Promise<Measurement[]> {
   const app = await startTask();
   const out: Measurement[] = [];
+  let last: Journey | null = null;
   try {
     await app.ready();
     for (const { label, path } of files) {
-      const started = performance.now();
-      const { status, json: summary } = await postCsvFile(`${app.base}/api/uploads`, path);
-      if (status !== 201) throw new Error(`upload refused: ${JSON.stringify(summary)}`);
-      const report = await (await fetch(`${app.base}/api/marts/refresh`, { method: "POST" })).json();
-      // Upload → stored → marts refreshed; the site build that follows is reported on its own.
-      const wall = seconds(started) - (report.site?.seconds ?? 0);
+      last = await journey(app, path);
       out.push({
         name: `end_to_end_${label}`,
-        value: summary.accepted / wall,
+        value: last.tickets / last.seconds,
         unit: "tickets/s",
-        note: `${summary.accepted} tickets in ${wall.toFixed(2)} s (marts ${report.marts.seconds.toFixed(2)} s; ` +
-          `site build after it ${report.site?.seconds?.toFixed(2)} s)`,
+        note: `${last.tickets} tickets in ${last.seconds.toFixed(2)} s (marts ${last.martsSeconds.toFixed(2)} s; ` +
+          `site build after it ${last.siteSeconds.toFixed(2)} s)`,
       });
     }
-    out.push({ name: "memory", value: await peakRssMiB(app.child.pid), unit: "MiB", note: "server peak RSS" });
   } finally {
     await app.dispose();
   }
+  if (last) {
+    const { app: used, siteBuild, samples } = last.memory;
+    out.push({
+      name: "memory",
+      value: used.sumOfPeaksMiB,
+      unit: "MiB",
+      note: `summed over ${used.processes} processes (deno task, the server, its children but the site build) ` +
+        `during the ${last.tickets}-ticket upload and the refresh after it: sum of each process's peak ` +
+        `${used.sumOfPeaksMiB.toFixed(0)} MiB, largest sum in one of ${samples} samples (20 ms apart) ` +
+        `${used.peakSumMiB.toFixed(0)} MiB`,
+    });
+    out.push({
+      name: "site_build_memory",
+      value: siteBuild.sumOfPeaksMiB,
+      unit: "MiB",
+      note: `the site build after that refresh: ${siteBuild.processes} processes (Framework and its loaders), ` +
+        `largest sum in one sample ${siteBuild.peakSumMiB.toFixed(0)} MiB`,
+    });
+  }
   return out;
+}
+
+/** One row of the scale table: a fresh app, one upload of `tickets`, and the refresh after it. */
+interface ScaleRow {
+  tickets: number;
+  seconds: number;
+  tickets_per_second: number;
+  /** Sum of each process's peak over the app's processes, site build apart (MiB). */
+  memory_mib: number;
+  site_build_memory_mib: number;
+}
+
+/** End to end time and memory at each size, each on a fresh app: time should grow linearly, memory stay flat. */
+async function measureScale(sizes: number[]): Promise<ScaleRow[]> {
+  const rows: ScaleRow[] = [];
+  for (const size of sizes) {
+    console.error(`bench: scale ${size} tickets`);
+    const path = await resampledCsv(size);
+    const app = await startTask();
+    try {
+      await app.ready();
+      const run = await journey(app, path);
+      rows.push({
+        tickets: run.tickets,
+        seconds: run.seconds,
+        tickets_per_second: run.tickets / run.seconds,
+        memory_mib: run.memory.app.sumOfPeaksMiB,
+        site_build_memory_mib: run.memory.siteBuild.sumOfPeaksMiB,
+      });
+    } finally {
+      await app.dispose();
+      await Deno.remove(path);
+    }
+  }
+  return rows;
 }
 
 function targets(results: Measurement[], full: boolean): Target[] {
@@ -233,36 +314,41 @@ function targets(results: Measurement[], full: boolean): Target[] {
   const score = get("score_vs_python");
   const check = (value: number | null, ok: (v: number) => boolean) => (value === null || !full ? null : ok(value));
   return [
-    { name: "ingest", value: ingestRatio, target: "≤ 4× DuckDB read_csv", met: check(ingestRatio, (v) => v <= 4) },
+    {
+      name: "ingest",
+      value: ingestRatio,
+      target: "≤ 1.5× DuckDB read_csv into a table (ours: parse + validate + typed tickets)",
+      met: check(ingestRatio, (v) => v <= 1.5),
+    },
     {
       name: "score",
       value: score?.baseline ? score.value / score.baseline.value : null,
-      target: "≥ 1.0× the Python reference",
+      target: "≥ 1.0× CatBoost native with text_features (Python), features included on both sides",
       met: check(score?.baseline ? score.value / score.baseline.value : null, (v) => v >= 1),
     },
     {
       name: "end_to_end",
       value: e2e?.value ?? null,
-      target: "≥ 50,000 tickets/s (1,000,000 tickets)",
-      met: check(e2e?.value ?? null, (v) => v >= 50_000),
+      target: "≥ 100,000 tickets/s embedded (1,000,000 tickets, upload → stored → marts)",
+      met: check(e2e?.value ?? null, (v) => v >= 100_000),
     },
     {
       name: "memory",
       value: memory?.value ?? null,
-      target: "≤ 512 MB peak server RSS",
-      met: check(memory?.value ?? null, (v) => v <= 512),
+      target: "≤ 256 MiB summed over the app's processes (sum of each one's peak), site build apart",
+      met: check(memory?.value ?? null, (v) => v <= 256),
     },
     {
       name: "kafka",
       value: kafka?.value ?? null,
-      target: "≥ 20,000 tickets/s",
-      met: check(kafka?.value ?? null, (v) => v >= 20_000),
+      target: "≥ 50,000 tickets/s as deployed (scorer in its own process)",
+      met: check(kafka?.value ?? null, (v) => v >= 50_000),
     },
     {
       name: "kafka_p99",
       value: latency?.value ?? null,
-      target: "p99 ≤ 1 s at 5,000 tickets/s offered",
-      met: check(latency?.value ?? null, (v) => v <= 1),
+      target: "p99 ≤ 0.25 s at 5,000 tickets/s offered, from each ticket's scheduled send",
+      met: check(latency?.value ?? null, (v) => v <= 0.25),
     },
   ];
 }
@@ -273,6 +359,7 @@ if (import.meta.main) {
       smoke: { type: "boolean" },
       tickets: { type: "string" },
       "no-kafka": { type: "boolean" },
+      scale: { type: "boolean" },
       out: { type: "string" },
     });
     const full = !values.smoke;
@@ -280,6 +367,7 @@ if (import.meta.main) {
     console.error(`bench: generating ${tickets} tickets...`);
     const path = await resampledCsv(tickets);
     const results: Measurement[] = [];
+    let scale: ScaleRow[] = [];
     try {
       console.error("bench: ingest");
       results.push(...await measureIngest(path));
@@ -310,11 +398,12 @@ if (import.meta.main) {
           name: "kafka_latency_p99",
           value: latency.p99,
           unit: "s",
-          note: `produce → stored, ${latency.tickets} tickets offered at 5,000/s (achieved ${
+          note: `scheduled send → stored, ${latency.tickets} tickets offered at 5,000/s (achieved ${
             Math.round(latency.achievedPerSecond)
           }/s): p50 ${latency.p50.toFixed(3)} s, p99 ${latency.p99.toFixed(3)} s, max ${latency.max.toFixed(3)} s`,
         });
       }
+      if (values.scale) scale = await measureScale(full ? [10_000, 100_000, 1_000_000, 3_000_000] : [2_000]);
     } finally {
       await Deno.remove(path);
     }
@@ -324,6 +413,7 @@ if (import.meta.main) {
       tickets,
       results,
       targets: targets(results, full),
+      scale,
     };
     const out = values.out ?? new URL("results.json", import.meta.url).pathname;
     await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
@@ -338,6 +428,17 @@ if (import.meta.main) {
     for (const t of report.targets) {
       const verdict = t.met === null ? (full ? "NOT MEASURED" : "smoke") : t.met ? "MET" : "MISSED";
       console.log(`| ${t.name} | ${fmt(t.value)} | ${t.target} | ${verdict} |`);
+    }
+    if (scale.length > 0) {
+      console.log(
+        "\n| tickets | end to end | tickets/s | memory (MiB, app) | site build (MiB) |\n| --- | --- | --- | --- | --- |",
+      );
+      for (const r of scale) {
+        console.log(
+          `| ${fmt(r.tickets)} | ${r.seconds.toFixed(2)} s | ${fmt(r.tickets_per_second)} | ${fmt(r.memory_mib)} | ` +
+            `${fmt(r.site_build_memory_mib)} |`,
+        );
+      }
     }
     console.log(`\nwritten to ${out}`);
   });

@@ -13,6 +13,7 @@ Deno.test(
           "-A",
           new URL("./run.ts", import.meta.url).pathname,
           "--smoke",
+          "--scale",
           "--out",
           out,
         ],
@@ -24,7 +25,15 @@ Deno.test(
       const report = JSON.parse(await Deno.readTextFile(out));
       const names = report.results.map((m: { name: string }) => m.name);
       for (
-        const name of ["ingest", "score_batch_1", "score_batch_8192", "end_to_end_8469", "end_to_end_5000", "memory"]
+        const name of [
+          "ingest",
+          "score_batch_1",
+          "score_batch_8192",
+          "end_to_end_8469",
+          "end_to_end_5000",
+          "memory",
+          "site_build_memory",
+        ]
       ) {
         ok(names.includes(name), `${name} measured`);
       }
@@ -32,6 +41,9 @@ Deno.test(
       equal(report.targets.length, 6);
       ok(report.results.every((m: { value: number }) => Number.isFinite(m.value) && m.value > 0));
       ok(table.includes("| target |"));
+      equal(report.scale.length, 1);
+      equal(report.scale[0].tickets, 2000);
+      ok(report.scale[0].memory_mib > 50, `the app's processes take memory: ${report.scale[0].memory_mib} MiB`);
       await Deno.remove(out);
     },
   }),
