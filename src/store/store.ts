@@ -234,8 +234,8 @@ export type UploadListing = Omit<UploadRecord, "summary"> & {
 export const UPLOAD_LISTING_COLUMNS =
   "upload_id, created_at, updated_at, filename, bytes, uploaded_by, status, received, accepted, rejected, failure";
 
-/** An upload listing from a stored row. */
-export function listingFromRow(row: Row): UploadListing {
+/** What an upload listing and an upload record share, read from a stored row. */
+function uploadFields(row: Row) {
   return {
     upload_id: String(row.upload_id),
     created_at: String(row.created_at),
@@ -244,10 +244,17 @@ export function listingFromRow(row: Row): UploadListing {
     bytes: row.bytes === null ? null : Number(row.bytes),
     uploaded_by: (row.uploaded_by as string | null) ?? null,
     status: row.status as UploadRecord["status"],
+    failure: row.failure as string | null,
+  };
+}
+
+/** An upload listing from a stored row. */
+export function listingFromRow(row: Row): UploadListing {
+  return {
+    ...uploadFields(row),
     received: Number(row.received),
     accepted: Number(row.accepted),
     rejected: Number(row.rejected),
-    failure: row.failure as string | null,
   };
 }
 
@@ -266,15 +273,8 @@ export const STALE_UPLOAD_FAILURE =
 /** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */
 export function uploadFromRow(row: Row): StoredUpload {
   return {
-    upload_id: String(row.upload_id),
-    created_at: String(row.created_at),
-    updated_at: String(row.updated_at),
-    filename: row.filename as string | null,
-    bytes: row.bytes === null ? null : Number(row.bytes),
-    uploaded_by: (row.uploaded_by as string | null) ?? null,
-    status: row.status as UploadRecord["status"],
+    ...uploadFields(row),
     summary: row.summary === null ? null : JSON.parse(String(row.summary)),
-    failure: row.failure as string | null,
     scored: Number(row.scored),
   };
 }
