@@ -13,6 +13,7 @@ import { readTicketFile } from "../src/ingest/read_file.ts";
 import { postCsvFile } from "../src/ingest/upload_client.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
+import { macroF1 } from "../src/train/compare.ts";
 import { writeMatrixOfFiles } from "../src/train/matrix.ts";
 import { PROJECT_PYTHON, runTrainPy } from "../src/train/python.ts";
 import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
@@ -171,17 +172,6 @@ async function measureTextScoring(tickets: number): Promise<Measurement[]> {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-}
-
-/** Macro-averaged F1 of predicted against labelled priorities. */
-function macroF1(labels: string[], predicted: string[]): number {
-  const classes = ["Low", "Medium", "High", "Critical"];
-  return classes.reduce((sum, c) => {
-    const tp = labels.filter((l, i) => l === c && predicted[i] === c).length;
-    const p = predicted.filter((x) => x === c).length, a = labels.filter((l) => l === c).length;
-    const precision = p ? tp / p : 0, recall = a ? tp / a : 0;
-    return sum + (precision + recall ? 2 * precision * recall / (precision + recall) : 0);
-  }, 0) / classes.length;
 }
 
 /** Timed runs of each side of the scoring comparison; the median counts. */
