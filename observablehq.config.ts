@@ -44,6 +44,8 @@ export default {
   // The default global stylesheet is Google Fonts and the default footer links out: neither, here. The Inputs
   // stylesheet is added explicitly since Inputs is imported from node_modules, not implicitly.
   globalStylesheets: ["observablehq:stdlib/inputs.css"],
+  // Framework's light and dark themes by system preference, with WCAG 2 AA contrast (pages/style.css).
+  style: "style.css",
   // No favicon request either (the site has none).
   head: '<meta name="color-scheme" content="light dark"><link rel="icon" href="data:,">',
   footer: "Ticket Triage: priorities predicted by the model, summarised from the marts.",

@@ -17,7 +17,17 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Browser, Page } from "playwright-core";
-import { kib, launchChromium, type LoadedBytes, type PageWatch, waitForText, watchPage } from "./support/browser.ts";
+import {
+  assertClean,
+  kib,
+  launchChromium,
+  type LoadedBytes,
+  openPage,
+  settle,
+  waitForText,
+  watchPage,
+} from "./support/browser.ts";
+import { HOSTILE, hostileCsv, NEVER_SHOWN } from "./support/hostile.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
@@ -44,72 +54,6 @@ const MOBILE = { width: 390, height: 844 };
 /** Every page of the site, as the site's navigation lists them. */
 const PAGES = config.pages.map(({ path }) => ({ path, name: path === "/" ? "overview" : path.slice(1) }));
 
-// Payloads: each would set window.__pwned if it ever reached the page as HTML.
-const SCRIPT = "<script>window.__pwned=1</script>";
-const IMG = `<img src=x onerror="window.__pwned=1">`;
-const IMG_BARE = "<img src=x onerror=window.__pwned=1>";
-const HOSTILE = {
-  productScript: `${SCRIPT} hostile product`,
-  productImg: `${IMG} hostile product`,
-  subjectScript: `hostile subject ${SCRIPT}`,
-  subjectImg: `hostile subject ${IMG}`,
-  ticketType: `${IMG} hostile type`,
-  /** Personal data: never shown. */
-  description: `hostile-description ${SCRIPT}${IMG}`,
-  /** Personal data: dropped at upload. */
-  customerName: `hostile-customer-name ${IMG}${SCRIPT}`,
-  /** Not an age: the row is rejected and the value shown in the rejected lines. */
-  age: IMG_BARE,
-  fileName: `${IMG_BARE}.csv`,
-};
-/** Markers of the fields that must appear nowhere. */
-const NEVER_SHOWN = ["hostile-description", "hostile-customer-name"];
-
-function csvLine(values: (string | number)[]): string {
-  return values.map((v) => `"${String(v).replaceAll('"', '""')}"`).join(",");
-}
-
-/** Three tickets: two accepted (every free-text field hostile), one rejected for a hostile age. */
-async function hostileCsv(): Promise<string> {
-  const header = (await Deno.readTextFile(EXCEL_SAMPLE)).split(/\r?\n/, 1)[0];
-  const row = (id: number, fields: Record<string, string | number>) => ({
-    id,
-    name: HOSTILE.customerName,
-    email: "someone@example.com",
-    age: 35,
-    gender: "Female",
-    product: HOSTILE.productScript,
-    purchased: "2021-03-22",
-    type: "Technical issue",
-    subject: HOSTILE.subjectImg,
-    description: HOSTILE.description,
-    status: "Open",
-    resolution: "",
-    priority: "High",
-    channel: "Email",
-    firstResponse: "2023-12-31 23:59:00",
-    resolved: "",
-    rating: "",
-    ...fields,
-  });
-  const rows = [
-    row(900001, {}),
-    row(900002, {
-      age: 41,
-      gender: "Male",
-      product: HOSTILE.productImg,
-      type: HOSTILE.ticketType,
-      subject: HOSTILE.subjectScript,
-      status: "Pending Customer Response",
-      priority: "Low",
-      channel: "Chat",
-      firstResponse: "2023-12-31 23:58:00",
-    }),
-    row(900003, { age: HOSTILE.age, product: "GoPro Hero", subject: "Product setup" }),
-  ];
-  return [header, ...rows.map((r) => csvLine(Object.values(r)))].join("\r\n") + "\r\n";
-}
-
 /** Records the upload progress bar's states (hidden, value; null value = indeterminate) as they change. */
 function recordProgress(): void {
   const states: { hidden: boolean; value: number | null }[] = [];
@@ -121,17 +65,6 @@ function recordProgress(): void {
     const last = states.at(-1);
     if (!last || last.hidden !== state.hidden || last.value !== state.value) states.push(state);
   }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["value", "hidden"] });
-}
-
-/**
- * Fails unless the page is free of console errors, failed requests and requests to other hosts; `expected` are
- * failures the test provoked on purpose (matched against the failed request and its console message).
- */
-function assertClean(watch: PageWatch, where: string, expected: RegExp[] = []): void {
-  const unexpected = (lines: readonly string[]) => lines.filter((line) => !expected.some((e) => e.test(line)));
-  deepEqual(watch.foreign, [], `${where}: requests to hosts other than the app's`);
-  deepEqual(unexpected(watch.errors), [], `${where}: console errors or uncaught exceptions`);
-  deepEqual(unexpected(watch.failed), [], `${where}: failed requests`);
 }
 
 /** Fails if any payload ran or became an element, or if a personal field shows up anywhere in the page. */
@@ -197,29 +130,6 @@ async function assertHostileShown(page: Page, name: string): Promise<void> {
     const options = await page.locator("select option").allTextContents();
     ok(options.includes(HOSTILE.ticketType), `${where}: the ticket type filter lists the hostile type as text`);
   }
-}
-
-/** Opens a page in a fresh context (so nothing comes from a cache), watched from the first request. */
-async function openPage(
-  browser: Browser,
-  app: StartedApp,
-  path: string,
-  viewport: { width: number; height: number },
-): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const watch = watchPage(page, app.base);
-  await page.goto(`${app.base}${path}`, { waitUntil: "networkidle" });
-  await settle(page);
-  return { page, watch, close: () => context.close() };
-}
-
-/** Waits until Framework has rendered every cell (no loading placeholders left) and fonts and layout are done. */
-async function settle(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.querySelector("observablehq-loading"), undefined, { timeout: 20_000 });
-  await page.evaluate(() =>
-    document.fonts.ready.then(() => new Promise<void>((r) => requestAnimationFrame(() => r())))
-  );
 }
 
 async function screenshot(page: Page, file: string): Promise<void> {

@@ -51,6 +51,9 @@ Deno.test("the site builds offline from the marts, with every page, the marts' n
     for (const page of PAGES) {
       const html = await Deno.readTextFile(join(result.outputDir, `${page}.html`));
       assert.match(html, /<title>[^<]*Ticket Triage<\/title>/, `${page}.html has the site title`);
+      // The step after the build (src/site/accessible_html.ts) ran on every page.
+      assert.match(html, /<html lang="en">/, `${page}.html names its language`);
+      assert.ok(!html.includes("maximum-scale"), `${page}.html lets people zoom`);
     }
 
     const dataFiles = [];

@@ -149,7 +149,8 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
     <span><strong>Drop a CSV file here</strong> or choose one:</span>
     ${input}
   </label>`;
-  const progress = html`<progress id="upload-progress" max="1" value="0" hidden></progress>`;
+  const progress =
+    html`<progress id="upload-progress" max="1" value="0" aria-label="Upload progress" hidden></progress>`;
   const status = html`<p id="upload-status" role="status" aria-live="polite"></p>`;
   const error = html`<p id="upload-error" class="upload-error" role="alert" hidden></p>`;
   const result = html`<div id="upload-result"></div>`;

@@ -1,7 +1,8 @@
 /**
  * Building the static site: Observable Framework 1.13.4 run by Deno, offline, as a subprocess. The data loaders
  * (`loaders/`) read the marts of the configured data directory; the site lands in `<dataDir>/site` unless told
- * otherwise, swapped in whole only when the build succeeded.
+ * otherwise, swapped in whole only when the build succeeded, after the step that makes Framework's own markup
+ * accessible (`accessible_html.ts`).
  *
  * Framework writes its cache into the source root (`<root>/.observablehq/cache`), and the app writes nothing
  * outside its data directory: so the build runs on a copy of `pages/` in `<dataDir>/site-source/`, beside links
@@ -20,6 +21,7 @@ import { cp } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config.ts";
+import { makePagesAccessible } from "./accessible_html.ts";
 
 /** The Framework version whose cache layout this module relies on; pinned in deno.json too. */
 export const FRAMEWORK_VERSION = "1.13.4";
@@ -194,6 +196,7 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
       const why = signal.aborted ? `\nthe build took longer than ${options.timeoutMs ?? 600_000} ms` : "";
       return { ok: false, seconds: seconds(), outputDir, log: `${log}${why}` };
     }
+    const fixed = await makePagesAccessible(staging);
     // Swap the new site in whole (rename cannot replace a non-empty directory, so move the old one aside first).
     const previous = `${outputDir}.previous-${crypto.randomUUID()}`;
     const hadPrevious = await Deno.rename(outputDir, previous).then(() => true, (error) => {
@@ -202,7 +205,12 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
     });
     await Deno.rename(staging, outputDir);
     if (hadPrevious) await Deno.remove(previous, { recursive: true });
-    return { ok: true, seconds: seconds(), outputDir, log };
+    return {
+      ok: true,
+      seconds: seconds(),
+      outputDir,
+      log: `${log}\nmade ${fixed} pages accessible (accessible_html.ts)`,
+    };
   } catch (error) {
     return { ok: false, seconds: seconds(), outputDir, log: `site build could not run: ${(error as Error).stack}` };
   } finally {

@@ -5,12 +5,18 @@
  *
  * @module
  */
+import { deepEqual } from "node:assert/strict";
 import { type Browser, chromium, type Page, type Response } from "playwright-core";
 import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.ts";
+import type { StartedApp } from "./task_start.ts";
 
 // The function given to waitForFunction runs in the browser; its global is declared for this module only (a DOM
 // lib reference would leak into every module type-checked with this one).
-declare const document: { querySelector(selector: string): { textContent: string | null } | null };
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  fonts: { ready: Promise<unknown> };
+};
+declare const requestAnimationFrame: (callback: () => void) => number;
 
 /** The Chromium binary as an absolute path (Playwright needs one): `CHROMIUM_BIN`, or `chromium` found on PATH. */
 export function chromiumPath(): string {
@@ -140,4 +146,46 @@ export async function waitForText(page: Page, selector: string, expected: string
 /** "12.3 KiB". */
 export function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/**
+ * Fails unless the page is free of console errors, failed requests and requests to other hosts; `expected` are
+ * failures the test provoked on purpose (matched against the failed request and its console message).
+ */
+export function assertClean(watch: PageWatch, where: string, expected: RegExp[] = []): void {
+  const unexpected = (lines: readonly string[]) => lines.filter((line) => !expected.some((e) => e.test(line)));
+  deepEqual(watch.foreign, [], `${where}: requests to hosts other than the app's: ${watch.foreign.join("; ")}`);
+  deepEqual(
+    unexpected(watch.errors),
+    [],
+    `${where}: console errors or uncaught exceptions: ${unexpected(watch.errors).join("; ")}`,
+  );
+  deepEqual(unexpected(watch.failed), [], `${where}: failed requests: ${unexpected(watch.failed).join("; ")}`);
+}
+
+/**
+ * Opens a page in a fresh context (so nothing comes from a cache), watched from the first request, in the light
+ * theme unless told otherwise.
+ */
+export async function openPage(
+  browser: Browser,
+  app: StartedApp,
+  path: string,
+  viewport: { width: number; height: number },
+  options: { colorScheme?: "light" | "dark" } = {},
+): Promise<{ page: Page; watch: PageWatch; close: () => Promise<void> }> {
+  const context = await browser.newContext({ viewport, colorScheme: options.colorScheme ?? "light" });
+  const page = await context.newPage();
+  const watch = watchPage(page, app.base);
+  await page.goto(`${app.base}${path}`, { waitUntil: "networkidle" });
+  await settle(page);
+  return { page, watch, close: () => context.close() };
+}
+
+/** Waits until Framework has rendered every cell (no loading placeholders left) and fonts and layout are done. */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector("observablehq-loading"), undefined, { timeout: 20_000 });
+  await page.evaluate(() =>
+    document.fonts.ready.then(() => new Promise<void>((r) => requestAnimationFrame(() => r())))
+  );
 }
