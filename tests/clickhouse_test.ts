@@ -246,6 +246,16 @@ Deno.test(
         );
         assert.deepEqual(await chdb.sql(`SELECT name FROM system.tables WHERE name = 'marts_build_lease'`), []);
         assert.equal((await store.readMart("mart_overview"))[0].tickets, 6);
+
+        // A holder killed mid-build stops renewing its lease: the next build waits until it lapses, then goes on.
+        const lapses = Date.now() + 1_500;
+        await chdb.sql(
+          `CREATE TABLE ${DATABASE}.marts_build_lease (holder String) ENGINE = Memory COMMENT '${lapses} dead/1/x'`,
+        );
+        const waited = Date.now();
+        assert.ok((await buildMarts(store)).ok);
+        assert.ok(Date.now() >= lapses, `the build waited for the dead holder's lease (${Date.now() - waited} ms)`);
+        assert.deepEqual(await chdb.sql(`SELECT name FROM system.tables WHERE name = 'marts_build_lease'`), []);
       });
     },
   }),

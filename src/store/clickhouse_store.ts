@@ -46,11 +46,14 @@ export const BUILD_DATABASE = "db_tickets_build";
 
 /**
  * The marts lease: a table that exists while a build holds it. Creating a table is atomic in ClickHouse, so of two
- * processes only one gets it; its comment says until when (a holder that died loses it then) and who holds it.
+ * processes only one gets it; its comment says until when and who holds it. The holder renews it while it builds,
+ * so a holder that died (kill -9, a lost machine) blocks other builds for at most {@linkcode LEASE_MS}.
  */
 const LEASE_TABLE = `${DATABASE}.marts_build_lease`;
-/** How long a lease lasts: longer than any build (a build of 1,000,000 tickets takes seconds). */
-const LEASE_MS = 15 * 60_000;
+/** How long a lease lasts unless renewed. */
+const LEASE_MS = 30_000;
+/** How often the holder renews it: a third of its length, so two renewals can fail before it lapses. */
+const LEASE_RENEW_MS = LEASE_MS / 3;
 /** How often a process waiting for the lease asks again. */
 const LEASE_POLL_MS = 250;
 
@@ -263,31 +266,42 @@ export class ClickHouseStore implements Store {
     }
   }
 
-  /** Waits for the marts lease and takes it; answers how to give it back. */
+  /** Waits for the marts lease and takes it, renewing it until given back; answers how to give it back. */
   async #acquireLease(): Promise<() => Promise<void>> {
     const holder = `${Deno.hostname().replace(/[^\w.-]/g, "_")}/${Deno.pid}/${crypto.randomUUID()}`;
+    // Both values are made here (digits, and a host name cut to word characters), never from input.
+    const comment = () => `'${Date.now() + LEASE_MS} ${holder}'`;
+    const ours = async () => (await this.#leaseComment())?.endsWith(` ${holder}`) ?? false;
     for (;;) {
-      const until = Date.now() + LEASE_MS;
-      try {
-        // Both values are made here (digits, and a host name cut to word characters), never from input.
-        await this.#client.command({
-          query: `CREATE TABLE ${LEASE_TABLE} (holder String) ENGINE = Memory COMMENT '${until} ${holder}'`,
-        });
-        return async () => {
-          if ((await this.#leaseComment())?.endsWith(` ${holder}`)) {
-            await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` });
-          }
-        };
-      } catch (error) {
-        if (!/already exists/i.test((error as Error).message)) throw error;
-      }
-      const comment = await this.#leaseComment();
-      if (comment !== null && Number(comment.split(" ")[0]) < Date.now()) {
+      const current = await this.#leaseComment();
+      if (current === null) {
+        try {
+          await this.#client.command({
+            query: `CREATE TABLE ${LEASE_TABLE} (holder String) ENGINE = Memory COMMENT ${comment()}`,
+          });
+          break;
+        } catch (error) {
+          if (!/already exists/i.test((error as Error).message)) throw error; // another process was quicker
+        }
+      } else if (Number(current.split(" ")[0]) < Date.now()) {
         await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` }); // its holder died
         continue;
       }
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
     }
+    let renewing = Promise.resolve();
+    const renew = setInterval(() => {
+      renewing = renewing.then(async () => {
+        if (await ours()) {
+          await this.#client.command({ query: `ALTER TABLE ${LEASE_TABLE} MODIFY COMMENT ${comment()}` });
+        }
+      }).catch((error) => console.error(`marts lease: could not renew: ${(error as Error).message}`));
+    }, LEASE_RENEW_MS);
+    return async () => {
+      clearInterval(renew);
+      await renewing;
+      if (await ours()) await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` });
+    };
   }
 
   /** The lease's comment (`<until ms> <holder>`), or null when nobody holds it. */
