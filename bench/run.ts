@@ -247,12 +247,15 @@ async function measureEndToEnd(files: { label: string; path: string }[]): Promis
         `${used.sumOfPeaksMiB.toFixed(0)} MiB, largest sum in one of ${samples} samples (20 ms apart) ` +
         `${used.peakSumMiB.toFixed(0)} MiB`,
     });
+    // Framework runs its loaders one after another: the sum of their peaks counts processes that never ran
+    // together, so the site build is reported by the largest sum seen at once.
     out.push({
       name: "site_build_memory",
-      value: siteBuild.sumOfPeaksMiB,
+      value: siteBuild.peakSumMiB,
       unit: "MiB",
-      note: `the site build after that refresh: ${siteBuild.processes} processes (Framework and its loaders), ` +
-        `largest sum in one sample ${siteBuild.peakSumMiB.toFixed(0)} MiB`,
+      note: `the site build after that refresh: largest sum in one sample over ${siteBuild.processes} processes ` +
+        `(Framework and its loaders, run one after another; the sum of their peaks ` +
+        `${siteBuild.sumOfPeaksMiB.toFixed(0)} MiB)`,
     });
   }
   return out;
@@ -274,7 +277,8 @@ async function measureScale(sizes: number[]): Promise<ScaleRow[]> {
   for (const size of sizes) {
     console.error(`bench: scale ${size} tickets`);
     const path = await resampledCsv(size);
-    const app = await startTask();
+    // 3,000,000 tickets are 700 MB: past the default upload limit (512 MiB), which is raised for this run only.
+    const app = await startTask({ MAX_UPLOAD_BYTES: String((await Deno.stat(path)).size) });
     try {
       await app.ready();
       const run = await journey(app, path);
@@ -283,7 +287,7 @@ async function measureScale(sizes: number[]): Promise<ScaleRow[]> {
         seconds: run.seconds,
         tickets_per_second: run.tickets / run.seconds,
         memory_mib: run.memory.app.sumOfPeaksMiB,
-        site_build_memory_mib: run.memory.siteBuild.sumOfPeaksMiB,
+        site_build_memory_mib: run.memory.siteBuild.peakSumMiB,
       });
     } finally {
       await app.dispose();

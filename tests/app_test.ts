@@ -3,6 +3,7 @@
  * the real model and a DuckDB file in a temporary data directory. The site build is covered by its own test.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { startApp, upload } from "./support/app.ts";
 import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "./support/samples.ts";
 
@@ -173,6 +174,24 @@ Deno.test("uploads beyond MAX_CONCURRENT_UPLOADS are refused with 429", async ()
     equal((await upload(app.base, `${HEADER}\n`)).status, 201);
   } finally {
     release();
+    await app.close();
+  }
+});
+
+Deno.test("a page opened before a site rebuild still gets its data files: the previous site answers for them", async () => {
+  const app = await startApp();
+  try {
+    // A data file by the name the old pages know, kept only in the site before the current one.
+    const old = join(app.dataDir, "site.previous", "_file", "data");
+    await Deno.mkdir(old, { recursive: true });
+    await Deno.writeTextFile(join(old, "mart_overview.0123abcd.json"), '[{"tickets":1}]');
+    const kept = await fetch(`${app.base}/_file/data/mart_overview.0123abcd.json`);
+    equal(kept.status, 200);
+    deepStrictEqual(await kept.json(), [{ tickets: 1 }]);
+    const gone = await fetch(`${app.base}/_file/data/mart_overview.ffffffff.json`);
+    equal(gone.status, 404);
+    await gone.body?.cancel();
+  } finally {
     await app.close();
   }
 });

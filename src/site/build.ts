@@ -65,6 +65,15 @@ const LAZY_LIBRARIES: Record<string, string> = {
   "vega-lite-api": "5.6.0",
 };
 
+/**
+ * Where the site before the current one is kept, one generation: a page opened before a rebuild asks for data files
+ * by their old (content-hashed) names, and the server finds them there (`web/app.ts`), as it does any file during
+ * the instant between the two renames of a swap.
+ */
+export function previousSiteDir(outputDir: string): string {
+  return `${outputDir}.previous`;
+}
+
 /** What a site build did. */
 export interface SiteBuildResult {
   ok: boolean;
@@ -198,13 +207,15 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
     }
     const fixed = await makePagesAccessible(staging);
     // Swap the new site in whole (rename cannot replace a non-empty directory, so move the old one aside first).
-    const previous = `${outputDir}.previous-${crypto.randomUUID()}`;
-    const hadPrevious = await Deno.rename(outputDir, previous).then(() => true, (error) => {
-      if (error instanceof Deno.errors.NotFound) return false;
-      throw error;
+    // The old one stays beside it, one generation, for pages already open: their data files have the old names.
+    const previous = previousSiteDir(outputDir);
+    await Deno.remove(previous, { recursive: true }).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+    await Deno.rename(outputDir, previous).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     await Deno.rename(staging, outputDir);
-    if (hadPrevious) await Deno.remove(previous, { recursive: true });
     return {
       ok: true,
       seconds: seconds(),

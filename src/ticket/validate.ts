@@ -58,8 +58,9 @@ const EXPECTED: Record<ColumnType, string> = {
 const columnsOf = new Map<string, readonly ColumnSpec[]>();
 
 /**
- * Reads a message value as a ticket with the columns of `sources`: a copy holding exactly those columns (a missing
- * nullable column is null), or why it is not one (the first column at fault).
+ * Reads a message value as a ticket with the columns of `sources`: the value itself when it holds exactly those
+ * columns, else a copy holding exactly them (a missing nullable column is null); or why it is not one (the first
+ * column at fault).
  *
  * @example
  * ```ts
@@ -78,15 +79,22 @@ export function readTicket<T>(
   let columns = columnsOf.get(key);
   if (!columns) columnsOf.set(key, columns = TICKET_COLUMNS.filter((c) => sources.includes(c.source)));
   const fields = value as Record<string, unknown>;
-  const ticket: Record<string, unknown> = {};
+  let present = 0;
   for (const column of columns) {
-    const v = fields[column.name] ?? null;
-    if (v === null ? !column.nullable : !ofType(column.type, v)) {
-      const found = v === null ? "nothing" : clip(JSON.stringify(v));
+    const v = fields[column.name];
+    if (v !== undefined) present++;
+    if (v == null ? !column.nullable : !ofType(column.type, v)) {
+      const found = v == null ? "nothing" : clip(JSON.stringify(v));
       return { problem: `${column.name} must be ${EXPECTED[column.type]}, found ${found}` };
     }
-    ticket[column.name] = v;
   }
+  // The usual message holds exactly the columns: it is the ticket, and copying it (a third of a stage's work in a
+  // profile of a 200,000-ticket upload) would change nothing.
+  let keys = 0;
+  for (const _ in fields) keys++;
+  if (present === columns.length && keys === present) return { ticket: fields as T };
+  const ticket: Record<string, unknown> = {};
+  for (const column of columns) ticket[column.name] = fields[column.name] ?? null;
   return { ticket: ticket as T };
 }
 

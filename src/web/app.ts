@@ -13,6 +13,7 @@ import { join, normalize } from "node:path";
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import { checkReadiness } from "../health.ts";
+import { previousSiteDir } from "../site/build.ts";
 import type { DateOrder } from "../ingest/dates.ts";
 import { UploadError } from "../ingest/errors.ts";
 import { runUpload } from "../ingest/upload.ts";
@@ -220,7 +221,8 @@ export function createApp(deps: AppDeps): Hono {
     } catch {
       return c.text("Bad request: the address is not valid percent-encoding", 400);
     }
-    const response = await serveSite(deps.siteDir, path);
+    const response = await serveSite(deps.siteDir, path) ??
+      await serveSite(previousSiteDir(deps.siteDir), path);
     if (response) return response;
     if (c.req.path === "/") {
       return c.html(
