@@ -121,7 +121,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
     const siteDir = join(config.dataDir, "site");
     const marts: Refresher = refresher = new Refresher(
       store,
-      options.site ?? true ? () => buildSite(config, { outputDir: siteDir }) : null,
+      options.site ?? true ? () => buildSite(config, { outputDir: siteDir, keepPrevious: true }) : null,
       log,
     );
     // A new live model changes the Model page and the notes beside every prediction.

@@ -93,6 +93,11 @@ export interface BuildSiteOptions {
   denyNet?: boolean;
   /** Give up on a build that runs longer than this; default 10 minutes. */
   timeoutMs?: number;
+  /**
+   * Keep the site being replaced in {@linkcode previousSiteDir} (a server does, for the pages open in browsers);
+   * default false: it is removed.
+   */
+  keepPrevious?: boolean;
 }
 
 // deno-lint-ignore no-control-regex
@@ -207,7 +212,7 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
     }
     const fixed = await makePagesAccessible(staging);
     // Swap the new site in whole (rename cannot replace a non-empty directory, so move the old one aside first).
-    // The old one stays beside it, one generation, for pages already open: their data files have the old names.
+    // A server keeps the old one beside it, one generation, for pages already open: their data files have old names.
     const previous = previousSiteDir(outputDir);
     await Deno.remove(previous, { recursive: true }).catch((error) => {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -216,6 +221,7 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     });
     await Deno.rename(staging, outputDir);
+    if (!options.keepPrevious) await Deno.remove(previous, { recursive: true }).catch(() => {});
     return {
       ok: true,
       seconds: seconds(),

@@ -88,8 +88,8 @@ export function readTicket<T>(
       return { problem: `${column.name} must be ${EXPECTED[column.type]}, found ${found}` };
     }
   }
-  // The usual message holds exactly the columns: it is the ticket, and copying it (a third of a stage's work in a
-  // profile of a 200,000-ticket upload) would change nothing.
+  // The usual message holds exactly the columns: it is the ticket. Copying it changed nothing and cost, in a profile
+  // of a 200,000-ticket upload, 0.8 s of this function and 0.7 s of garbage collection (of 12 s busy).
   let keys = 0;
   for (const _ in fields) keys++;
   if (present === columns.length && keys === present) return { ticket: fields as T };
