@@ -81,9 +81,10 @@ async function keyboardQueue(browser: Browser, app: StartedApp): Promise<void> {
     deepEqual([set.priority_label, set.label_source], ["High", "agent"], "3 sets High, saved at once");
 
     await page.keyboard.press("ArrowDown");
+    const predicted = (await labelOf(ids[2])).priority_pred;
     await page.keyboard.press("r");
+    await announced(`Ticket ${ids[2]}: priority ${predicted}, saved.`);
     const reviewed = await labelOf(ids[2]);
-    await announced(`Ticket ${ids[2]}: priority ${reviewed.priority_pred}, saved.`);
     deepEqual(
       [reviewed.priority_label, reviewed.label_source],
       [reviewed.priority_pred, "agent"],

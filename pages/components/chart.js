@@ -12,7 +12,12 @@ import * as Plot from "@observablehq/plot";
  * @param {string} [label] what the chart shows; defaults to its title
  */
 export function plot(options, label) {
-  return described(Plot.plot(options), label);
+  // While a card is still being laid out, `resize` can hand a chart a width below its margins: the scale's range
+  // turns negative and Plot writes negative bar widths (a console error). It is drawn no narrower than its margins
+  // plus a readable plot area, and drawn again when the card has its width.
+  const least = (options.marginLeft ?? 40) + (options.marginRight ?? 20) + 120;
+  const width = options.width == null ? undefined : Math.max(options.width, least);
+  return described(Plot.plot({ ...options, width }), label);
 }
 
 /**

@@ -7,6 +7,18 @@ import { html } from "htl";
 import { formatAge, formatPercent } from "./format.js";
 import { PRIORITY_DOMAIN, PRIORITY_RANGE } from "./priority.js";
 
+/**
+ * htl's `html` for one element, with the whitespace around it trimmed: `html` wraps a template of several nodes
+ * (whitespace included, as a formatter lays out a long one) in a <span>, which is no place for a row or a list item.
+ * (Tagged `el`, not `html`, so that `deno fmt` leaves these templates as written.)
+ */
+function el(strings, ...values) {
+  const trimmed = [...strings];
+  trimmed[0] = trimmed[0].trimStart();
+  trimmed[trimmed.length - 1] = trimmed[trimmed.length - 1].trimEnd();
+  return html(Object.assign(trimmed, { raw: trimmed }), ...values);
+}
+
 /** The keys, as the page lists them (the `?` key opens the list). */
 export const QUEUE_KEYS = [
   ["↓ or j", "next ticket"],
@@ -39,7 +51,7 @@ const COLUMNS = [
 /** A coloured swatch and the priority's name, as text (colour is never the only carrier of meaning). */
 function priorityCell(priority) {
   const color = PRIORITY_RANGE[PRIORITY_DOMAIN.indexOf(priority)] ?? "transparent";
-  return html`<span class="priority"><span class="swatch" style="background: ${color}"></span>${priority}</span>`;
+  return el`<span class="priority"><span class="swatch" style="background: ${color}"></span>${priority}</span>`;
 }
 
 /**
@@ -50,7 +62,7 @@ function priorityCell(priority) {
  */
 export function queueTable(rows, page) {
   const now = Date.now();
-  const announcer = html`<p class="sr-only" role="status" aria-live="polite" id="queue-announce"></p>`;
+  const announcer = el`<p class="sr-only" role="status" aria-live="polite" id="queue-announce"></p>`;
   const announce = (text) => {
     // Cleared first, so the same words said twice are read twice.
     announcer.textContent = "";
@@ -78,23 +90,23 @@ export function queueTable(rows, page) {
     }
   };
 
-  const body = html`<tbody></tbody>`;
+  const body = el`<tbody></tbody>`;
   const trs = rows.map((row, index) => {
-    const select = html`<select aria-label="Set the priority of ticket ${row.ticket_id}" tabindex="-1">
+    const select = el`<select aria-label="Set the priority of ticket ${row.ticket_id}" tabindex="-1">
       <option value="" disabled selected=${row.priority_label == null}>–</option>
-      ${PRIORITY_DOMAIN.map((p) => html`<option value=${p} selected=${row.priority_label === p}>${p}</option>`)}
+      ${PRIORITY_DOMAIN.map((p) => el`<option value=${p} selected=${row.priority_label === p}>${p}</option>`)}
     </select>`;
     const cell = {
       select,
-      status: html`<span class="label-status">${row.label_source === "agent" ? "set by an agent" : ""}</span>`,
+      status: el`<span class="label-status">${row.label_source === "agent" ? "set by an agent" : ""}</span>`,
     };
     select.onchange = () => save(row, select.value, cell);
-    const tr = html`
+    const tr = el`
       <tr tabindex=${index === 0 ? 0 : -1} aria-rowindex=${index + 2}>
         <th scope="row">${row.ticket_id}</th>
         <td>${priorityCell(row.priority_pred)}</td>
         <td>${formatPercent(row.confidence)}</td>
-        <td>${row.needs_review ? html`<strong class="review">needs review</strong>` : "assigned"}</td>
+        <td>${row.needs_review ? el`<strong class="review">needs review</strong>` : "assigned"}</td>
         <td><span class="label-cell">${select}${cell.status}</span></td>
         <td>${formatAge(now - Date.parse(row.ingested_at))}</td>
         <td>${row.ticket_subject ?? "–"}</td>
@@ -130,18 +142,9 @@ export function queueTable(rows, page) {
       ["Label", ticket.priority_label ? `${ticket.priority_label} (${ticket.label_source ?? "upload"})` : "none yet"],
       ["Purchased, came in", `${ticket.date_of_purchase ?? "–"}, ${ticket.ingested_at ?? "–"}`],
     ];
-    const row = html`
-      <tr class="queue-details">
-        <td colspan=${COLUMNS.length}>
-          <dl>${facts.map(([term, value]) =>
-            html`
-              <dt>${term}</dt>
-              <dd>${value}</dd>
-            `
-          )}</dl>
-        </td>
-      </tr>
-    `;
+    const row = el`<tr class="queue-details"><td colspan=${COLUMNS.length}><dl>${
+      facts.map(([term, value]) => el`<div><dt>${term}</dt><dd>${value}</dd></div>`)
+    }</dl></td></tr>`;
     tr.after(row);
     tr.setAttribute("aria-expanded", "true");
     announce(`Ticket ${tr.row.ticket_id}: details open below the row.`);
@@ -153,27 +156,19 @@ export function queueTable(rows, page) {
     tr.focus();
   };
 
-  const help = html`
-    <div class="queue-keys" id="queue-keys" hidden>
-      <h2>Keys in the queue</h2>
-      <dl>${QUEUE_KEYS.map(([key, what]) =>
-        html`
-          <dt><kbd>${key}</kbd></dt>
-          <dd>${what}</dd>
-        `
-      )}</dl>
-    </div>
-  `;
+  const help = el`<div class="queue-keys" id="queue-keys" hidden><h2>Keys in the queue</h2><dl>${
+    QUEUE_KEYS.map(([key, what]) => el`<div><dt><kbd>${key}</kbd></dt><dd>${what}</dd></div>`)
+  }</dl></div>`;
   const toggleHelp = () => {
     help.hidden = !help.hidden;
     announce(help.hidden ? "Keys list closed." : "Keys list open, below the queue's header.");
   };
 
-  const table = html`
+  const table = el`
     <table class="queue-table" aria-rowcount=${rows.length + 1}
       aria-describedby="queue-keys-hint">
         <caption class="sr-only">Open tickets, the likely urgent first</caption>
-        <thead><tr aria-rowindex="1">${COLUMNS.map(([, label]) => html`<th scope="col">${label}</th>`)}</tr></thead>
+        <thead><tr aria-rowindex="1">${COLUMNS.map(([, label]) => el`<th scope="col">${label}</th>`)}</tr></thead>
         ${body}
       </table>
   `;
@@ -220,8 +215,8 @@ export function queueTable(rows, page) {
   // The page re-renders the table when the filters change: the previous table's listener goes with it.
   page.invalidation.then(() => document.removeEventListener("keydown", onPageKey));
 
-  const hint = html`<p class="muted" id="queue-keys-hint">Keyboard: focus the first ticket with Tab, then ↓ ↑ to move,
+  const hint = el`<p class="muted" id="queue-keys-hint">Keyboard: focus the first ticket with Tab, then ↓ ↑ to move,
     Enter to open, 1–4 to set a priority, r to mark reviewed; press <kbd>?</kbd> for every key.</p>`;
-  const scroller = html`<div class="queue-scroll" role="region" aria-label="Triage queue" tabindex="-1">${table}</div>`;
-  return html`<div class="queue">${hint}${help}${scroller}${announcer}</div>`;
+  const scroller = el`<div class="queue-scroll" role="region" aria-label="Triage queue" tabindex="-1">${table}</div>`;
+  return el`<div class="queue">${hint}${help}${scroller}${announcer}</div>`;
 }
