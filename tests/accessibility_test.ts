@@ -31,6 +31,21 @@ const SCREENSHOTS = new URL("./.artifacts/screenshots/accessibility/", import.me
 const WIDTHS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const THEMES = ["light", "dark"] as const;
 
+/** Runs axe-core's WCAG 2 A and AA rules on the page; answers each violating element, named with `where`. */
+async function audit(page: Page, where: string): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
+    WCAG_AA,
+  );
+  return results.violations.flatMap((rule) =>
+    rule.nodes.map((node) =>
+      `${where}: ${rule.id} (${rule.impact}) at ${node.target.join(" ")}: ` +
+      `${node.failureSummary?.replaceAll("\n", " ")}`
+    )
+  );
+}
+
 /** Where the keyboard focus is: the focused row's ticket id, or the focused element's tag and id. */
 function focused(page: Page): Promise<string> {
   return page.evaluate(() => {
@@ -141,27 +156,35 @@ Deno.test(
                   path: new URL(`${name}-${colorScheme}-${viewport.width}.png`, SCREENSHOTS).pathname,
                   fullPage: true,
                 });
-                await page.addScriptTag({ content: axe.source });
-                const results = await page.evaluate(
-                  (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
-                  WCAG_AA,
-                );
+                violations.push(...await audit(page, `${path} (${colorScheme}, ${viewport.width} px)`));
                 audits++;
                 assertClean(watch, `${path} (${colorScheme}, ${viewport.width} px)`);
-                for (const rule of results.violations) {
-                  for (const node of rule.nodes) {
-                    violations.push(
-                      `${path} (${colorScheme}, ${viewport.width} px): ${rule.id} (${rule.impact}) at ` +
-                        `${node.target.join(" ")}: ${node.failureSummary?.replaceAll("\n", " ")}`,
-                    );
-                  }
-                }
               } finally {
                 await close();
               }
             }
           }
         }
+        // The upload page once more, showing what an upload of hostile text answered (counts, rejected lines).
+        const file = await Deno.makeTempFile({ suffix: ".csv" });
+        await Deno.writeTextFile(file, await hostileCsv());
+        for (const colorScheme of THEMES) {
+          const { page, watch, close } = await openPage(browser, app, "/upload", WIDTHS[0], { colorScheme });
+          try {
+            await page.setInputFiles("#upload-file", file);
+            await page.waitForSelector("#upload-rejected", { timeout: 60_000 });
+            await page.screenshot({
+              path: new URL(`upload-result-${colorScheme}-1280.png`, SCREENSHOTS).pathname,
+              fullPage: true,
+            });
+            violations.push(...await audit(page, `/upload with its result (${colorScheme}, 1280 px)`));
+            audits++;
+            assertClean(watch, `/upload with its result (${colorScheme})`);
+          } finally {
+            await close();
+          }
+        }
+        await Deno.remove(file);
         console.log(`axe-core ${axe.version}: ${audits} audits, ${violations.length} violating elements`);
         deepEqual(violations, [], `axe-core found ${violations.length} violations:\n${violations.join("\n")}`);
 

@@ -1,6 +1,6 @@
 // What the live model is worth, said the same way on every page that shows its predictions: whether it beats
 // chance on tickets held out from its training, and what that means for the tickets it scored.
-import { html } from "htl";
+import { el } from "./dom.js";
 import { formatPercent } from "./format.js";
 
 /** The chance test of a model card (`review.chance`), or null without a model card. */
@@ -21,7 +21,7 @@ export function beatsChance(card) {
 export function modelNote(card) {
   const test = chanceTest(card);
   if (test == null) {
-    return html`
+    return el`
       <div class="warning" id="model-note">
         <p>No model metadata: how good the model is cannot be said.</p>
       </div>
@@ -31,7 +31,7 @@ export function modelNote(card) {
     formatPercent(test.chance_macro_f1)
   } for chance (p = ${test.p_value})`;
   if (!test.better_than_chance) {
-    return html`
+    return el`
       <div class="warning" id="model-note" data-beats-chance="false">
         <p><strong>The live model is not better than chance</strong> (${figures}). The predicted priorities below are
             what it guessed, not something to act on: every ticket is sent to review for a person to set its priority.</p>
@@ -40,12 +40,14 @@ export function modelNote(card) {
   }
   const threshold = card.review?.threshold;
   const coverage = card.review?.held_out?.coverage;
-  return html`
+  return el`
     <div class="note" id="model-note" data-beats-chance="true">
       <p>The live model beats chance (${figures}). It assigns a priority when its calibrated confidence is at least
-        ${formatPercent(threshold)}, as it was for ${formatPercent(
-          coverage,
-        )} of held-out tickets, with a target precision
+        ${formatPercent(threshold)}, as it was for ${
+    formatPercent(
+      coverage,
+    )
+  } of held-out tickets, with a target precision
         of ${formatPercent(card.review?.target_precision)}; the other tickets are sent to review.</p>
     </div>
   `;

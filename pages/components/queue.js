@@ -3,21 +3,9 @@
 // (PUT /api/tickets/:id/priority) and announced to assistive technology in a live region. Uploaded text is only
 // ever inserted as text.
 
-import { html } from "htl";
+import { el } from "./dom.js";
 import { formatAge, formatPercent } from "./format.js";
 import { PRIORITY_DOMAIN, PRIORITY_RANGE } from "./priority.js";
-
-/**
- * htl's `html` for one element, with the whitespace around it trimmed: `html` wraps a template of several nodes
- * (whitespace included, as a formatter lays out a long one) in a <span>, which is no place for a row or a list item.
- * (Tagged `el`, not `html`, so that `deno fmt` leaves these templates as written.)
- */
-function el(strings, ...values) {
-  const trimmed = [...strings];
-  trimmed[0] = trimmed[0].trimStart();
-  trimmed[trimmed.length - 1] = trimmed[trimmed.length - 1].trimEnd();
-  return html(Object.assign(trimmed, { raw: trimmed }), ...values);
-}
 
 /** The keys, as the page lists them (the `?` key opens the list). */
 export const QUEUE_KEYS = [

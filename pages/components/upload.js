@@ -5,6 +5,7 @@
 // text: through htl's interpolation (which makes text nodes) or textContent, never as HTML.
 
 import { html } from "htl";
+import { el } from "./dom.js";
 import { formatCount } from "./format.js";
 
 const POLL_MS = 1000;
@@ -48,7 +49,7 @@ function table(id, headers, rows) {
   const body = rows.map((row) =>
     html`<tr>${row.map((cell) => html`<td>${cell == null ? "" : String(cell)}</td>`)}</tr>`
   );
-  return html`
+  return el`
     <div class="upload-table">
       <table id=${id}>
         <thead>
@@ -113,7 +114,7 @@ function rejectedTable(errors, rejected) {
 /** What the server said about an upload: counts, date order, warnings per column, rejected lines. */
 function uploadSummary(upload, fileName) {
   const count = (id, label, n) =>
-    html`
+    el`
       <div>
         <dt>${label}</dt>
         <dd id=${id}>${formatCount(n)}</dd>
