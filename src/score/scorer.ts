@@ -7,8 +7,12 @@
  */
 import { type Bus, type BusMessage, TOPICS } from "../bus/bus.ts";
 import type { IngestedTicket, ScoredTicket } from "../ticket/schema.ts";
-import { readTicket } from "../ticket/validate.ts";
+import type { ColumnSource } from "../ticket/schema.ts";
+import { markChecked, ticketReader } from "../ticket/validate.ts";
 import type { PriorityModel } from "./model.ts";
+
+/** The sources of the columns of a ticket on the `tickets` topic. */
+const INGESTED: readonly ColumnSource[] = ["upload", "origin"];
 
 /** Scores one batch of tickets; each keeps the version of the model that scored it. */
 export async function scoreTickets(
@@ -39,14 +43,13 @@ export async function startScorer(
   group = "scorer",
 ): Promise<ScorerStats> {
   const stats: ScorerStats = { scored: 0, deadLettered: 0, batches: 0 };
+  const readIngested = ticketReader<IngestedTicket>(INGESTED);
   await bus.subscribe<unknown>(TOPICS.tickets, group, async (messages) => {
     const readable: IngestedTicket[] = [];
     const readableMessages: BusMessage<unknown>[] = [];
     const dead: BusMessage<unknown>[] = [];
     for (const message of messages) {
-      const read = message.decodeError === undefined
-        ? readTicket<IngestedTicket>(message.value, ["upload", "origin"])
-        : { problem: message.decodeError };
+      const read = message.decodeError === undefined ? readIngested(message.value) : { problem: message.decodeError };
       if ("ticket" in read) {
         readable.push(read.ticket);
         readableMessages.push(message);
@@ -69,6 +72,9 @@ export async function startScorer(
         }
       }
     }
+    // A scored ticket is a checked ticket plus the prediction: a store sink of this process that receives it from
+    // the in-process bus checks only the prediction's columns (and that nothing else was added).
+    for (const ticket of scored) markChecked(ticket, INGESTED);
     if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
     if (scored.length > 0) {
       await bus.publish(TOPICS.scored, scored.map((ticket) => ({ key: ticket.ticket_id, value: ticket })));

@@ -9,7 +9,7 @@
 import { type Bus, TOPICS } from "../bus/bus.ts";
 import { deadLetter } from "../score/scorer.ts";
 import type { ScoredTicket } from "../ticket/schema.ts";
-import { readTicket } from "../ticket/validate.ts";
+import { ticketReader } from "../ticket/validate.ts";
 import type { Store } from "./store.ts";
 
 /** Running totals of one sink. */
@@ -31,13 +31,12 @@ export async function startStoreSink(
   group = "store-sink",
 ): Promise<SinkStats> {
   const stats: SinkStats = { stored: 0, deadLettered: 0 };
+  const readScored = ticketReader<ScoredTicket>(["upload", "score", "origin"]);
   await bus.subscribe<unknown>(TOPICS.scored, group, async (messages) => {
     const tickets: ScoredTicket[] = [];
     const dead = [];
     for (const message of messages) {
-      const read = message.decodeError === undefined
-        ? readTicket<ScoredTicket>(message.value, ["upload", "score", "origin"])
-        : { problem: message.decodeError };
+      const read = message.decodeError === undefined ? readScored(message.value) : { problem: message.decodeError };
       if ("ticket" in read) tickets.push(read.ticket);
       else dead.push(deadLetter(message, read.problem, "store"));
     }
