@@ -13,11 +13,26 @@ import { loadConfig } from "../src/config.ts";
 import { runUpload } from "../src/ingest/upload.ts";
 import { resampledCsv } from "./input.ts";
 
-/** CPU seconds this process used so far (user and system, every thread), or NaN where /proc is missing. */
-function cpuSeconds(): number {
+/**
+ * CPU seconds used so far (user and system) by this process's every thread, and by its main thread (the
+ * JavaScript one), or NaN where /proc is missing. On a shared machine they move less than the wall time.
+ */
+function cpuSeconds(): { all: number; main: number } {
+  const read = (path: string) => {
+    try {
+      const fields = Deno.readTextFileSync(path).split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  return { all: read("/proc/self/stat"), main: read(`/proc/self/task/${Deno.pid}/stat`) };
+}
+
+/** This process's peak resident set size (VmHWM) in MiB, or NaN where /proc is missing. */
+function peakRssMiB(): number {
   try {
-    const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"))![1]) / 1024);
   } catch {
     return NaN;
   }
@@ -59,20 +74,32 @@ if (import.meta.main) {
       const uploaded = performance.now();
       const report = await app.refresher.refreshNow();
       const seconds = (performance.now() - started) / 1000;
-      const cpu = cpuSeconds() - cpuStarted;
+      const cpu = cpuSeconds();
       if (profiler) {
         const { profile } = await profiler.post("Profiler.stop");
         await Deno.writeTextFile(values["cpu-profile"]!, JSON.stringify(profile));
         profiler.disconnect();
       }
       const total = report.marts.marts.find((m) => m.name === "mart_priority_distribution");
+      if (Deno.env.get("BENCH_THREADS")) {
+        const threads: Record<string, number> = {};
+        for (const task of Deno.readDirSync("/proc/self/task")) {
+          const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
+          const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+          const fields = stat.split(") ")[1].split(" ");
+          threads[name] = (threads[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
+        }
+        console.error(JSON.stringify(threads));
+      }
       console.log(JSON.stringify({
         tickets: result.tickets,
         seconds: Number(seconds.toFixed(3)),
         upload_seconds: Number(((uploaded - started) / 1000).toFixed(3)),
         marts_seconds: Number(report.marts.seconds.toFixed(3)),
         tickets_per_second: Math.round(result.tickets / seconds),
-        cpu_seconds: Number(cpu.toFixed(2)),
+        cpu_seconds: Number((cpu.all - cpuStarted.all).toFixed(2)),
+        main_thread_cpu_seconds: Number((cpu.main - cpuStarted.main).toFixed(2)),
+        peak_rss_mib: peakRssMiB(),
         priority_rows: total?.rows,
       }));
     } finally {
