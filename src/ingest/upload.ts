@@ -20,6 +20,12 @@ import { ingestCsv, type IngestSummary } from "./ingest.ts";
 /** How often a receiving upload's record is saved with its counts so far. */
 export const UPLOAD_HEARTBEAT_MS = 5_000;
 
+/**
+ * Batches of one upload being scored and stored while the next is read. Two let the store load one batch while
+ * the scorer works on the next (with one, the store and the scorer took turns).
+ */
+const IN_FLIGHT = 2;
+
 /** A receiving upload whose record was not saved for this long was cut off by its server's death. */
 export const STALE_UPLOAD_MS = 4 * UPLOAD_HEARTBEAT_MS;
 
@@ -78,21 +84,24 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
 
   let published = 0;
   let lastStamp = 0;
-  // One batch travels (scored, stored) while the next is read: the store's work overlaps parsing, and memory
-  // holds at most two batches. A failure of the batch in flight surfaces at the next hand-over or at the end.
-  let inFlight: Promise<void> = Promise.resolve();
+  // Batches travel (scored, stored) while the next is read, up to IN_FLIGHT of them: parsing, scoring and the
+  // store's load overlap, and memory holds at most IN_FLIGHT + 1 batches. A batch that failed stops the reading at
+  // the next hand-over after its failure (whichever batch in flight it was), or at the end.
+  const inFlight: Promise<void>[] = [];
+  let failed: { error: unknown } | null = null;
   try {
     const summary = await ingestCsv(request.body, {
       batchSize: deps.batchSize,
       dateOrder: request.dateOrder,
       onBatch: async (tickets, soFar) => {
         progress = soFar;
-        await inFlight;
+        while (inFlight.length >= IN_FLIGHT) await inFlight.shift();
+        if (failed) throw failed.error;
         // Each batch is stamped later than the one before, so that of two rows with the same ticket id in different
         // batches, the later row's copy is the later one in the store.
         lastStamp = Math.max(Date.now(), lastStamp + 1);
         const ingestedAt = new Date(lastStamp).toISOString();
-        inFlight = deps.bus.publish<IngestedTicket>(
+        const sent = deps.bus.publish<IngestedTicket>(
           TOPICS.tickets,
           // The batch is this upload's own: its tickets gain their origin in place rather than being copied.
           tickets.map((ticket) => ({
@@ -100,16 +109,17 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
             value: Object.assign(ticket, { upload_id: record.upload_id, ingested_at: ingestedAt }),
           })),
         ).then(() => void (published += tickets.length));
-        inFlight.catch(() => {}); // awaited later; this only keeps an early failure from counting as unhandled
+        sent.catch((error) => void (failed ??= { error })); // also keeps it from counting as unhandled
+        inFlight.push(sent);
       },
     });
-    await inFlight;
+    while (inFlight.length > 0) await inFlight.shift();
     clearInterval(heartbeat);
     await save({ status: "done", summary });
     return { upload_id: record.upload_id, ...summary };
   } catch (error) {
     clearInterval(heartbeat);
-    await inFlight.catch(() => {}); // let the batch in flight settle, so the record below counts it
+    await Promise.allSettled(inFlight); // let the batches in flight settle, so the record below counts them
     // A reason for people: the upload's own problem, a full disk, or a plain word that the server failed (the
     // caller logs the error itself).
     const outOfSpace = !(error instanceof UploadError) && isOutOfSpace(error);
