@@ -33,60 +33,56 @@ const REPORTED_VALUE_CHARS = 200;
 
 const PRIORITY_BY_NAME = new Map<string, Priority>(PRIORITIES.map((p) => [p.toLowerCase(), p]));
 
-type Cell = { ok: true; value: string | number | boolean | null } | { ok: false; reason: string };
+/** Why a cell could not be read. Only unreadable cells make one: a cell read is its value, nothing wrapped. */
+class Unreadable {
+  constructor(readonly reason: string) {}
+}
+
+/** A cell's value, or why it has none. Values are not wrapped: a wrapper per cell was a tenth of an upload's allocation. */
+type Cell = string | number | boolean | null | Unreadable;
 
 const FLAGS = new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
 
 function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
   const text = raw.trim();
-  if (text === "") {
-    return kind === "id" ? { ok: false, reason: "a ticket needs a Ticket ID" } : { ok: true, value: null };
-  }
+  if (text === "") return kind === "id" ? new Unreadable("a ticket needs a Ticket ID") : null;
   switch (kind) {
     case "id":
     case "category":
-      return { ok: true, value: text };
+      return text;
     case "text":
-      return { ok: true, value: raw };
+      return raw;
     case "age": {
       const age = Number(text);
       return Number.isInteger(age) && age >= 0 && age <= 120
-        ? { ok: true, value: age }
-        : { ok: false, reason: "not an age in whole years from 0 to 120" };
+        ? age
+        : new Unreadable("not an age in whole years from 0 to 120");
     }
     case "priority": {
       const priority = PRIORITY_BY_NAME.get(text.toLowerCase());
-      return priority
-        ? { ok: true, value: priority }
-        : { ok: false, reason: `not a priority (${PRIORITIES.join(", ")})` };
+      return priority ?? new Unreadable(`not a priority (${PRIORITIES.join(", ")})`);
     }
-    case "date": {
-      const date = parseDate(text, order);
-      return date ? { ok: true, value: date } : { ok: false, reason: `not a date that exists (read as ${order})` };
-    }
-    case "instant": {
-      const at = parseDateTime(text, order);
-      return at ? { ok: true, value: at } : { ok: false, reason: `not a date and time that exists (read as ${order})` };
-    }
+    case "date":
+      return parseDate(text, order) ?? new Unreadable(`not a date that exists (read as ${order})`);
+    case "instant":
+      return parseDateTime(text, order) ?? new Unreadable(`not a date and time that exists (read as ${order})`);
     case "rating": {
       const rating = Number(text);
       return Number.isFinite(rating) && rating >= 1 && rating <= 5
-        ? { ok: true, value: rating }
-        : { ok: false, reason: "not a rating from 1 to 5" };
+        ? rating
+        : new Unreadable("not a rating from 1 to 5");
     }
     case "probability": {
       const p = Number(text);
-      return Number.isFinite(p) && p >= 0 && p <= 1
-        ? { ok: true, value: p }
-        : { ok: false, reason: "not a probability from 0 to 1" };
+      return Number.isFinite(p) && p >= 0 && p <= 1 ? p : new Unreadable("not a probability from 0 to 1");
     }
     case "number": {
       const n = Number(text);
-      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false, reason: "not a number" };
+      return Number.isFinite(n) ? n : new Unreadable("not a number");
     }
     case "flag": {
       const flag = FLAGS.get(text.toLowerCase());
-      return flag === undefined ? { ok: false, reason: "not true or false" } : { ok: true, value: flag };
+      return flag ?? new Unreadable("not true or false");
     }
   }
 }
@@ -144,8 +140,8 @@ export class RowReader {
     for (const { spec, index } of this.#header.columns) {
       const raw = record[index];
       const cell = readCell(spec.type, raw, this.#order);
-      if (cell.ok) {
-        (ticket as unknown as Record<string, unknown>)[spec.name] = cell.value;
+      if (!(cell instanceof Unreadable)) {
+        (ticket as unknown as Record<string, unknown>)[spec.name] = cell;
       } else {
         // Only a value that failed can prove the other order (its first or second number is above 12).
         const contradicts = (spec.type === "date" || spec.type === "instant") &&
