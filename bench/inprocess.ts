@@ -81,16 +81,6 @@ if (import.meta.main) {
         profiler.disconnect();
       }
       const total = report.marts.marts.find((m) => m.name === "mart_priority_distribution");
-      if (Deno.env.get("BENCH_THREADS")) {
-        const threads: Record<string, number> = {};
-        for (const task of Deno.readDirSync("/proc/self/task")) {
-          const stat = Deno.readTextFileSync(`/proc/self/task/${task.name}/stat`);
-          const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-          const fields = stat.split(") ")[1].split(" ");
-          threads[name] = (threads[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100;
-        }
-        console.error(JSON.stringify(threads));
-      }
       console.log(JSON.stringify({
         tickets: result.tickets,
         seconds: Number(seconds.toFixed(3)),
