@@ -18,7 +18,7 @@ import { martNames } from "../src/marts/models.ts";
 import { startLocalCluster } from "../scripts/kafka/broker.ts";
 import { eventually, refreshedTotal, startApp, type TestApp } from "./support/app.ts";
 import { needing } from "./support/means.ts";
-import { startScorerProcess } from "./support/scorer.ts";
+import { startScorerProcess, topicSize } from "./support/kafka.ts";
 import { writeTicketsFile } from "./support/synthetic.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -28,17 +28,6 @@ const TICKETS = 100_000;
 const SECOND_SERVER_TICKETS = 2_000;
 /** The broker dies once this many tickets of the upload are on the `tickets` topic. */
 const KILL_AT = 30_000;
-
-/** Messages ever written to a topic (sum of partition high-water marks). */
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Messages of `topic` that consumer group `group` has not committed yet. */
 async function lag(kafka: Kafka, group: string, topic: string): Promise<number> {
@@ -128,6 +117,14 @@ Deno.test(
       });
       const env = { KAFKA_BROKERS: cluster.brokers, MODEL_DIR };
       const running: [string, { close(): Promise<unknown> }][] = [];
+      const closeAll = async () => {
+        for (const [what, service] of running.reverse()) {
+          const closing = performance.now();
+          await service.close().catch((error) => console.log(`${what}: ${error}`));
+          console.log(`${what} closed in ${((performance.now() - closing) / 1000).toFixed(1)} s`);
+        }
+        running.length = 0;
+      };
       try {
         console.log(`3 nodes ready in ${(cluster.startMs / 1000).toFixed(1)} s`);
         const setup = await new Deno.Command(Deno.execPath(), {
@@ -224,6 +221,8 @@ Deno.test(
         console.log(`${scored - everything} scored tickets were delivered twice (at least once), counted once`);
         equal(await topicSize(kafka, TOPICS.deadLetter), 0, "nothing dead-lettered");
 
+        // The clients go first: what is checked next is the broker itself.
+        await closeAll();
         await victim.restart();
         await eventually(
           "node 2 back in every partition's in-sync replicas",
@@ -232,11 +231,7 @@ Deno.test(
         );
         console.log(`${seconds()} s: node 2 restarted in ${(victim.startMs / 1000).toFixed(1)} s and in sync again`);
       } finally {
-        for (const [what, service] of running.reverse()) {
-          const closing = performance.now();
-          await service.close().catch((error) => console.log(`${what}: ${error}`));
-          console.log(`${what} closed in ${((performance.now() - closing) / 1000).toFixed(1)} s`);
-        }
+        await closeAll();
         await cluster.stop();
         await Deno.remove(file).catch(() => {});
         await Deno.remove(secondFile).catch(() => {});

@@ -11,7 +11,7 @@ import { eventually, refreshedTotal, startApp, type TestApp, upload } from "./su
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "./support/means.ts";
-import { startScorerProcess as startScorer } from "./support/scorer.ts";
+import { startScorerProcess as startScorer, topicSize } from "./support/kafka.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { scoredTicket, ticket } from "./support/tickets.ts";
 
@@ -30,17 +30,6 @@ async function withKafka(
   } finally {
     await app?.close();
     await broker.stop();
-  }
-}
-
-/** Messages ever written to a topic (sum of partition high-water marks). */
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
   }
 }
 

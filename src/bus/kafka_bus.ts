@@ -26,6 +26,12 @@ const MAX_REQUEST_BYTES = 512 * 1024;
  */
 const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
 
+/** How long `close` waits for consumers to leave their groups and producers to disconnect. */
+const CLOSE_TIMEOUT_MS = 20_000;
+
+/** kafkajs errors of a batch after which a consumer restarts at once (see `subscribe`). */
+const RESTART_ON = new Set(["KafkaJSBrokerNotFound", "KafkaJSConnectionError"]);
+
 /** Tries a consumer makes at a failing fetch or batch before it restarts (see `subscribe`). */
 const CONSUMER_RETRIES = 5;
 
@@ -276,7 +282,19 @@ export class KafkaBus implements Bus {
           const next = (BigInt(batch.lastOffset()) + 1n).toString();
           await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
         } catch (error) {
+          // Said once per run of failures (the same error can repeat every few seconds while a broker is away).
+          if (health.failingSince === null) {
+            this.#log(
+              `consumer ${group}: a batch of ${batch.topic}/${batch.partition} failed (${(error as Error).message}); ` +
+                "it comes again",
+            );
+          }
           failing(error as Error);
+          // A broker that cannot be reached or has left the cluster (the group coordinator this consumer commits to,
+          // when it died) is replaced only by joining the group afresh: marked not retriable, the error makes
+          // kafkajs restart the consumer at once instead of after its tries (seen: 45 to 55 s of failed commits
+          // after a broker's death). A broker that comes back is found by the restarted consumer all the same.
+          if (RESTART_ON.has((error as Error).name)) (error as { retriable?: boolean }).retriable = false;
           throw error; // the batch comes again
         }
         lagByPartition.set(batch.partition, Number(batch.offsetLag()));
@@ -293,12 +311,26 @@ export class KafkaBus implements Bus {
     return this.#health.map((h) => ({ ...h }));
   }
 
-  /** Leaves consumer groups (after the batch in hand is done) and disconnects. */
+  /**
+   * Leaves consumer groups (after the batch in hand is done) and disconnects, waiting at most
+   * {@linkcode CLOSE_TIMEOUT_MS}: kafkajs can wait on a group coordinator that moved (seen after a broker of three
+   * came back) for minutes, and a process asked to stop should stop.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.#consumers.map((c) => c.disconnect()));
-    await Promise.all([...this.#producers.values()].map(async ({ producer, ready }) => {
-      await ready.catch(() => {});
-      await producer.disconnect();
-    }));
+    const leaving = Promise.all([
+      ...this.#consumers.map((c) => c.disconnect()),
+      ...[...this.#producers.values()].map(async ({ producer, ready }) => {
+        await ready.catch(() => {});
+        await producer.disconnect();
+      }),
+    ]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), CLOSE_TIMEOUT_MS));
+    if (await Promise.race([leaving.then(() => false), gaveUp])) {
+      this.#log(
+        `kafka: not disconnected after ${CLOSE_TIMEOUT_MS / 1000} s; closing anyway (batches not committed come again)`,
+      );
+    }
+    clearTimeout(timer);
   }
 }

@@ -10,7 +10,7 @@ import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { loadClusterSql } from "./clickhouse_migrations.ts";
 
-const HELP = `Usage: deno run -A src/store/cluster_sql_cli.ts [--group NAME]
+const HELP = `Usage: deno task db:cluster-sql [--group NAME]
 
 Prints sql/clickhouse/cluster/ rendered, in the order to apply it, for clickhouse-client --multiquery on any
 one node of the cluster (sql/clickhouse/cluster/README.md). KAFKA_BROKERS is where the nodes' Kafka-engine

@@ -1,9 +1,10 @@
 /**
- * `deno task scorer` as its own process, as docker-compose runs it, for tests: started on a free health port, its
- * log kept, stopped with the signal a test chooses (SIGKILL for a crash).
+ * Kafka for tests: `deno task scorer` as its own process, as docker-compose runs it (started on a free health port,
+ * its log kept, stopped with the signal a test chooses, SIGKILL for a crash), and what a topic or a group holds.
  *
  * @module
  */
+import type { Kafka } from "kafkajs";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -58,4 +59,15 @@ export async function startScorerProcess(brokers: string, env: Record<string, st
       return status;
     },
   };
+}
+
+/** Messages ever written to a topic (sum of partition high-water marks). */
+export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }
