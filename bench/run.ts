@@ -147,7 +147,8 @@ async function measureTextScoring(tickets: number, trainTickets: number): Promis
     const reference: { rows: number; seconds: number; macro_f1: number } = JSON.parse(
       new TextDecoder().decode(run.stdout),
     );
-    const note = `${heldOut.length} unseen text-signal tickets, both models fitted on the same ${trainTickets}; features ` +
+    const note =
+      `${heldOut.length} unseen text-signal tickets, both models fitted on the same ${trainTickets}; features ` +
       `included on both sides; median of ${SCORE_REPEATS} runs each`;
     return [
       {
