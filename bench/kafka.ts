@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
+import { type LocalBroker, startLocalBroker, startLocalCluster } from "../scripts/kafka/broker.ts";
 import { buildApp } from "../src/app.ts";
 import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
@@ -92,6 +92,48 @@ export async function measureKafka(tickets: number): Promise<KafkaThroughput> {
   } finally {
     await broker.stop();
   }
+}
+
+/** Throughput with `scorers` scorer processes on a cluster of `brokers`. */
+export interface ScalingRow {
+  brokers: number;
+  scorers: number;
+  tickets: number;
+  rate: number;
+}
+
+/**
+ * Kafka throughput as deployed with 1, 2, … scorer processes, each on a fresh cluster of `brokers` nodes (topics of
+ * 6 partitions, replication factor min(3, brokers), so a fresh store reads only this run's tickets), after the same
+ * untimed warm-up as {@linkcode measureKafka}. On two cores the brokers, the web server and the scorers share the
+ * same two cores: more scorers show what the partitioning allows here, not what more machines would give.
+ */
+export async function measureKafkaScaling(
+  tickets: number,
+  { brokers = 3, scorers = [1, 2, 3] }: { brokers?: number; scorers?: number[] } = {},
+): Promise<ScalingRow[]> {
+  const path = await resampledCsv(tickets);
+  const input = await Deno.readFile(path);
+  await Deno.remove(path);
+  const warmUp = input.subarray(0, input.indexOf(10, Math.min(input.length / 10, 8_000_000)) + 1);
+  const rows: ScalingRow[] = [];
+  for (const count of scorers) {
+    const cluster = await startLocalCluster({ brokers, quiet: true });
+    try {
+      const web = await startApp({ KAFKA_BROKERS: cluster.brokers, RUN_SCORER: "false" });
+      const processes = Array.from({ length: count }, () => startScorerProcess(cluster.brokers, web));
+      const timed = await timeJourney(web, warmUp).then(() => timeJourney(web, input)).finally(async () => {
+        for (const scorer of processes) scorer.kill("SIGTERM");
+        await Promise.all(processes.map((scorer) => scorer.status));
+        await web.close();
+      });
+      rows.push({ brokers, scorers: count, tickets: timed.tickets, rate: timed.tickets / timed.seconds });
+      console.error(`bench kafka scaling: ${brokers} brokers, ${count} scorer(s): ${Math.round(rows.at(-1)!.rate)}/s`);
+    } finally {
+      await cluster.stop();
+    }
+  }
+  return rows;
 }
 
 /** Produce → stored latency, in seconds, at an offered rate. */
@@ -183,12 +225,15 @@ export async function measureKafkaLatency(perSecond = 5_000, seconds = 20): Prom
   }
 }
 
-const HELP = `Usage: deno task bench:kafka [--tickets N] [--rate R] [--seconds S]
+const HELP = `Usage: deno task bench:kafka [--tickets N] [--rate R] [--seconds S] [--scaling]
 
 Starts a local Kafka broker and measures (1) tickets/s through produce → score → store for N resampled tickets
 (default 101,628): with the scorer in its own process (deno task scorer, as docker-compose runs it) and with
 everything in one process, next to the in-process bus on the same input; and (2) produce → stored latency (p50,
-p99, max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.`;
+p99, max) with R tickets/s offered for S seconds (defaults 5,000 and 20), on a fresh broker.
+
+--scaling  instead: tickets/s as deployed with 1, 2 and 3 scorers on a three-broker cluster (a fresh cluster
+           each), beside 1 scorer on one broker, for N tickets.`;
 
 if (import.meta.main) {
   runCommand(async () => {
@@ -196,10 +241,26 @@ if (import.meta.main) {
       tickets: { type: "string", default: "101628" },
       rate: { type: "string", default: "5000" },
       seconds: { type: "string", default: "20" },
+      scaling: { type: "boolean" },
     });
     const [tickets, rate, seconds] = [values.tickets, values.rate, values.seconds].map(Number);
     if (![tickets, rate, seconds].every((n) => Number.isInteger(n) && n > 0)) {
       throw new UsageError(`--tickets, --rate and --seconds take whole numbers above 0\n\n${HELP}`);
+    }
+    if (values.scaling) {
+      const rows = [
+        ...await measureKafkaScaling(tickets, { brokers: 1, scorers: [1] }),
+        ...await measureKafkaScaling(tickets, { brokers: 3, scorers: [1, 2, 3] }),
+      ];
+      const base = rows[1].rate;
+      console.log("| brokers | scorers | tickets | tickets/s | vs 1 scorer on 3 brokers |");
+      console.log("| ---: | ---: | ---: | ---: | ---: |");
+      for (const r of rows) {
+        console.log(
+          `| ${r.brokers} | ${r.scorers} | ${r.tickets} | ${Math.round(r.rate)} | ${(r.rate / base).toFixed(2)}× |`,
+        );
+      }
+      return;
     }
     const result = await measureKafka(tickets);
     console.log(

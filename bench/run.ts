@@ -77,7 +77,7 @@ async function measureIngest(path: string): Promise<Measurement[]> {
   }];
 }
 
-async function measureScoring(path: string, maxTickets: number): Promise<Measurement[]> {
+async function measureScoring(path: string, maxTickets: number, trainTickets: number): Promise<Measurement[]> {
   const tickets: Ticket[] = [];
   for await (const batch of readTicketFile(path)) {
     tickets.push(...batch);
@@ -96,21 +96,21 @@ async function measureScoring(path: string, maxTickets: number): Promise<Measure
   } finally {
     await model.close();
   }
-  out.push(...await measureTextScoring(maxTickets));
+  out.push(...await measureTextScoring(maxTickets, trainTickets));
   return out;
 }
 
 /**
  * Text-aware scoring against what a CatBoost user would write in Python, on tickets whose priority lives only in
  * their text (generated, 5% label noise): our pipeline (the feature module, CatBoost exported to ONNX, run by
- * onnxruntime-node) trained by `models/train.py` on 6,000 tickets, against CatBoost fitted in Python on the same
- * 6,000 tickets with its own `text_features`. Both score the same unseen tickets, features included on each side:
+ * onnxruntime-node) trained by `models/train.py` on `trainTickets` tickets (6,000; 1,500 in a smoke run), against
+ * CatBoost fitted in Python on the same tickets with its own `text_features`. Both score the same unseen tickets, features included on each side:
  * ours in batches of 8,192, CatBoost's `predict_proba` in one call. Each side's median of five runs counts.
  */
-async function measureTextScoring(tickets: number): Promise<Measurement[]> {
+async function measureTextScoring(tickets: number, trainTickets: number): Promise<Measurement[]> {
   const dir = await Deno.makeTempDir({ prefix: "bench-text-" });
   try {
-    await Deno.writeTextFile(`${dir}/train.csv`, ticketsCsv(textSignalTickets(6_000, 1)));
+    await Deno.writeTextFile(`${dir}/train.csv`, ticketsCsv(textSignalTickets(trainTickets, 1)));
     const heldOut = textSignalTickets(tickets, 2);
     await Deno.writeTextFile(`${dir}/test.csv`, ticketsCsv(heldOut));
     const summary = await writeMatrixOfFiles({ files: [`${dir}/train.csv`] }, `${dir}/matrix.csv`, ["bench"], () => {});
@@ -147,7 +147,8 @@ async function measureTextScoring(tickets: number): Promise<Measurement[]> {
     const reference: { rows: number; seconds: number; macro_f1: number } = JSON.parse(
       new TextDecoder().decode(run.stdout),
     );
-    const note = `${heldOut.length} unseen text-signal tickets, both models fitted on the same 6,000; features ` +
+    const note =
+      `${heldOut.length} unseen text-signal tickets, both models fitted on the same ${trainTickets}; features ` +
       `included on both sides; median of ${SCORE_REPEATS} runs each`;
     return [
       {
@@ -366,7 +367,7 @@ if (import.meta.main) {
       console.error("bench: ingest");
       results.push(...await measureIngest(path));
       console.error("bench: scoring");
-      results.push(...await measureScoring(path, Math.min(tickets, 100_000)));
+      results.push(...await measureScoring(path, Math.min(tickets, 100_000), full ? 6_000 : 1_500));
       console.error("bench: end to end (deno task start)");
       results.push(
         ...await measureEndToEnd([

@@ -1,4 +1,7 @@
-/** The benchmark suite in smoke mode: every measurement runs on a few thousand tickets, so it cannot rot. */
+/**
+ * The benchmark suite in smoke mode: every measurement runs on a few thousand tickets, so it cannot rot. `--scale`
+ * (the same end-to-end measurement at several sizes, each on a fresh app) is left out to keep CI short.
+ */
 import { equal, ok } from "node:assert/strict";
 import { needing } from "../tests/support/means.ts";
 
@@ -13,7 +16,6 @@ Deno.test(
           "-A",
           new URL("./run.ts", import.meta.url).pathname,
           "--smoke",
-          "--scale",
           "--out",
           out,
         ],
@@ -41,9 +43,6 @@ Deno.test(
       equal(report.targets.length, 6);
       ok(report.results.every((m: { value: number }) => Number.isFinite(m.value) && m.value > 0));
       ok(table.includes("| target |"));
-      equal(report.scale.length, 1);
-      equal(report.scale[0].tickets, 2000);
-      ok(report.scale[0].memory_mib > 50, `the app's processes take memory: ${report.scale[0].memory_mib} MiB`);
       await Deno.remove(out);
     },
   }),

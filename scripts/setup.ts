@@ -7,6 +7,8 @@
  * - npm packages (`deno install`, into `node_modules/`);
  * - the Python training libraries, into a project-local virtual environment `.venv/` (`models/requirements.txt`);
  * - chdb, the ClickHouse engine for tests, with npm into `.cache/chdb/`;
+ * - the compose-go checker of docker-compose.yml, built with Go into `.cache/compose-check/` (modules from the Go
+ *   module proxy into `.cache/go/`);
  * - Java 17 and Maven, then the Kafka broker's jars into `.kafka/lib/`;
  * - Chromium for the browser tests.
  *
@@ -17,16 +19,17 @@
 import { commandLine, runCommand } from "../src/cli.ts";
 import { ensureKafkaJars, javaProblem, KAFKA_VERSION, kafkaJarsCached } from "./kafka/jars.ts";
 import { chdbMissing, installChdb } from "../tests/support/chdb.ts";
+import { buildComposeCheck, composeCheckMissing, findGo } from "../tests/support/compose_check.ts";
 import { chromiumMissing, commandWorks } from "../tests/support/means.ts";
 import { PROJECT_PYTHON, pythonMissing, REQUIREMENTS } from "../src/train/python.ts";
 
 const HELP = `Usage: deno task setup
 
 Installs what the tests need, where missing: npm packages (node_modules/), the Python training libraries
-(.venv/, from models/requirements.txt), chdb (.cache/chdb/), Java 17 + Maven + the Kafka ${KAFKA_VERSION} jars
-(.kafka/lib/), Chromium. Java, Maven and Chromium are installed with apt-get when run as root on Debian; otherwise
-the line for each says what to install. Safe to run any number of times; \`deno task test\` runs it first.
-Exit code 0, or 1 when something is missing and CI=true.`;
+(.venv/, from models/requirements.txt), chdb (.cache/chdb/), the compose-go checker (.cache/compose-check/, built
+with Go), Java 17 + Maven + the Kafka ${KAFKA_VERSION} jars (.kafka/lib/), Chromium. Java, Maven and Chromium are
+installed with apt-get when run as root on Debian; otherwise the line for each says what to install. Safe to run
+any number of times; \`deno task test\` runs it first. Exit code 0, or 1 when something is missing and CI=true.`;
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
@@ -83,6 +86,16 @@ const PARTS: Part[] = [
         return `install Node.js with npm, then run deno task setup`;
       }
       await installChdb();
+      return null;
+    },
+  },
+  {
+    name: "compose-go checker of docker-compose.yml (.cache/compose-check/)",
+    missing: () => Promise.resolve(composeCheckMissing()),
+    install: async () => {
+      const go = await findGo();
+      if (go === null) return "install Go 1.24 or newer (https://go.dev/dl/), then run deno task setup";
+      await buildComposeCheck(go);
       return null;
     },
   },

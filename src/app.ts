@@ -133,7 +133,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       await startStoreSink(bus, store, (tickets) => {
         marts.changed();
         options.onStored?.(tickets);
-      });
+      }, store.sinkGroup);
     }
     await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
       for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);

@@ -63,8 +63,11 @@ export interface Config {
   duckdbMemoryLimit: string;
   /** Partitions of each topic created by `kafka:setup` (and at start). `KAFKA_PARTITIONS`, default 6. */
   kafkaPartitions: number;
-  /** Replication factor of those topics. `KAFKA_REPLICATION_FACTOR`, default 1 (one broker). */
-  kafkaReplicationFactor: number;
+  /**
+   * Replication factor of those topics. `KAFKA_REPLICATION_FACTOR`; default (null): three copies where the cluster
+   * has three brokers or more, else one per broker. `min.insync.replicas` is one less (at least 1).
+   */
+  kafkaReplicationFactor: number | null;
   /** Whether `deno task start` scores in-process; false when `deno task scorer` services do it. `RUN_SCORER`. */
   runScorer: boolean;
   /** Health and metrics port of `deno task scorer`. `SCORER_PORT`, default 8001 (0 picks a free port). */
@@ -157,7 +160,9 @@ export function loadConfig(env: Record<string, string | undefined> = Deno.env.to
     duckdbMemoryLimit: get("DUCKDB_MEMORY_LIMIT") ?? "128MB",
     maxConcurrentUploads: integer("MAX_CONCURRENT_UPLOADS", 2, 1, 64),
     kafkaPartitions: integer("KAFKA_PARTITIONS", 6, 1, 1000),
-    kafkaReplicationFactor: integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    kafkaReplicationFactor: get("KAFKA_REPLICATION_FACTOR") === undefined
+      ? null
+      : integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
     runScorer: runScorer === "true",
     scorerPort: integer("SCORER_PORT", 8001, 0, 65535),
     connectRetrySeconds: integer("CONNECT_RETRY_SECONDS", 60, 0, 86_400),

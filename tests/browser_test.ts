@@ -8,7 +8,10 @@
  *   rejected value and the file name) is shown as text where the field is shown, never run, and the fields that
  *   are personal (description, customer name) are shown nowhere;
  * - every page at 1280 and 390 px: no console error, no uncaught exception, no failed request, no request to any
- *   host but the app's, no sideways scrolling on a phone; full-page screenshots in `tests/.artifacts/screenshots/`.
+ *   host but the app's, no sideways scrolling on a phone; full-page screenshots in `tests/.artifacts/screenshots/`;
+ * - every page accessible: zero axe-core violations of WCAG 2 A and AA in both themes at 1280 and 390 px, and the
+ *   triage queue worked by keyboard alone (`support/accessibility.ts`), on the same app (one start, one site build
+ *   less than a test of its own).
  *
  * Prints, per page, the JavaScript and data (JSON) bytes it loads, and the site build time of each refresh.
  *
@@ -28,6 +31,7 @@ import {
   watchPage,
 } from "./support/browser.ts";
 import { HOSTILE, hostileCsv, NEVER_SHOWN } from "./support/hostile.ts";
+import { auditEveryPage, keyboardQueue } from "./support/accessibility.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
@@ -149,7 +153,8 @@ async function refreshReport(page: Page, app: StartedApp) {
 
 Deno.test(
   await needing(["chromium"], {
-    name: "browser: upload through the form, every page clean and offline, hostile text stays text",
+    name:
+      "browser: upload through the form, every page clean, offline and accessible, hostile text stays text, queue by keyboard",
     // Playwright keeps a pipe to the browser and timers of its own; the browser is closed in `finally`.
     sanitizeOps: false,
     sanitizeResources: false,
@@ -335,6 +340,17 @@ Deno.test(
               }
             }
           },
+        });
+        await t.step({
+          name:
+            "accessibility: zero axe-core violations of WCAG 2 A and AA on every page, both themes, 1280 and 390 px",
+          ignore: !uploaded || !hostile,
+          fn: () => auditEveryPage(chromium, app),
+        });
+        await t.step({
+          name: "the triage queue worked by keyboard alone: moves, details, saves announced, keys list, jumps",
+          ignore: !uploaded,
+          fn: () => keyboardQueue(chromium, app),
         });
       } finally {
         await browser?.close();

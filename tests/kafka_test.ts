@@ -11,10 +11,9 @@ import { eventually, refreshedTotal, startApp, type TestApp, upload } from "./su
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "./support/means.ts";
+import { startScorerProcess as startScorer, topicSize } from "./support/kafka.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
 import { scoredTicket, ticket } from "./support/tickets.ts";
-
-const ROOT = new URL("../", import.meta.url);
 
 /** Runs `body` with a fresh broker and an app on it. */
 async function withKafka(
@@ -31,17 +30,6 @@ async function withKafka(
   } finally {
     await app?.close();
     await broker.stop();
-  }
-}
-
-/** Messages ever written to a topic (sum of partition high-water marks). */
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
   }
 }
 
@@ -65,46 +53,9 @@ async function bigCsv(copies: number): Promise<string> {
   return path;
 }
 
-/** A `deno task scorer` process on the app's model registry; `port` is its health port once it listens. */
-async function startScorerProcess(brokers: string, app: TestApp) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/score/service.ts"],
-    cwd: ROOT,
-    // The app's model registry: the scorer follows its live version.
-    env: {
-      KAFKA_BROKERS: brokers,
-      SCORER_PORT: "0",
-      KAFKA_PARTITIONS: "4",
-      MODEL_REGISTRY_DIR: `${app.dataDir}/models`,
-    },
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let log = "";
-  let port = 0;
-  while (!port) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the scorer exited before listening:\n${log}`);
-    log += value;
-    port = Number(/health on http:\/\/localhost:(\d+)\//.exec(log)?.[1] ?? 0);
-  }
-  const drained = (async () => {
-    for (let r = await reader.read(); !r.done; r = await reader.read()) log += r.value;
-  })();
-  return {
-    child,
-    health: async () => await (await fetch(`http://127.0.0.1:${port}/healthz`)).json(),
-    log: () => log,
-    async stop(signal: Deno.Signal = "SIGTERM") {
-      try {
-        child.kill(signal);
-      } catch { /* gone */ }
-      const status = await child.status;
-      await drained;
-      return status;
-    },
-  };
+/** A `deno task scorer` process following the app's model registry (its live version). */
+function startScorerProcess(brokers: string, app: TestApp) {
+  return startScorer(brokers, { KAFKA_PARTITIONS: "4", MODEL_REGISTRY_DIR: `${app.dataDir}/models` });
 }
 
 Deno.test(

@@ -1,17 +1,24 @@
 /**
- * A real single-node Apache Kafka broker (KRaft, combined broker and controller) on 127.0.0.1, for development,
- * tests and CI, without Docker. Its jars come from Maven Central (`jars.ts`); the storage tool formats a log
- * directory, and `java kafka.Kafka server.properties` runs it with the machine's Java 17.
+ * Real Apache Kafka on 127.0.0.1 (KRaft), for development, tests and CI, without Docker: one combined broker and
+ * controller ({@linkcode startLocalBroker}), or a cluster of up to five nodes, each its own Java process
+ * ({@linkcode startLocalCluster}). Its jars come from Maven Central (`jars.ts`); the storage tool formats each log
+ * directory, and `java kafka.Kafka server.properties` runs each node with the machine's Java 17.
  *
  * ```ts
  * const broker = await startLocalBroker({ quiet: true });
  * // new Kafka({ brokers: [broker.brokers] }) ...
  * await broker.stop();
+ *
+ * const cluster = await startLocalCluster({ brokers: 3, quiet: true });
+ * await cluster.nodes[1].kill(); // node 2 dies; topics of replication factor 3 carry on
+ * await cluster.nodes[1].restart();
+ * await cluster.stop();
  * ```
  *
  * @module
  */
 import { Kafka, logLevel } from "kafkajs";
+import { clusterReplicationFactor, minInsyncReplicas } from "../../src/bus/kafka_topics.ts";
 import { decode, ensureKafkaJars, javaBin, KAFKA_VERSION, LocalBrokerError, tail } from "./jars.ts";
 
 export { LocalBrokerError } from "./jars.ts";
@@ -61,6 +68,44 @@ export interface LocalBroker {
   exited(): Promise<Deno.CommandStatus | null>;
 }
 
+/** Most nodes a local cluster runs; the first {@linkcode MAX_CONTROLLERS} of them form the controller quorum. */
+export const MAX_NODES = 5;
+/** Controllers in a local cluster: a quorum of three survives the loss of any one. */
+export const MAX_CONTROLLERS = 3;
+
+/** How to start a cluster: {@linkcode LocalBrokerOptions} for every node, and how many nodes. */
+export interface LocalClusterOptions extends Omit<LocalBrokerOptions, "port" | "controllerPort"> {
+  /** Nodes, 1 to {@linkcode MAX_NODES} (default 3). */
+  brokers?: number;
+  /** Client port of node 1; node `i` listens on `port + i - 1`. 0 (the default) picks free ports. */
+  port?: number;
+  /** Controller port of node 1, and so on; 0 (the default) picks free ports. */
+  controllerPort?: number;
+}
+
+/** One node of a local cluster. */
+export interface LocalNode extends LocalBroker {
+  /** Its `node.id`, from 1. */
+  readonly id: number;
+  /** The Java process's id while it runs, else null. */
+  readonly pid: number | null;
+  /** Whether it is one of the controller quorum's voters (besides being a broker). */
+  readonly controller: boolean;
+}
+
+/** A running local cluster. */
+export interface LocalCluster {
+  /** Bootstrap addresses of every node, comma-separated, as `KAFKA_BROKERS` takes them. */
+  readonly brokers: string;
+  readonly nodes: readonly LocalNode[];
+  /** The replication factor the cluster gives topics by default: min(3, nodes). */
+  readonly replicationFactor: number;
+  /** Milliseconds from spawning the first node to every node being ready. */
+  readonly startMs: number;
+  /** Stops every node cleanly and removes the data dir if it was temporary. */
+  stop(): Promise<void>;
+}
+
 /**
  * Starts a broker and waits until it is ready for clients: it serves metadata, hands out producer ids and has
  * its group coordinator loaded.
@@ -68,33 +113,88 @@ export interface LocalBroker {
  * @throws {LocalBrokerError} when jars cannot be had, formatting fails, or the broker exits or does not get
  * ready in time; the message includes the errors and the tail of the broker's log, and the data dir is kept.
  */
-export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<LocalBroker> {
+export async function startLocalBroker(options: LocalBrokerOptions = {}): Promise<LocalNode> {
+  const cluster = await startLocalCluster({ ...options, brokers: 1 });
+  return cluster.nodes[0];
+}
+
+/**
+ * Starts `brokers` nodes (all at once: the controllers need a majority of their quorum to elect a leader) and
+ * waits until each is ready for clients. A single node keeps its files in `dataDir` itself; the nodes of a larger
+ * cluster in `dataDir/node-<id>`.
+ *
+ * @throws {LocalBrokerError} as {@linkcode startLocalBroker} does, for the first node that fails; the others are
+ * stopped.
+ */
+export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const count = options.brokers ?? 3;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_NODES) {
+    throw new LocalBrokerError(`a local cluster has 1 to ${MAX_NODES} nodes, not ${count}`);
+  }
   const version = options.version ?? KAFKA_VERSION;
   const jarDir = await ensureKafkaJars(version);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? await Deno.makeTempDir({ prefix: "kafka-broker-" });
+  const nodes: Broker[] = [];
   try {
     await Deno.mkdir(dataDir, { recursive: true });
-    const port = options.port || await freePort();
-    const controllerPort = options.controllerPort || await freePort(port);
-    const files = await writeConfig(dataDir, {
-      port,
-      controllerPort,
-      defaultPartitions: options.defaultPartitions ?? 3,
-    });
-    await formatIfNeeded(jarDir, files);
-    const broker = new Broker({
-      jarDir,
-      files,
-      port,
-      dataDir,
-      temporary,
-      quiet: options.quiet ?? false,
-      startTimeoutMs: options.startTimeoutMs ?? 90_000,
-    });
-    await broker.start();
-    return broker;
+    const controllers = Math.min(MAX_CONTROLLERS, count);
+    const taken = new Set<number>();
+    const pick = async (base: number | undefined, i: number) => {
+      const port = base ? base + i : await freePort(taken);
+      taken.add(port);
+      return port;
+    };
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) ports.push(await pick(options.port, i));
+    const controllerPorts: number[] = [];
+    for (let i = 0; i < controllers; i++) controllerPorts.push(await pick(options.controllerPort, i));
+    const voters = controllerPorts.map((port, i) => `${i + 1}@127.0.0.1:${port}`).join(",");
+    const cluster = clusterId();
+    for (let i = 0; i < count; i++) {
+      const id = i + 1;
+      const nodeDir = count === 1 ? dataDir : `${dataDir}/node-${id}`;
+      await Deno.mkdir(nodeDir, { recursive: true });
+      const files = await writeConfig(nodeDir, {
+        id,
+        port: ports[i],
+        controllerPort: controllerPorts[i],
+        voters,
+        replicationFactor: clusterReplicationFactor(count),
+        defaultPartitions: options.defaultPartitions ?? 3,
+      });
+      await formatIfNeeded(jarDir, files, cluster);
+      nodes.push(
+        new Broker({
+          id,
+          jarDir,
+          files,
+          port: ports[i],
+          dataDir: nodeDir,
+          temporary: temporary && count === 1,
+          quiet: options.quiet ?? false,
+          startTimeoutMs: options.startTimeoutMs ?? 90_000,
+          label: count === 1 ? "" : `node ${id}`,
+        }),
+      );
+    }
+    const started = performance.now();
+    const starts = await Promise.allSettled(nodes.map((node) => node.start()));
+    const failed = starts.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+    const startMs = Math.round(performance.now() - started);
+    return {
+      brokers: nodes.map((node) => node.brokers).join(","),
+      nodes,
+      replicationFactor: clusterReplicationFactor(count),
+      startMs,
+      async stop() {
+        await Promise.all(nodes.map((node) => node.stop()));
+        if (temporary && count > 1) await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+      },
+    };
   } catch (error) {
+    await Promise.all(nodes.map((node) => node.kill()));
     // A broker that failed keeps its data dir (and log) for inspection; the message names it.
     if (temporary && !(error instanceof LocalBrokerError && error.keptDir)) {
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
@@ -110,10 +210,21 @@ interface ConfigFiles {
   brokerLog: string;
 }
 
-async function writeConfig(
-  dataDir: string,
-  { port, controllerPort, defaultPartitions }: { port: number; controllerPort: number; defaultPartitions: number },
-): Promise<ConfigFiles> {
+/** Where a node listens and what it is part of. */
+interface NodeSettings {
+  id: number;
+  port: number;
+  /** Its controller port when it is a voter of the quorum, else undefined. */
+  controllerPort: number | undefined;
+  /** The quorum, `1@127.0.0.1:PORT,...`. */
+  voters: string;
+  replicationFactor: number;
+  defaultPartitions: number;
+}
+
+async function writeConfig(dataDir: string, node: NodeSettings): Promise<ConfigFiles> {
+  const { id, port, controllerPort, voters, replicationFactor, defaultPartitions } = node;
+  const minInsync = minInsyncReplicas(replicationFactor);
   const dir = await Deno.realPath(dataDir);
   const files: ConfigFiles = {
     serverProperties: `${dir}/server.properties`,
@@ -122,25 +233,28 @@ async function writeConfig(
     brokerLog: `${dir}/broker.log`,
   };
   const properties = {
-    "process.roles": "broker,controller",
-    "node.id": 1,
-    "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
-    "listeners": `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    "process.roles": controllerPort === undefined ? "broker" : "broker,controller",
+    "node.id": id,
+    "controller.quorum.voters": voters,
+    "listeners": controllerPort === undefined
+      ? `PLAINTEXT://127.0.0.1:${port}`
+      : `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     "advertised.listeners": `PLAINTEXT://127.0.0.1:${port}`,
     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
     "controller.listener.names": "CONTROLLER",
     "inter.broker.listener.name": "PLAINTEXT",
     "log.dirs": files.logDir,
     "num.partitions": defaultPartitions,
-    "default.replication.factor": 1,
-    "min.insync.replicas": 1,
-    "offsets.topic.replication.factor": 1,
+    // Internal topics as the journey's: three copies where there are three nodes, writable with one of them down.
+    "default.replication.factor": replicationFactor,
+    "min.insync.replicas": minInsync,
+    "offsets.topic.replication.factor": replicationFactor,
     "offsets.topic.num.partitions": 5,
-    "transaction.state.log.replication.factor": 1,
-    "transaction.state.log.min.isr": 1,
+    "transaction.state.log.replication.factor": replicationFactor,
+    "transaction.state.log.min.isr": minInsync,
     "transaction.state.log.num.partitions": 5,
-    "share.coordinator.state.topic.replication.factor": 1,
-    "share.coordinator.state.topic.min.isr": 1,
+    "share.coordinator.state.topic.replication.factor": replicationFactor,
+    "share.coordinator.state.topic.min.isr": minInsync,
     "group.initial.rebalance.delay.ms": 0,
     // After a crash the restarted broker cannot register until the controller expires the old session
     // (default 9 s); a short session makes kill() + restart() quick.
@@ -179,10 +293,10 @@ async function writeConfig(
 }
 
 /**
- * Formats the KRaft log dir with a new cluster id unless it is formatted already. The storage tool is the Scala
+ * Formats the KRaft log dir with the cluster's id unless it is formatted already. The storage tool is the Scala
  * `kafka.tools.StorageTool` in kafka_2.13 up to the pinned 4.4.0 (3.x has it there too).
  */
-async function formatIfNeeded(jarDir: string, files: ConfigFiles): Promise<void> {
+async function formatIfNeeded(jarDir: string, files: ConfigFiles, cluster: string): Promise<void> {
   try {
     await Deno.stat(`${files.logDir}/meta.properties`);
     return;
@@ -197,7 +311,7 @@ async function formatIfNeeded(jarDir: string, files: ConfigFiles): Promise<void>
       "--config",
       files.serverProperties,
       "--cluster-id",
-      clusterId(),
+      cluster,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -210,40 +324,46 @@ async function formatIfNeeded(jarDir: string, files: ConfigFiles): Promise<void>
   }
 }
 
+/** What a node needs to start (again). */
+interface BrokerSettings {
+  id: number;
+  jarDir: string;
+  files: ConfigFiles;
+  port: number;
+  dataDir: string;
+  temporary: boolean;
+  quiet: boolean;
+  startTimeoutMs: number;
+  /** Prefix of its echoed log lines and errors ("node 2"), empty for a single broker. */
+  label: string;
+}
+
 /** A broker process and what is needed to start it again. */
-class Broker implements LocalBroker {
+class Broker implements LocalNode {
+  readonly id: number;
   readonly brokers: string;
   readonly port: number;
   readonly dataDir: string;
+  readonly controller: boolean;
   startMs = 0;
-  readonly #settings: {
-    jarDir: string;
-    files: ConfigFiles;
-    temporary: boolean;
-    quiet: boolean;
-    startTimeoutMs: number;
-  };
+  readonly #settings: BrokerSettings;
   #child: Deno.ChildProcess | null = null;
   #exited: Promise<Deno.CommandStatus> | null = null;
   #pumped: Promise<void> | null = null;
   #recent: string[] = [];
   #stopped = false;
 
-  constructor(
-    settings: {
-      jarDir: string;
-      files: ConfigFiles;
-      port: number;
-      dataDir: string;
-      temporary: boolean;
-      quiet: boolean;
-      startTimeoutMs: number;
-    },
-  ) {
+  constructor(settings: BrokerSettings) {
+    this.id = settings.id;
+    this.controller = settings.id <= MAX_CONTROLLERS;
     this.port = settings.port;
     this.brokers = `127.0.0.1:${settings.port}`;
     this.dataDir = settings.dataDir;
     this.#settings = settings;
+  }
+
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
   }
 
   async start(): Promise<void> {
@@ -263,7 +383,7 @@ class Broker implements LocalBroker {
     const sink = (line: string) => {
       this.#recent.push(line);
       if (this.#recent.length > 2_000) this.#recent.splice(0, 1_000);
-      if (!quiet) console.error(`kafka| ${line}`);
+      if (!quiet) console.error(`kafka${this.#settings.label ? ` ${this.id}` : ""}| ${line}`);
     };
     this.#pumped = Promise.all([pump(child.stdout, logFile, sink), pump(child.stderr, logFile, sink)])
       .then(() => {})
@@ -289,14 +409,14 @@ class Broker implements LocalBroker {
       if (exit !== null) {
         await this.#pumped;
         throw new LocalBrokerError(
-          `the Kafka broker exited with code ${(exit as Deno.CommandStatus).code} while starting; ` +
+          `the Kafka broker${this.#named()} exited with code ${(exit as Deno.CommandStatus).code} while starting; ` +
             this.#logExcerpt(),
         );
       }
       const remaining = deadline - performance.now();
       if (remaining <= 0) {
         throw new LocalBrokerError(
-          `the Kafka broker on ${this.brokers} did not answer within ${startTimeoutMs / 1000} s` +
+          `the Kafka broker${this.#named()} on ${this.brokers} did not answer within ${startTimeoutMs / 1000} s` +
             (lastError ? ` (last error: ${lastError})` : "") +
             `; ${this.#logExcerpt()}`,
         );
@@ -306,6 +426,10 @@ class Broker implements LocalBroker {
       lastError = answer;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+  }
+
+  #named(): string {
+    return this.#settings.label ? ` (${this.#settings.label})` : "";
   }
 
   /** The errors of this run's log (the cause is rarely in the last lines) and its tail, for error messages. */
@@ -441,13 +565,13 @@ function jvmArgs(jarDir: string, files: ConfigFiles, heap: string): string[] {
   ];
 }
 
-/** A free TCP port on 127.0.0.1 (other than `avoid`). */
-async function freePort(avoid = -1): Promise<number> {
+/** A free TCP port on 127.0.0.1 (other than those in `avoid`). */
+async function freePort(avoid: ReadonlySet<number>): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const { port } = listener.addr as Deno.NetAddr;
     listener.close();
-    if (port !== avoid) return port;
+    if (!avoid.has(port)) return port;
     await Promise.resolve();
   }
   throw new LocalBrokerError("no free port on 127.0.0.1");

@@ -4,6 +4,11 @@
 -- the latest counted copy (see src/store/store.ts), and older copies are compacted away after each marts build.
 -- Personal data never reaches the store.
 
+-- Which store this file is, made once: with Kafka, the file's sink reads `tickets_scored` as a consumer group of its
+-- own (store-sink-<store_id>), so every file sees every scored ticket however many web servers run.
+CREATE TABLE IF NOT EXISTS store_identity (store_id VARCHAR NOT NULL);
+INSERT INTO store_identity SELECT uuid()::VARCHAR WHERE NOT EXISTS (SELECT 1 FROM store_identity);
+
 -- Every upload, whatever became of it: the summary accounts for each row it received.
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id    VARCHAR PRIMARY KEY,

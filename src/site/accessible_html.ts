@@ -1,6 +1,6 @@
 /**
  * The step after the site build that makes Framework's own markup accessible, where Framework 1.13.4 has no setting
- * for it (each one a WCAG 2 rule that axe-core checks, `tests/accessibility_test.ts`):
+ * for it (each one a WCAG 2 rule that axe-core checks, `tests/support/accessibility.ts`, run by `tests/browser_test.ts`):
  *
  * - `<html>` names the page's language (`html-has-lang`, WCAG 3.1.1);
  * - the viewport lets people zoom: Framework writes `maximum-scale=1` (`meta-viewport`, WCAG 1.4.4);

@@ -14,6 +14,9 @@
  *
  * `{{kafka_brokers}}` and `{{kafka_group}}` are filled in from the configuration.
  *
+ * The cluster layout (`sql/clickhouse/cluster/`, sharded and replicated) is rendered here with the same values
+ * ({@linkcode loadClusterSql}) but applied by hand (its README); `migrate` refuses a database laid out that way.
+ *
  * @module
  */
 import { createHash } from "node:crypto";
@@ -35,6 +38,7 @@ export const TICKETS_ENGINE =
 
 const MIGRATIONS_DIR = new URL("../../sql/clickhouse/", import.meta.url);
 const VIEWS_DIR = new URL("views/", MIGRATIONS_DIR);
+const CLUSTER_DIR = new URL("cluster/", MIGRATIONS_DIR);
 
 /** A SQL file of `sql/clickhouse/`, rendered and split into statements. */
 export interface SqlFile {
@@ -95,11 +99,35 @@ export function loadViews(values: MigrationValues): Promise<SqlFile[]> {
 }
 
 /**
+ * Reads the cluster layout, rendered, in the order it is applied: `sql/clickhouse/cluster/NNNN_*.sql` in version
+ * order, then `cluster/views/*.sql` (file names prefixed with `views/`).
+ */
+export async function loadClusterSql(values: MigrationValues): Promise<SqlFile[]> {
+  const views = await readSqlFiles(new URL("views/", CLUSTER_DIR), /^[\w-]+\.sql$/, values);
+  return [
+    ...await readSqlFiles(CLUSTER_DIR, /^\d{4}_[\w-]+\.sql$/, values),
+    ...views.map((view) => ({ ...view, file: `views/${view.file}` })),
+  ];
+}
+
+/**
  * Brings the schema up to date: versioned migrations not yet recorded, then ticket columns, then views.
  *
  * @returns what this run changed (migration files, `column <name>`, `view <file>`); empty when nothing.
+ * @throws when `tickets` is the cluster layout's Distributed table: re-keying it, or recreating the views on one
+ *   node, would take that node out of the cluster's layout.
  */
 export async function migrate(runner: SqlRunner, values: MigrationValues): Promise<string[]> {
+  const [tickets] = await runner.query(
+    "SELECT engine FROM system.tables WHERE database = {db:String} AND name = 'tickets'",
+    { db: DATABASE },
+  );
+  if (tickets?.engine === "Distributed") {
+    throw new Error(
+      `${DATABASE}.tickets is a Distributed table: this is the cluster layout (sql/clickhouse/cluster/), which ` +
+        "db:migrate does not manage; change it as sql/clickhouse/cluster/README.md says",
+    );
+  }
   await runner.command(`CREATE DATABASE IF NOT EXISTS ${DATABASE}`);
   await runner.command(
     `CREATE TABLE IF NOT EXISTS ${DATABASE}.schema_migrations

@@ -156,6 +156,7 @@ const CURRENT_TICKETS = `(${
 /** The ClickHouse-backed {@linkcode Store}. Open it with {@linkcode openClickHouseStore}. */
 export class ClickHouseStore implements Store {
   readonly engine = "clickhouse";
+  readonly sinkGroup = "store-sink";
   readonly sources = { tickets: CURRENT_TICKETS, overrides: `${DATABASE}.overrides` };
   readonly #client: ClickHouseClient;
   readonly #options: ClickHouseOptions;

@@ -139,6 +139,7 @@ export class DuckDbStore implements Store {
   readonly engine = "duckdb";
   /** A mart session's views (see {@linkcode DuckDbStore.withMartSession}). */
   readonly sources = { tickets: "session_tickets_current", overrides: "overrides" };
+  readonly sinkGroup: string;
   readonly #instance: DuckDBInstance;
   readonly #writer: DuckDBConnection;
   readonly #reader: DuckDBConnection;
@@ -154,7 +155,9 @@ export class DuckDbStore implements Store {
     connections: { instance: DuckDBInstance; writer: DuckDBConnection; reader: DuckDBConnection },
     files: { snapshot: string | null; incoming: { dir: string; removeOnClose: boolean } },
     columnTypes: Map<string, string>,
+    storeId: string,
   ) {
+    this.sinkGroup = `store-sink-${storeId}`;
     this.#instance = connections.instance;
     this.#writer = connections.writer;
     this.#reader = connections.reader;
@@ -416,6 +419,7 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   await writer.run(await Deno.readTextFile(SCHEMA_SQL));
   await writer.run(LATEST_TICKETS_VIEW);
   await writer.run(CURRENT_TICKETS_VIEW);
+  const [{ store_id: storeId }] = await readAll(writer, "SELECT store_id FROM store_identity");
   // This process owns the file: an upload still "receiving" was cut off when the previous process stopped.
   await writer.run(
     "UPDATE uploads SET status = 'failed', failure = $failure, updated_at = now()::TIMESTAMP WHERE status = 'receiving'",
@@ -432,6 +436,7 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
     { instance, writer, reader },
     { snapshot: inMemory ? null : join(dataDir, MARTS_SNAPSHOT_FILE), incoming },
     columnTypes,
+    String(storeId),
   );
 }
 

@@ -58,6 +58,12 @@ export interface Store {
    * the overrides themselves.
    */
   readonly sources: { tickets: string; overrides: string };
+  /**
+   * The consumer group of this store's sink. Every copy of the data must see every scored ticket: a DuckDB file
+   * has a group of its own (`store-sink-<the file's id>`), so two web servers with a file each both store
+   * everything rather than half each; ClickHouse, one database however many processes write, shares one group.
+   */
+  readonly sinkGroup: string;
   /** Resolves when the store answers a trivial query (health checks); throws why not. */
   ping(): Promise<void>;
   /** Stores scored tickets (every copy, with its upload; readers take the latest counted one). */

@@ -23,7 +23,7 @@ export interface ChdbSession {
 }
 
 interface ChdbModule {
-  Session: new (path?: string) => ChdbSession;
+  Session: new (path?: string, options?: { connectionArgs?: readonly string[] }) => ChdbSession;
 }
 
 let loaded: ChdbModule | null = null;
@@ -67,13 +67,23 @@ export function loadChdb(): ChdbModule {
 let shared: ChdbSession | null = null;
 let sharedDir: string | null = null;
 
+/** The environment variable naming a ClickHouse server config file for the process's session. */
+export const CHDB_CONFIG_ENV = "CHDB_CONFIG_FILE";
+
 /**
  * The process's chdb session, in a temporary directory (libchdb binds one data directory per process). It is
  * never closed (closing aborts the engine for the process). Tests do not load chdb into the test process: they
- * start `clickhouse_http.ts` as a child process, which calls this.
+ * start `clickhouse_http.ts` as a child process, which calls this. With `CHDB_CONFIG_FILE` set the engine starts
+ * with that server config (and the `config.d/` beside it), as a server would: macros, clusters, Keeper, profiles.
  */
 export function chdbSession(): ChdbSession {
-  if (!shared) shared = new (loadChdb().Session)(sharedDir = Deno.makeTempDirSync({ prefix: "chdb-" }));
+  if (!shared) {
+    const config = Deno.env.get(CHDB_CONFIG_ENV);
+    shared = new (loadChdb().Session)(
+      sharedDir = Deno.makeTempDirSync({ prefix: "chdb-" }),
+      config ? { connectionArgs: [`--config-file=${config}`] } : undefined,
+    );
+  }
   return shared;
 }
 

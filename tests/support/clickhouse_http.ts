@@ -19,11 +19,12 @@
  * answered at once), no progress headers, no multipart or query cancellation; requests run one at a time (chdb
  * queries are synchronous), so it says nothing about concurrency or performance of a real server. NULL query
  * parameters, arrays and tuples as parameters are not supported. The engine is ClickHouse 26.7 (chdb 3.4),
- * single node, with chdb's defaults rather than a server's config files.
+ * single node, with chdb's defaults rather than a server's config files, unless started with a config file (the
+ * cluster layout's tests give it a node's macros, clusters and profiles).
  *
  * @module
  */
-import { type ChdbSession, chdbSession, exitChdbProcess } from "./chdb.ts";
+import { CHDB_CONFIG_ENV, type ChdbSession, chdbSession, exitChdbProcess } from "./chdb.ts";
 
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(["query", "query_id", "session_id", "database", "role", "default_format"]);
@@ -96,10 +97,18 @@ export interface ClickHouseServer {
   close(): Promise<void>;
 }
 
-/** Starts the fixture in a child process (a fresh chdb engine in a fresh temporary directory). */
-export async function startClickHouseServer(): Promise<ClickHouseServer> {
+/**
+ * Starts the fixture in a child process (a fresh chdb engine in a fresh temporary directory).
+ *
+ * @param options.configFile a ClickHouse server config file the engine starts with.
+ * @param options.env more environment for the child (what a config's `from_env` reads).
+ */
+export async function startClickHouseServer(
+  options: { configFile?: string; env?: Record<string, string> } = {},
+): Promise<ClickHouseServer> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--no-check", new URL(import.meta.url).pathname],
+    env: { ...options.env, ...(options.configFile ? { [CHDB_CONFIG_ENV]: options.configFile } : {}) },
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",

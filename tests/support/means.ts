@@ -1,8 +1,8 @@
 /**
  * What some tests need from the machine (Java and the Kafka jars, the Python training libraries, Chromium, the
- * ClickHouse engine) and how a test is reported when it is missing: Deno marks it *ignored* and the reason is
- * printed once; under CI (`CI=true`) it runs and fails with the reason instead, so a green run never hides a test
- * that did not run. `deno task setup`, the first step of `deno task test`, installs all of it.
+ * ClickHouse engine, the compose-go checker) and how a test is reported when it is missing: Deno marks it *ignored*
+ * and the reason is printed once; under CI (`CI=true`) it runs and fails with the reason instead, so a green run
+ * never hides a test that did not run. `deno task setup`, the first step of `deno task test`, installs all of it.
  *
  * ```ts
  * Deno.test(await needing(["kafka"], { name: "kafka: ...", fn: async () => {} }));
@@ -14,6 +14,7 @@ import { kafkaMissing } from "../../scripts/kafka/jars.ts";
 import { pythonMissing } from "../../src/train/python.ts";
 import { chdbMissing } from "./chdb.ts";
 import { CHROMIUM } from "./chromium.ts";
+import { composeCheckMissing } from "./compose_check.ts";
 
 /** Runs a command and answers null when it exits 0, or the reason it could not. */
 export async function commandWorks(cmd: string, args: string[]): Promise<string | null> {
@@ -36,6 +37,10 @@ const MEANS = {
   python: { what: "the Python training libraries in .venv", missing: () => pythonMissing() },
   chromium: { what: "Chromium", missing: () => chromiumMissing() },
   chdb: { what: "chdb (the ClickHouse engine)", missing: () => Promise.resolve(chdbMissing()) },
+  "compose-go": {
+    what: "the compose-go checker (built with Go into .cache/compose-check)",
+    missing: () => Promise.resolve(composeCheckMissing()),
+  },
   /** A private mount namespace, to run the app on a read-only view of the project (root on Linux). */
   readOnlyMount: {
     what: "a private mount namespace (unshare --mount, as root)",

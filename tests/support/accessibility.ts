@@ -1,19 +1,18 @@
 /**
- * Every page the site's navigation lists, audited with axe-core (the engine behind browsers' own accessibility
- * audits) against the WCAG 2 A and AA rules (2.0 and 2.1): in the light and the dark theme, at 1280 and 390 px,
- * after an upload of the bundled export plus hostile ticket text. Any violation fails the test, named by page,
- * theme, width, rule and element.
+ * Accessibility checks in a real browser, for the browser test: every page the site's navigation lists, audited
+ * with axe-core (the engine behind browsers' own accessibility audits) against the WCAG 2 A and AA rules (2.0 and
+ * 2.1) in the light and the dark theme, at 1280 and 390 px, plus the upload page showing an upload of hostile text;
+ * and the triage queue worked from the keyboard alone. Screenshots land in `tests/.artifacts/screenshots/accessibility/`.
+ *
+ * @module
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
-import { postCsvFile } from "../src/ingest/upload_client.ts";
-import config from "../observablehq.config.ts";
-import { assertClean, launchChromium, openPage } from "./support/browser.ts";
-import { hostileCsv } from "./support/hostile.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
-import { type StartedApp, startTask } from "./support/task_start.ts";
+import config from "../../observablehq.config.ts";
+import { assertClean, openPage } from "./browser.ts";
+import { hostileCsv } from "./hostile.ts";
+import type { StartedApp } from "./task_start.ts";
 
 // Functions given to page.evaluate run in the browser (axe-core injected); their globals are declared for this
 // module only (a DOM lib reference would leak into every module type-checked with it).
@@ -26,7 +25,7 @@ declare const getComputedStyle: (element: InPage) => { outlineStyle: string };
 /** The WCAG 2 A and AA rule sets, as axe-core tags them. */
 const WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-const SCREENSHOTS = new URL("./.artifacts/screenshots/accessibility/", import.meta.url);
+const SCREENSHOTS = new URL("../.artifacts/screenshots/accessibility/", import.meta.url);
 
 const WIDTHS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }];
 const THEMES = ["light", "dark"] as const;
@@ -60,7 +59,7 @@ function focused(page: Page): Promise<string> {
  * The queue worked from the keyboard alone: move, open, set a priority, mark reviewed, the keys list, the jumps to
  * the filters; every change is saved, announced in the live region, and the focused row shows a focus ring.
  */
-async function keyboardQueue(browser: Browser, app: StartedApp): Promise<void> {
+export async function keyboardQueue(browser: Browser, app: StartedApp): Promise<void> {
   const { page, close } = await openPage(browser, app, "/open-tickets", WIDTHS[0]);
   try {
     const ids = await page.locator("table tbody tr th").allTextContents();
@@ -122,78 +121,53 @@ async function keyboardQueue(browser: Browser, app: StartedApp): Promise<void> {
   }
 }
 
-Deno.test(
-  await needing(["chromium"], {
-    name:
-      "every page: zero axe-core violations of WCAG 2 A and AA, in both themes, at 1280 and 390 px; the queue by keyboard",
-    fn: async () => {
-      const app = await startTask();
-      let browser: Browser | undefined;
-      try {
-        await app.ready();
-        equal((await postCsvFile(`${app.base}/api/uploads`, EXCEL_SAMPLE)).status, 201);
-        const hostile = await fetch(`${app.base}/api/uploads`, {
-          method: "POST",
-          headers: { "content-type": "text/csv" },
-          body: await hostileCsv(),
-        });
-        equal(hostile.status, 201);
-        await hostile.body?.cancel();
-        const refresh = await fetch(`${app.base}/api/marts/refresh`, { method: "POST" });
-        equal(refresh.status, 200, await refresh.text());
-
-        browser = await launchChromium();
-        await Deno.mkdir(SCREENSHOTS, { recursive: true });
-        const violations: string[] = [];
-        let audits = 0;
-        for (const { path } of config.pages) {
-          for (const colorScheme of THEMES) {
-            for (const viewport of WIDTHS) {
-              const { page, watch, close } = await openPage(browser, app, path, viewport, { colorScheme });
-              try {
-                const name = path === "/" ? "overview" : path.slice(1);
-                await page.screenshot({
-                  path: new URL(`${name}-${colorScheme}-${viewport.width}.png`, SCREENSHOTS).pathname,
-                  fullPage: true,
-                });
-                violations.push(...await audit(page, `${path} (${colorScheme}, ${viewport.width} px)`));
-                audits++;
-                assertClean(watch, `${path} (${colorScheme}, ${viewport.width} px)`);
-              } finally {
-                await close();
-              }
-            }
-          }
+/**
+ * Audits every page in both themes at both widths, and the upload page with an upload's result, taking a
+ * screenshot of each; fails naming every violating element (page, theme, width, rule, element).
+ */
+export async function auditEveryPage(browser: Browser, app: StartedApp): Promise<void> {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  const violations: string[] = [];
+  let audits = 0;
+  for (const { path } of config.pages) {
+    for (const colorScheme of THEMES) {
+      for (const viewport of WIDTHS) {
+        const { page, watch, close } = await openPage(browser, app, path, viewport, { colorScheme });
+        try {
+          const name = path === "/" ? "overview" : path.slice(1);
+          await page.screenshot({
+            path: new URL(`${name}-${colorScheme}-${viewport.width}.png`, SCREENSHOTS).pathname,
+            fullPage: true,
+          });
+          violations.push(...await audit(page, `${path} (${colorScheme}, ${viewport.width} px)`));
+          audits++;
+          assertClean(watch, `${path} (${colorScheme}, ${viewport.width} px)`);
+        } finally {
+          await close();
         }
-        // The upload page once more, showing what an upload of hostile text answered (counts, rejected lines).
-        const file = await Deno.makeTempFile({ suffix: ".csv" });
-        await Deno.writeTextFile(file, await hostileCsv());
-        for (const colorScheme of THEMES) {
-          const { page, watch, close } = await openPage(browser, app, "/upload", WIDTHS[0], { colorScheme });
-          try {
-            await page.setInputFiles("#upload-file", file);
-            await page.waitForSelector("#upload-rejected", { timeout: 60_000 });
-            await page.screenshot({
-              path: new URL(`upload-result-${colorScheme}-1280.png`, SCREENSHOTS).pathname,
-              fullPage: true,
-            });
-            violations.push(...await audit(page, `/upload with its result (${colorScheme}, 1280 px)`));
-            audits++;
-            assertClean(watch, `/upload with its result (${colorScheme})`);
-          } finally {
-            await close();
-          }
-        }
-        await Deno.remove(file);
-        console.log(`axe-core ${axe.version}: ${audits} audits, ${violations.length} violating elements`);
-        deepEqual(violations, [], `axe-core found ${violations.length} violations:\n${violations.join("\n")}`);
-
-        await keyboardQueue(browser, app);
-      } finally {
-        await browser?.close();
-        await app.stop();
-        await app.dispose();
       }
-    },
-  }),
-);
+    }
+  }
+  // The upload page once more, showing what an upload of hostile text answered (counts, rejected lines).
+  const file = await Deno.makeTempFile({ suffix: ".csv" });
+  await Deno.writeTextFile(file, await hostileCsv());
+  for (const colorScheme of THEMES) {
+    const { page, watch, close } = await openPage(browser, app, "/upload", WIDTHS[0], { colorScheme });
+    try {
+      await page.setInputFiles("#upload-file", file);
+      await page.waitForSelector("#upload-rejected", { timeout: 60_000 });
+      await page.screenshot({
+        path: new URL(`upload-result-${colorScheme}-1280.png`, SCREENSHOTS).pathname,
+        fullPage: true,
+      });
+      violations.push(...await audit(page, `/upload with its result (${colorScheme}, 1280 px)`));
+      audits++;
+      assertClean(watch, `/upload with its result (${colorScheme})`);
+    } finally {
+      await close();
+    }
+  }
+  await Deno.remove(file);
+  console.log(`axe-core ${axe.version}: ${audits} audits, ${violations.length} violating elements`);
+  deepEqual(violations, [], `axe-core found ${violations.length} violations:\n${violations.join("\n")}`);
+}
