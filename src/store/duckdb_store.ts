@@ -180,6 +180,9 @@ export class DuckDbStore implements Store {
     if (tickets.length === 0) return Promise.resolve();
     const file = join(this.#incoming.dir, `batch-${++this.#batchesWritten}.json`);
     const written = Deno.writeTextFile(file, jsonArray(tickets));
+    // Awaited in turn below; until then a failed write (a full disk) must not count as an unhandled rejection,
+    // which would end the process.
+    written.catch(() => {});
     return this.#writes.run(async () => {
       try {
         await written;

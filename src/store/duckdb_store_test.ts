@@ -53,6 +53,24 @@ Deno.test("a batch the table refuses fails the write and stores none of it", asy
   }
 });
 
+Deno.test("batches whose file cannot be written fail their writes, in turn, and the store goes on", async () => {
+  const dataDir = await Deno.makeTempDir();
+  const store = await openDuckDbStore(dataDir);
+  try {
+    // Both files fail at once (their folder is gone); the second write waits behind the first, and its failure
+    // must reach its caller rather than end the process as an unhandled rejection (seen with a full disk).
+    await Deno.remove(join(dataDir, "incoming"), { recursive: true });
+    const writes = [1, 2].map((n) => store.writeScored([scoredTicket({ ticket_id: String(n) })]));
+    for (const write of writes) await rejects(write, Deno.errors.NotFound);
+    await Deno.mkdir(join(dataDir, "incoming"));
+    await store.writeScored([scoredTicket({ ticket_id: "3" })]);
+    deepStrictEqual((await store.readMart("tickets")).map((row) => row.ticket_id), ["3"]);
+  } finally {
+    await store.close();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("one row per ticket: the latest score wins, a tie goes to the later write, compaction keeps only it", async () => {
   const store = await openDuckDbStore(":memory:");
   try {
