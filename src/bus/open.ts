@@ -1,7 +1,8 @@
 /**
  * Choosing the bus from the configuration: the in-process bus, or Kafka when `KAFKA_BROKERS` is set, with the
- * journey's topics created where missing. This is where kafkajs's encoder is patched (`kafkajs_varint.ts`), once,
- * when a Kafka bus starts; nothing patches on import.
+ * journey's topics created where missing. This is where kafkajs is patched (its encoder's varints,
+ * `kafkajs_varint.ts`; its idle request queues' polling, `kafkajs_request_queue.ts`), once, when a Kafka bus starts;
+ * nothing patches on import.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import type { Config } from "../config.ts";
 import { connectWithRetry } from "../connect.ts";
 import type { Bus } from "./bus.ts";
 import { KafkaBus } from "./kafka_bus.ts";
+import { installIdleQueueFix } from "./kafkajs_request_queue.ts";
 import { installFastVarints } from "./kafkajs_varint.ts";
 import { ensureTopics } from "./kafka_topics.ts";
 import { MemoryBus } from "./memory_bus.ts";
@@ -22,6 +24,7 @@ import { MemoryBus } from "./memory_bus.ts";
 export async function openBus(config: Config, clientId: string, log: (line: string) => void): Promise<Bus> {
   if (config.kafkaBrokers.length === 0) return new MemoryBus();
   if (installFastVarints().length < 2) log("kafkajs: its encoder changed; kept some of its own varint writers");
+  if (!installIdleQueueFix()) log("kafkajs: its request queue changed; kept its own scheduling of checks");
   const bus = new KafkaBus({ brokers: config.kafkaBrokers, clientId, log });
   const topics = await connectWithRetry(
     `Kafka at ${config.kafkaBrokers.join(",")}`,
