@@ -38,6 +38,12 @@ const CONSUMER_RETRIES = 5;
 /** Bytes a consumer fetches from one partition at a time: the size of the batches handlers see. */
 const MAX_BATCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
+/**
+ * kafkajs warnings about choices made on purpose, left out of the log: the idempotent producer's retries are
+ * bounded so that a publish fails rather than hang, and `#send` sends the request again itself.
+ */
+const EXPECTED_WARNINGS = new Set(["Limiting retries for the idempotent producer may invalidate EoS guarantees"]);
+
 /** Options for {@linkcode KafkaBus}. */
 export interface KafkaBusOptions {
   brokers: string[];
@@ -103,7 +109,9 @@ export class KafkaBus implements Bus {
       clientId: options.clientId ?? "ticket-triage",
       brokers: options.brokers,
       logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, log }) => this.#log(`kafka ${namespace}: ${log.message}${because(log.error)}`),
+      logCreator: () => ({ namespace, log }) => {
+        if (!EXPECTED_WARNINGS.has(log.message)) this.#log(`kafka ${namespace}: ${log.message}${because(log.error)}`);
+      },
       // Keep retrying through a broker restart instead of giving up after the default ~30 s.
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 50 },
     });
