@@ -10,7 +10,9 @@
  *   model scored, from `samples/tickets_iso.csv` through ingest) to a fresh topic of 6 partitions, in sends of
  *   1,000 tickets, each awaited before the next: the clock runs from the first send to the last acknowledgement;
  * - consumes them in a fresh consumer group from the start, JSON-decoding every value and committing each batch's
- *   offsets once it is handled: the clock runs from the first batch to the batch that completes N.
+ *   offsets once it is handled: the clock runs from the first batch to the batch that completes N (also reported
+ *   from subscribing, the group join included);
+ * - and reports both together: N over the produce seconds plus the consume seconds from subscribing.
  *
  * kafkajs runs as the app runs it: {@linkcode KafkaBus} itself (idempotent producer, acks=all, no compression,
  * one partition per produce request, its consumer settings) with the varint patch of `bus/open.ts` installed.
@@ -288,6 +290,12 @@ export interface RunResult {
   valueBytes: number;
   /** Messages the timed topic holds after the run (sum of its partitions' high-water marks): should be `messages`. */
   topicMessages: number;
+  /** Produce and consume one after the other: messages over produce seconds plus consume seconds (join included). */
+  bothPerSecond: number;
+  /** When the run's process started and ended (ISO 8601), and the 1-minute load average as it ended. */
+  startedAt: string;
+  endedAt: string;
+  loadAverage: number;
 }
 
 /** Scored tickets: the ISO sample through ingest and the shipped model, as the scorer publishes them. */
@@ -413,7 +421,7 @@ async function childRun(
     batchSize: number;
     brokerPid: number | null;
   },
-): Promise<Omit<RunResult, "run" | "topicMessages">> {
+): Promise<Omit<RunResult, "run" | "topicMessages" | "bothPerSecond" | "startedAt" | "endedAt" | "loadAverage">> {
   const sample: ScoredTicket[] = JSON.parse(await Deno.readTextFile(payload));
   // As bus/open.ts does when the app opens a Kafka bus.
   if (client === "kafkajs" && installFastVarints().length < 2) console.error("kafkajs: varint patch not installed");
@@ -482,7 +490,7 @@ async function deleteTopics(kafka: Kafka, topics: string[]) {
 async function spawnRun(
   client: Client,
   args: Record<string, string>,
-): Promise<Omit<RunResult, "run" | "topicMessages">> {
+): Promise<Awaited<ReturnType<typeof childRun>>> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -534,7 +542,8 @@ Starts a local Kafka broker and measures kafkajs, as the app runs it (KafkaBus, 
 @platformatic/kafka with the same settings, taking turns (kafkajs, platformatic, kafkajs, platformatic...), each
 run in a process of its own: the time to produce N scored tickets (default 200,000) to a fresh topic of 6
 partitions in sends of B (default 1,000), then to consume them in a fresh consumer group, decoding every value and
-committing every batch. Prints each run, the medians and the ratios to kafkajs, then the figures as JSON.
+committing every batch; and both together. Prints each run, the medians and the ratios to kafkajs, then the
+figures as JSON.
 
 --pairs P       rounds of turns (default 3)
 --warm-up W     tickets each run produces and consumes untimed first, on a topic of its own (default 20,000)
@@ -596,6 +605,7 @@ if (import.meta.main) {
         for (const client of clients) {
           const topic = `bench-clients-${run}-${client}`;
           await createTopics(kafka, [topic, `${topic}-warm`], 1);
+          const startedAt = new Date().toISOString();
           const result = await spawnRun(client, {
             brokers: broker.brokers,
             topic,
@@ -609,7 +619,17 @@ if (import.meta.main) {
           if (topicMessages !== messages) {
             console.error(`bench kafka-clients: run ${run} ${client}: the topic holds ${topicMessages} messages`);
           }
-          runs.push({ ...result, run, topicMessages });
+          const endedAt = new Date().toISOString(), loadAverage = Deno.loadavg()[0];
+          const bothSeconds = result.produce.seconds + messages / result.consume.perSecondFromSubscribe;
+          runs.push({
+            ...result,
+            run,
+            topicMessages,
+            bothPerSecond: messages / bothSeconds,
+            startedAt,
+            endedAt,
+            loadAverage,
+          });
           console.error(
             `bench kafka-clients: run ${run} ${client}: produce ${Math.round(result.produce.perSecond)}/s, ` +
               `consume ${Math.round(result.consume.perSecond)}/s`,
@@ -630,6 +650,7 @@ if (import.meta.main) {
         produce: median(mine.map((r) => r.produce.perSecond)),
         consume: median(mine.map((r) => r.consume.perSecond)),
         consumeFromSubscribe: median(mine.map((r) => r.consume.perSecondFromSubscribe)),
+        both: median(mine.map((r) => r.bothPerSecond)),
         produceCpu: median(mine.map((r) => r.produce.cpuSeconds)),
         consumeCpu: median(mine.map((r) => r.consume.cpuSeconds)),
         produceBrokerCpu: median(mine.map((r) => r.produce.brokerCpuSeconds ?? NaN)),
@@ -648,9 +669,9 @@ if (import.meta.main) {
     );
     console.log(
       "| run | client | produce tickets/s | CPU s client / broker | consume tickets/s | CPU s client / broker | " +
-        "incl. join | join s | batches |",
+        "incl. join | join s | batches | produce + consume | load |",
     );
-    console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    console.log("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const r of runs) {
       const { produce: p, consume: c } = r;
       console.log(
@@ -658,21 +679,21 @@ if (import.meta.main) {
           fixed(p.brokerCpuSeconds)
         } | ` +
           `${Math.round(c.perSecond)} | ${fixed(c.cpuSeconds)} / ${fixed(c.brokerCpuSeconds)} | ` +
-          `${Math.round(c.perSecondFromSubscribe)} | ${fixed(c.joinSeconds)} | ${c.batches} |`,
+          `${Math.round(c.perSecondFromSubscribe)} | ${fixed(c.joinSeconds)} | ${c.batches} | ` +
+          `${Math.round(r.bothPerSecond)} | ${fixed(r.loadAverage)} |`,
       );
     }
     console.log(
       "\n| median | produce tickets/s | vs kafkajs | consume tickets/s | vs kafkajs | consume incl. join | vs kafkajs | " +
-        "CPU s produce / consume |",
+        "produce + consume | vs kafkajs | CPU s produce / consume |",
     );
-    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const s of summary) {
       console.log(
         `| ${s.client} | ${Math.round(s.produce)} | ${ratio(s.produce, base?.produce)} | ${Math.round(s.consume)} | ` +
           `${ratio(s.consume, base?.consume)} | ${Math.round(s.consumeFromSubscribe)} | ` +
-          `${ratio(s.consumeFromSubscribe, base?.consumeFromSubscribe)} | ${fixed(s.produceCpu)} / ${
-            fixed(s.consumeCpu)
-          } |`,
+          `${ratio(s.consumeFromSubscribe, base?.consumeFromSubscribe)} | ${Math.round(s.both)} | ` +
+          `${ratio(s.both, base?.both)} | ${fixed(s.produceCpu)} / ${fixed(s.consumeCpu)} |`,
       );
     }
     const figures = {
@@ -689,6 +710,7 @@ if (import.meta.main) {
         produceVsKafkajs: base ? s.produce / base.produce : null,
         consumeVsKafkajs: base ? s.consume / base.consume : null,
         consumeFromSubscribeVsKafkajs: base ? s.consumeFromSubscribe / base.consumeFromSubscribe : null,
+        bothVsKafkajs: base ? s.both / base.both : null,
       })),
     };
     if (values.json) await Deno.writeTextFile(values.json, JSON.stringify(figures, null, 2) + "\n");
