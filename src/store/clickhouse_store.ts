@@ -29,6 +29,7 @@ import {
   STALE_UPLOAD_FAILURE,
   type Store,
   type StoredUpload,
+  ticketConditions,
   type TicketQuery,
   UPLOAD_LISTING_COLUMNS,
   uploadFromRow,
@@ -390,15 +391,9 @@ export class ClickHouseStore implements Store {
   }
 
   listTickets(query: TicketQuery): Promise<Page> {
-    const conditions = ["true"];
-    const params: Record<string, string> = {};
-    if (query.uploadId !== undefined) {
-      conditions.push("upload_id = {upload_id:String}");
-      params.upload_id = query.uploadId;
-    }
-    if (query.labelled) conditions.push("priority_label IS NOT NULL");
-    if (query.open) conditions.push("coalesce(ticket_status, '') <> 'Closed'");
-    return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${conditions.join(" AND ")}`, "ticket_id", params, query);
+    const [params, dialect] = this.#dialect();
+    const where = ticketConditions(query, dialect).join(" AND ");
+    return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${where}`, "ticket_id", params, query);
   }
 
   async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {
@@ -414,13 +409,18 @@ export class ClickHouseStore implements Store {
   }
 
   queue(query: QueueQuery): Promise<Page> {
-    const params: Record<string, string | boolean> = {};
-    const dialect: SqlDialect = {
-      param: (name, value) => (params[name] = value, `{${name}:${typeof value === "boolean" ? "Bool" : "String"}}`),
-      contains: (column, param) => `${column} ILIKE ${param}`,
-    };
+    const [params, dialect] = this.#dialect();
     const where = queueConditions(query, dialect).join(" AND ");
     return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${where}`, QUEUE_ORDER, params, query);
+  }
+
+  /** ClickHouse's typed query parameters (`{name:Type}`) and case-blind matching, and the values it collects. */
+  #dialect(): [Record<string, string | boolean>, SqlDialect] {
+    const params: Record<string, string | boolean> = {};
+    return [params, {
+      param: (name, value) => (params[name] = value, `{${name}:${typeof value === "boolean" ? "Bool" : "String"}}`),
+      contains: (column, param) => `${column} ILIKE ${param}`,
+    }];
   }
 
   /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */

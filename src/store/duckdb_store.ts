@@ -24,6 +24,7 @@ import {
   STALE_UPLOAD_FAILURE,
   type Store,
   type StoredUpload,
+  ticketConditions,
   type TicketQuery,
   UPLOAD_LISTING_COLUMNS,
   uploadFromRow,
@@ -332,15 +333,9 @@ export class DuckDbStore implements Store {
   }
 
   listTickets(query: TicketQuery): Promise<Page> {
-    const conditions = ["true"];
-    const values: Record<string, string> = {};
-    if (query.uploadId !== undefined) {
-      conditions.push("upload_id = $upload_id");
-      values.upload_id = query.uploadId;
-    }
-    if (query.labelled) conditions.push("priority_label IS NOT NULL");
-    if (query.open) conditions.push("coalesce(ticket_status, '') <> 'Closed'");
-    return this.#page(`FROM tickets_current WHERE ${conditions.join(" AND ")}`, "ticket_id", values, query);
+    const [values, dialect] = this.#dialect();
+    const where = ticketConditions(query, dialect).join(" AND ");
+    return this.#page(`FROM tickets_current WHERE ${where}`, "ticket_id", values, query);
   }
 
   async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {
@@ -359,13 +354,18 @@ export class DuckDbStore implements Store {
   }
 
   queue(query: QueueQuery): Promise<Page> {
-    const values: Record<string, string | boolean> = {};
-    const dialect: SqlDialect = {
-      param: (name, value) => (values[name] = value, `$${name}`),
-      contains: (column, param) => `${column} ILIKE ${param} ESCAPE '\\'`,
-    };
+    const [values, dialect] = this.#dialect();
     const where = queueConditions(query, dialect).join(" AND ");
     return this.#page(`FROM tickets_current WHERE ${where}`, QUEUE_ORDER, values, query);
+  }
+
+  /** DuckDB's way with query parameters (`$name`) and case-blind matching, and the values it collects. */
+  #dialect(): [Record<string, string | boolean>, SqlDialect] {
+    const values: Record<string, string | boolean> = {};
+    return [values, {
+      param: (name, value) => (values[name] = value, `$${name}`),
+      contains: (column, param) => `${column} ILIKE ${param} ESCAPE '\\'`,
+    }];
   }
 
   /** The rows of `from` (a FROM and WHERE clause) in `order`, a page of them, and how many there are. */

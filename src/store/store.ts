@@ -196,6 +196,18 @@ export interface SqlDialect {
 }
 
 /**
+ * The WHERE conditions of a ticket listing (`GET /api/tickets`), with its values as parameters of the engine's
+ * dialect.
+ */
+export function ticketConditions(query: TicketQuery, dialect: SqlDialect): string[] {
+  const conditions = ["true"];
+  if (query.uploadId !== undefined) conditions.push(`upload_id = ${dialect.param("upload_id", query.uploadId)}`);
+  if (query.labelled) conditions.push("priority_label IS NOT NULL");
+  if (query.open) conditions.push("coalesce(ticket_status, '') <> 'Closed'");
+  return conditions;
+}
+
+/**
  * The WHERE conditions of a queue query, with its values as parameters of the engine's dialect (never spliced
  * into the SQL text).
  */

@@ -7,7 +7,7 @@
  */
 import { deepStrictEqual, equal } from "node:assert/strict";
 import { buildMarts } from "../../src/marts/build.ts";
-import type { Store, UploadRecord } from "../../src/store/store.ts";
+import type { Store, TicketQuery, UploadRecord } from "../../src/store/store.ts";
 import { scoredTickets } from "./tickets.ts";
 
 /** A fresh upload record. */
@@ -61,6 +61,12 @@ export async function checkUploadContract(store: Store): Promise<void> {
   equal(await visibleIds(store), "1:a 2:a 3:b 4:b 5:b 6:b");
   equal(await martTickets(store), 6);
   equal((await store.getUpload("a"))?.scored, 4, "a's copies are kept a while for whoever waits on it");
+  // The listing's filters, as `GET /api/tickets` passes them (tickets 2 and 5 are Closed).
+  const listed = async (query: Partial<TicketQuery>) =>
+    (await store.listTickets({ limit: 1000, offset: 0, ...query })).rows.map((r) => r.ticket_id).join(" ");
+  equal(await listed({ uploadId: "b" }), "3 4 5 6", "by upload: the tickets whose counted copy it made");
+  equal(await listed({ open: true }), "1 3 4 6");
+  equal(await listed({ uploadId: "a", open: true, labelled: true }), "1");
 
   // Upload c fails half-way: its tickets never count, even after the marts are rebuilt.
   await store.saveUpload(upload("c"));
