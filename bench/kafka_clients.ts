@@ -38,7 +38,14 @@ import {
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import type { BatchHandler, Bus, BusMessage, ConsumerHealth } from "../src/bus/bus.ts";
-import { decodeValue, KafkaBus, MESSAGE_SCHEMA_VERSION } from "../src/bus/kafka_bus.ts";
+import {
+  CONSUMER_METADATA_MAX_AGE_MS,
+  decodeValue,
+  KafkaBus,
+  MAX_BATCH_BYTES_PER_PARTITION,
+  MAX_REQUEST_BYTES,
+  MESSAGE_SCHEMA_VERSION,
+} from "../src/bus/kafka_bus.ts";
 import { installFastVarints } from "../src/bus/kafkajs_varint.ts";
 import { clusterReplicationFactor, minInsyncReplicas } from "../src/bus/kafka_topics.ts";
 import { commandLine, runCommand, UsageError } from "../src/cli.ts";
@@ -59,12 +66,6 @@ const PARTITIONS = 6;
 /** The V8 flags `deno task start` and `deno task scorer` run with (deno.json). */
 const DEPLOYED_V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
 
-/** As `kafka_bus.ts`: bytes of message values in one produce request. */
-const MAX_REQUEST_BYTES = 512 * 1024;
-/** As `kafka_bus.ts`: bytes a consumer fetches from one partition at a time. */
-const MAX_BATCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
-/** As `kafka_bus.ts`: how old a consumer's cluster metadata may get. */
-const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
 /** kafkajs's consumer defaults, which `KafkaBus` keeps, for the platformatic consumer. */
 const KAFKAJS_CONSUMER_DEFAULTS = {
   maxBytes: 10 * 1024 * 1024,

@@ -16,7 +16,7 @@ export const MESSAGE_SCHEMA_VERSION = 1;
 const PUBLISH_ATTEMPTS = 3;
 
 /** Bytes of message values sent in one produce request (the broker refuses record batches over 1 MiB). */
-const MAX_REQUEST_BYTES = 512 * 1024;
+export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
  * How old a consumer's view of the cluster (which broker leads which partition) may get. kafkajs refreshes it only
@@ -24,7 +24,7 @@ const MAX_REQUEST_BYTES = 512 * 1024;
  * then. Measured on three local brokers with one killed mid-upload: the store sink stood still for 5 minutes with
  * the default; with 5 s it carried on within seconds. A metadata request every 5 s costs nothing worth counting.
  */
-const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
+export const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
 
 /** How long `close` waits for consumers to leave their groups and producers to disconnect. */
 const CLOSE_TIMEOUT_MS = 20_000;
@@ -36,7 +36,7 @@ const RESTART_ON = new Set(["KafkaJSBrokerNotFound", "KafkaJSConnectionError"]);
 const CONSUMER_RETRIES = 5;
 
 /** Bytes a consumer fetches from one partition at a time: the size of the batches handlers see. */
-const MAX_BATCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+export const MAX_BATCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 
 /**
  * kafkajs warnings about choices made on purpose, left out of the log: the idempotent producer's retries are
