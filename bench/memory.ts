@@ -33,6 +33,8 @@ interface ProcessInfo {
   rssMiB: number;
   hwmMiB: number;
   siteBuild: boolean;
+  /** Its command line, when read (on a walk of the tree). */
+  program: string | null;
 }
 
 /** Reads a /proc file, or null when its process is gone. */
@@ -44,19 +46,23 @@ function readProc(path: string): string | null {
   }
 }
 
-/** Whether each process seen belongs to a site build (its command line does not change, so it is read once). */
-const siteBuildByPid = new Map<number, boolean>();
-
-function processInfo(pid: number, parentIsSiteBuild: boolean): ProcessInfo | null {
+/**
+ * A process's memory, and whether it belongs to a site build: as known, or by its command line (read on a walk
+ * of the tree).
+ */
+function processInfo(pid: number, siteBuild: { known: boolean } | { parentIsSiteBuild: boolean }): ProcessInfo | null {
   const status = readProc(`/proc/${pid}/status`);
   if (status === null) return null; // gone between listing and reading
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  let siteBuild = siteBuildByPid.get(pid);
-  if (siteBuild === undefined || (parentIsSiteBuild && !siteBuild)) {
-    siteBuild = parentIsSiteBuild || (readProc(`/proc/${pid}/cmdline`) ?? "").includes("observable.js");
-    siteBuildByPid.set(pid, siteBuild);
-  }
-  return { rssMiB: kib("VmRSS") / 1024, hwmMiB: kib("VmHWM") / 1024, siteBuild };
+  const program = "known" in siteBuild ? null : readProc(`/proc/${pid}/cmdline`) ?? "";
+  return {
+    rssMiB: kib("VmRSS") / 1024,
+    hwmMiB: kib("VmHWM") / 1024,
+    siteBuild: "known" in siteBuild
+      ? siteBuild.known
+      : siteBuild.parentIsSiteBuild || program!.includes("observable.js"),
+    program,
+  };
 }
 
 /**
@@ -66,7 +72,7 @@ function processInfo(pid: number, parentIsSiteBuild: boolean): ProcessInfo | nul
 function tree(root: number): Map<number, ProcessInfo> {
   const seen = new Map<number, ProcessInfo>();
   const visit = (pid: number, inSiteBuild: boolean) => {
-    const info = processInfo(pid, inSiteBuild);
+    const info = processInfo(pid, { parentIsSiteBuild: inSiteBuild });
     if (!info) return;
     seen.set(pid, info);
     let tasks: Deno.DirEntry[] = [];
@@ -96,25 +102,34 @@ const TREE_EVERY = 5;
  * ```
  */
 export function watchMemory(root: number, everyMs = 20): { stop(): Promise<TreeMemory> } {
-  const peaks = { app: new Map<number, number>(), siteBuild: new Map<number, number>() };
+  // Each process seen: its group, its program and its peak since it ran that program. A child seen between its
+  // fork and its exec shows its parent's program and memory: its peak starts again when its program changes.
+  const seen = new Map<number, { siteBuild: boolean; program: string; peakMiB: number }>();
   const peakSum = { app: 0, siteBuild: 0 };
   let samples = 0;
   let running = true;
-  // The tree is walked every TREE_EVERY samples (a walk reads a file per thread of every process); in between,
-  // the processes last seen are read again.
-  let known = new Map<number, boolean>();
   const loop = (async () => {
     while (running) {
       const sum = { app: 0, siteBuild: 0 };
+      // The tree is walked every TREE_EVERY samples (a walk reads a file per thread of every process); in
+      // between, the processes seen on the last walk are read again.
       const infos = samples % TREE_EVERY === 0 ? tree(root) : new Map(
-        [...known].map(([pid, siteBuild]) => [pid, processInfo(pid, siteBuild)] as const)
+        [...seen].filter(([, process]) => process.program !== "")
+          .map(([pid, process]) => [pid, processInfo(pid, { known: process.siteBuild })] as const)
           .filter((entry): entry is [number, ProcessInfo] => entry[1] !== null),
       );
-      known = new Map([...infos].map(([pid, info]) => [pid, info.siteBuild]));
+      if (samples % TREE_EVERY === 0) {
+        for (const [pid, process] of seen) if (!infos.has(pid)) process.program = ""; // ended
+      }
       for (const [pid, info] of infos) {
-        const group = info.siteBuild ? "siteBuild" : "app";
-        sum[group] += info.rssMiB;
-        peaks[group].set(pid, Math.max(peaks[group].get(pid) ?? 0, info.hwmMiB));
+        sum[info.siteBuild ? "siteBuild" : "app"] += info.rssMiB;
+        const before = seen.get(pid);
+        if (!before || (info.program !== null && info.program !== before.program)) {
+          seen.set(pid, { siteBuild: info.siteBuild, program: info.program ?? "", peakMiB: info.hwmMiB });
+        } else {
+          before.siteBuild = info.siteBuild;
+          before.peakMiB = Math.max(before.peakMiB, info.hwmMiB);
+        }
       }
       peakSum.app = Math.max(peakSum.app, sum.app);
       peakSum.siteBuild = Math.max(peakSum.siteBuild, sum.siteBuild);
@@ -122,10 +137,12 @@ export function watchMemory(root: number, everyMs = 20): { stop(): Promise<TreeM
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   })();
+  const peaksOf = (name: "app" | "siteBuild") =>
+    [...seen.values()].filter((process) => process.siteBuild === (name === "siteBuild")).map((p) => p.peakMiB);
   const group = (name: "app" | "siteBuild"): GroupMemory => ({
     peakSumMiB: peakSum[name],
-    sumOfPeaksMiB: [...peaks[name].values()].reduce((a, b) => a + b, 0),
-    processes: peaks[name].size,
+    sumOfPeaksMiB: peaksOf(name).reduce((a, b) => a + b, 0),
+    processes: peaksOf(name).length,
   });
   return {
     async stop() {
