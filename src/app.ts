@@ -22,7 +22,7 @@ import { type Config, ConfigError } from "./config.ts";
 import { martNames } from "./marts/models.ts";
 import { Refresher, type RefreshReport } from "./marts/refresher.ts";
 import { LiveModel } from "./score/live_model.ts";
-import { loadModelOnThread } from "./score/model_thread.ts";
+import { loadModel } from "./score/model.ts";
 import { liveModelDir, type ModelRegistry, openRegistry } from "./score/registry.ts";
 import { type ScorerStats, startScorer } from "./score/scorer.ts";
 import { buildSite } from "./site/build.ts";
@@ -100,11 +100,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
   }
   // The model: the one MODEL_DIR pins, or the registry's live version, followed as it changes.
   const registry = config.modelDir ? null : await openRegistry(config.modelRegistryDir);
-  // Scored on a thread of its own, so that reading an upload and scoring it use both cores.
-  const model = new LiveModel(
-    await loadModelOnThread(config.modelDir ?? await liveModelDir(config)),
-    loadModelOnThread,
-  );
+  const model = new LiveModel(await loadModel(config.modelDir ?? await liveModelDir(config)));
   if (registry) model.watch(registry, log);
   let store: Store | null = null;
   let bus: Bus | null = null;

@@ -117,28 +117,9 @@ export const PRODUCTS = [
   "iPhone",
 ] as const;
 
-/**
- * The ticket fields the features are made of: all {@linkcode encode} reads (its parameter's type holds it to
- * them), and all a scoring thread is sent.
- */
-export const FEATURE_FIELDS = [
-  "customer_age",
-  "customer_gender",
-  "product_purchased",
-  "date_of_purchase",
-  "ticket_type",
-  "ticket_subject",
-  "ticket_description",
-  "ticket_status",
-  "ticket_channel",
-] as const satisfies readonly (keyof Ticket)[];
-
-/** What {@linkcode encode} reads of a ticket. */
-export type FeatureInput = Pick<Ticket, typeof FEATURE_FIELDS[number]>;
-
 /** One one-hot group: what it reads (a ticket field, or the language), the prefix of its columns, its vocabulary. */
 interface OneHotGroup {
-  readonly read: (ticket: FeatureInput, language: string | null) => string | null;
+  readonly read: (ticket: Ticket, language: string | null) => string | null;
   readonly prefix: string;
   readonly vocabulary: readonly string[];
 }
@@ -255,7 +236,7 @@ export interface EncodedTickets {
  * Encodes tickets. Allocation-free per row apart from the output arrays (and remembering a new spelling of a
  * category the first time it is seen).
  */
-export function encode(tickets: readonly FeatureInput[]): EncodedTickets {
+export function encode(tickets: readonly Ticket[]): EncodedTickets {
   const out = new Float32Array(tickets.length * WIDTH);
   const languages: (string | null)[] = new Array(tickets.length);
   const sentiments: (number | null)[] = new Array(tickets.length);

@@ -24,12 +24,8 @@ export class LiveModel {
   onSwitch: ((version: string) => void) | null = null;
   #switching: Promise<void> = Promise.resolve();
 
-  readonly #load: (dir: string) => Promise<PriorityModel>;
-
-  /** `model` scores first; `load` loads the versions switched to (by default in this thread). */
-  constructor(model: PriorityModel, load: (dir: string) => Promise<PriorityModel> = loadModel) {
+  constructor(model: PriorityModel) {
     this.#current = { model, batches: 0, retired: false };
-    this.#load = load;
   }
 
   /** The model scoring new batches. */
@@ -79,7 +75,7 @@ export class LiveModel {
     const run = this.#switching.then(async () => {
       const { version } = await registry.live();
       if (version === this.version) return;
-      const next = await this.#load(registry.versionDir(version));
+      const next = await loadModel(registry.versionDir(version));
       const before = this.version;
       await this.switchTo(next);
       log(`model ${before} -> ${version}: new batches are scored by ${version}`);

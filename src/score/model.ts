@@ -13,7 +13,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
-import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION, type FeatureInput } from "./features.ts";
+import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
 export interface Prediction {
@@ -44,8 +44,6 @@ export interface PriorityModel {
   readonly metadata: ModelMetadata;
   /** Scores a batch of tickets with one ONNX run; predictions are in ticket order, probabilities calibrated. */
   predict(tickets: readonly Ticket[]): Promise<Prediction[]>;
-  /** What {@linkcode PriorityModel.predict} makes its predictions from (see {@linkcode predictionsOf}). */
-  score(tickets: readonly FeatureInput[]): Promise<BatchScores>;
   /**
    * Runs the model on an already-encoded row-major feature matrix (`rows × FEATURE_NAMES.length`), returning
    * row-major probabilities (`rows × classes.length`) as the model makes them, before calibration. The parity
@@ -54,45 +52,6 @@ export interface PriorityModel {
   probabilities(features: Float32Array): Promise<Float32Array>;
   /** Releases the ONNX session. */
   close(): Promise<void>;
-}
-
-/** A batch as the model scored it, in compact form (the form a scoring thread sends back). */
-export interface BatchScores {
-  /** Row-major calibrated probabilities, `tickets × PRIORITIES.length`. */
-  probabilities: Float32Array;
-  /** Each ticket's language (ISO 639-1), or null. */
-  languages: (string | null)[];
-  /** Each ticket's sentiment, -1 to 1, or null. */
-  sentiments: (number | null)[];
-}
-
-/**
- * The predictions of a scored batch: the most probable class, its confidence, and whether the ticket needs review
- * by the metadata's threshold and chance verdict.
- */
-export function predictionsOf(scores: BatchScores, metadata: ModelMetadata): Prediction[] {
-  const p = scores.probabilities, classes = PRIORITIES.length;
-  const { threshold, chance } = metadata.review;
-  const out: Prediction[] = new Array(p.length / classes);
-  for (let r = 0; r < out.length; r++) {
-    const o = r * classes;
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (p[o + c] > p[o + best]) best = c;
-    const confidence = p[o + best];
-    out[r] = {
-      priority_pred: PRIORITIES[best],
-      p_low: p[o],
-      p_medium: p[o + 1],
-      p_high: p[o + 2],
-      p_critical: p[o + 3],
-      confidence,
-      needs_review: !chance.better_than_chance || threshold === null || confidence < threshold,
-      language: scores.languages[r],
-      sentiment: scores.sentiments[r],
-      model_version: metadata.model_version,
-    };
-  }
-  return out;
 }
 
 /** The parts of `priority.json` scoring relies on (the file holds more: metrics, hashes, versions). */
@@ -243,19 +202,36 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
     return tensor.data as Float32Array;
   };
 
-  const score = async (tickets: readonly FeatureInput[]): Promise<BatchScores> => {
-    const encoded = encode(tickets);
-    const p = calibrate(await probabilities(encoded.features), metadata.calibration.temperature, classes);
-    return { probabilities: p, languages: encoded.languages, sentiments: encoded.sentiments };
-  };
-
   return {
     version: metadata.model_version,
     classes: PRIORITIES,
     metadata,
     probabilities,
-    score,
-    predict: async (tickets) => predictionsOf(await score(tickets), metadata),
+    async predict(tickets) {
+      const encoded = encode(tickets);
+      const p = calibrate(await probabilities(encoded.features), metadata.calibration.temperature, classes);
+      const { threshold, chance } = metadata.review;
+      const out: Prediction[] = new Array(tickets.length);
+      for (let r = 0; r < tickets.length; r++) {
+        const o = r * classes;
+        let best = 0;
+        for (let c = 1; c < classes; c++) if (p[o + c] > p[o + best]) best = c;
+        const confidence = p[o + best];
+        out[r] = {
+          priority_pred: PRIORITIES[best],
+          p_low: p[o],
+          p_medium: p[o + 1],
+          p_high: p[o + 2],
+          p_critical: p[o + 3],
+          confidence,
+          needs_review: !chance.better_than_chance || threshold === null || confidence < threshold,
+          language: encoded.languages[r],
+          sentiment: encoded.sentiments[r],
+          model_version: metadata.model_version,
+        };
+      }
+      return out;
+    },
     close: () => session.release(),
   };
 }
