@@ -1,8 +1,8 @@
 /**
  * The memory a running app takes, counted so that it cannot flatter: every process of its tree (the `deno task`
- * parent, the server, and any child it starts), summed, sampled every 20 ms while the work runs (the tree walked
- * again every 100 ms for processes started since). The watch shares the machine with the work it measures, so it
- * reads synchronously: async reads took 11.5% of a core, these 3.8%. The site build
+ * parent, the server, and any child it starts), summed, sampled every 20 ms while the work runs. The watch shares
+ * the machine with the work it measures, so it reads /proc synchronously: async reads took 11.5% of a core, these
+ * 5.7%. The site build
  * (Observable Framework and its data loaders) is counted apart, as the issue asks. Two figures per group:
  *
  * - `peakSumMiB`: the largest sum of resident sizes seen in one sample;
@@ -33,8 +33,6 @@ interface ProcessInfo {
   rssMiB: number;
   hwmMiB: number;
   siteBuild: boolean;
-  /** Its command line, when read (on a walk of the tree). */
-  program: string | null;
 }
 
 /** Reads a /proc file, or null when its process is gone. */
@@ -47,32 +45,28 @@ function readProc(path: string): string | null {
 }
 
 /**
- * A process's memory, and whether it belongs to a site build: as known, or by its command line (read on a walk
- * of the tree).
+ * A process's memory, and whether it belongs to a site build: its parent does, it was seen to before (an exiting
+ * process reads as no command line at all, and must not move to the app's side with its peak), or its command line
+ * says so. Site build processes seen are added to `siteBuildPids`.
  */
-function processInfo(pid: number, siteBuild: { known: boolean } | { parentIsSiteBuild: boolean }): ProcessInfo | null {
+function processInfo(pid: number, parentIsSiteBuild: boolean, siteBuildPids: Set<number>): ProcessInfo | null {
   const status = readProc(`/proc/${pid}/status`);
   if (status === null) return null; // gone between listing and reading
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  const program = "known" in siteBuild ? null : readProc(`/proc/${pid}/cmdline`) ?? "";
-  return {
-    rssMiB: kib("VmRSS") / 1024,
-    hwmMiB: kib("VmHWM") / 1024,
-    siteBuild: "known" in siteBuild
-      ? siteBuild.known
-      : siteBuild.parentIsSiteBuild || program!.includes("observable.js"),
-    program,
-  };
+  const siteBuild = parentIsSiteBuild || siteBuildPids.has(pid) ||
+    (readProc(`/proc/${pid}/cmdline`) ?? "").includes("observable.js");
+  if (siteBuild) siteBuildPids.add(pid);
+  return { rssMiB: kib("VmRSS") / 1024, hwmMiB: kib("VmHWM") / 1024, siteBuild };
 }
 
 /**
  * The tree under `root` (itself included), each with whether it belongs to a site build. Synchronous reads: the
- * watch runs beside the work it measures, and async reads of the same files cost it about ten times the CPU.
+ * watch runs beside the work it measures, and async reads of the same files took twice the CPU.
  */
-function tree(root: number): Map<number, ProcessInfo> {
+function tree(root: number, siteBuildPids: Set<number>): Map<number, ProcessInfo> {
   const seen = new Map<number, ProcessInfo>();
   const visit = (pid: number, inSiteBuild: boolean) => {
-    const info = processInfo(pid, { parentIsSiteBuild: inSiteBuild });
+    const info = processInfo(pid, inSiteBuild, siteBuildPids);
     if (!info) return;
     seen.set(pid, info);
     let tasks: Deno.DirEntry[] = [];
@@ -88,9 +82,6 @@ function tree(root: number): Map<number, ProcessInfo> {
   return seen;
 }
 
-/** How often (in samples) the whole tree is walked to find processes started or ended since. */
-const TREE_EVERY = 5;
-
 /**
  * Starts watching the process tree under `root`; `stop()` ends the watch and answers what it saw.
  *
@@ -102,34 +93,18 @@ const TREE_EVERY = 5;
  * ```
  */
 export function watchMemory(root: number, everyMs = 20): { stop(): Promise<TreeMemory> } {
-  // Each process seen: its group, its program and its peak since it ran that program. A child seen between its
-  // fork and its exec shows its parent's program and memory: its peak starts again when its program changes.
-  const seen = new Map<number, { siteBuild: boolean; program: string; peakMiB: number }>();
+  const peaks = { app: new Map<number, number>(), siteBuild: new Map<number, number>() };
   const peakSum = { app: 0, siteBuild: 0 };
+  const siteBuildPids = new Set<number>();
   let samples = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
       const sum = { app: 0, siteBuild: 0 };
-      // The tree is walked every TREE_EVERY samples (a walk reads a file per thread of every process); in
-      // between, the processes seen on the last walk are read again.
-      const infos = samples % TREE_EVERY === 0 ? tree(root) : new Map(
-        [...seen].filter(([, process]) => process.program !== "")
-          .map(([pid, process]) => [pid, processInfo(pid, { known: process.siteBuild })] as const)
-          .filter((entry): entry is [number, ProcessInfo] => entry[1] !== null),
-      );
-      if (samples % TREE_EVERY === 0) {
-        for (const [pid, process] of seen) if (!infos.has(pid)) process.program = ""; // ended
-      }
-      for (const [pid, info] of infos) {
-        sum[info.siteBuild ? "siteBuild" : "app"] += info.rssMiB;
-        const before = seen.get(pid);
-        if (!before || (info.program !== null && info.program !== before.program)) {
-          seen.set(pid, { siteBuild: info.siteBuild, program: info.program ?? "", peakMiB: info.hwmMiB });
-        } else {
-          before.siteBuild = info.siteBuild;
-          before.peakMiB = Math.max(before.peakMiB, info.hwmMiB);
-        }
+      for (const [pid, info] of tree(root, siteBuildPids)) {
+        const group = info.siteBuild ? "siteBuild" : "app";
+        sum[group] += info.rssMiB;
+        peaks[group].set(pid, Math.max(peaks[group].get(pid) ?? 0, info.hwmMiB));
       }
       peakSum.app = Math.max(peakSum.app, sum.app);
       peakSum.siteBuild = Math.max(peakSum.siteBuild, sum.siteBuild);
@@ -137,12 +112,10 @@ export function watchMemory(root: number, everyMs = 20): { stop(): Promise<TreeM
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
   })();
-  const peaksOf = (name: "app" | "siteBuild") =>
-    [...seen.values()].filter((process) => process.siteBuild === (name === "siteBuild")).map((p) => p.peakMiB);
   const group = (name: "app" | "siteBuild"): GroupMemory => ({
     peakSumMiB: peakSum[name],
-    sumOfPeaksMiB: peaksOf(name).reduce((a, b) => a + b, 0),
-    processes: peaksOf(name).length,
+    sumOfPeaksMiB: [...peaks[name].values()].reduce((a, b) => a + b, 0),
+    processes: peaks[name].size,
   });
   return {
     async stop() {

@@ -14,7 +14,7 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { DATABASE } from "../src/store/clickhouse_migrations.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { postCsvFile, waitForUpload } from "../src/ingest/upload_client.ts";
-import { eventually, refreshMarts, startApp, upload } from "./support/app.ts";
+import { eventually, refreshMarts, startApp, startPartialUpload, upload, utf8Bytes } from "./support/app.ts";
 import { startClickHouseServer } from "./support/clickhouse_http.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
@@ -49,14 +49,7 @@ async function secondsToReady(app: StartedApp, since: number): Promise<number> {
  */
 async function sendTwoThirds(app: StartedApp, file: string): Promise<Deno.TcpConn> {
   const bytes = await Deno.readFile(file);
-  const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(app.base).port) });
-  const head = `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
-    `Content-Length: ${bytes.length}\r\n\r\n`;
-  const part = [new TextEncoder().encode(head), bytes.subarray(0, Math.floor(bytes.length * 2 / 3))];
-  for (const chunk of part) {
-    for (let sent = 0; sent < chunk.length;) sent += await connection.write(chunk.subarray(sent));
-  }
-  return connection;
+  return await startPartialUpload(app.base, bytes.subarray(0, Math.floor(bytes.length * 2 / 3)), bytes.length);
 }
 
 /**
@@ -243,12 +236,7 @@ Deno.test("a client that stalls mid-upload holds up nobody, and is ended after U
   try {
     const csv = await Deno.readTextFile(EXCEL_SAMPLE);
     const head = csv.slice(0, csv.indexOf("\n", 20_000) + 1);
-    const port = Number(new URL(app.base).port);
-    const slow = await Deno.connect({ hostname: "127.0.0.1", port });
-    await slow.write(new TextEncoder().encode(
-      `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
-        `Content-Length: ${csv.length * 2}\r\n\r\n${head}`,
-    ));
+    const slow = await startPartialUpload(app.base, head, utf8Bytes(csv) * 2);
     const started = performance.now();
     const other = await upload(app.base, csv);
     equal(other.status, 201, "another upload goes through while the first is stalled");

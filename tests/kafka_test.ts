@@ -7,7 +7,15 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
-import { eventually, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
+import {
+  eventually,
+  refreshedTotal,
+  startApp,
+  startPartialUpload,
+  type TestApp,
+  upload,
+  utf8Bytes,
+} from "./support/app.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "./support/means.ts";
@@ -277,13 +285,8 @@ Deno.test(
       await withKafka({ BATCH_SIZE: "500" }, async ({ app }) => {
         const before = await refreshedTotal(app.base);
         const csv = await Deno.readTextFile(ISO_SAMPLE);
-        const port = Number(new URL(app.base).port);
-        const connection = await Deno.connect({ hostname: "127.0.0.1", port });
         const part = csv.slice(0, csv.indexOf("\n", Math.floor(csv.length / 2)) + 1);
-        await connection.write(new TextEncoder().encode(
-          `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
-            `Content-Length: ${csv.length}\r\n\r\n${part}`,
-        ));
+        const connection = await startPartialUpload(app.base, part, utf8Bytes(csv));
         // deno-lint-ignore no-explicit-any
         let cut: any = null;
         await eventually("tickets of the unfinished upload stored", async () => {

@@ -8,7 +8,7 @@
  * - malformed addresses answer 400, and no answer carries a server path, a stack trace or a raw exception.
  */
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
-import { startApp, type TestApp, upload } from "./support/app.ts";
+import { startApp, startPartialUpload, type TestApp, upload, utf8Bytes } from "./support/app.ts";
 import { startTask } from "./support/task_start.ts";
 
 const TOKEN = "correct-horse-battery-staple";
@@ -224,11 +224,7 @@ Deno.test("answers never leak: malformed addresses 400, the refresh a summary, f
     ok(!summary.includes(dataDir) && !summary.includes("/tmp/"), summary);
 
     // A client that goes away mid-upload (it promised more bytes than it sent): the record says so in plain words.
-    const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(base).port) });
-    await connection.write(new TextEncoder().encode(
-      `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
-        `Content-Length: ${SMALL_CSV.length * 10}\r\n\r\n${SMALL_CSV}`,
-    ));
+    const connection = await startPartialUpload(base, SMALL_CSV, utf8Bytes(SMALL_CSV) * 10);
     await new Promise((resolve) => setTimeout(resolve, 200));
     connection.close();
     let record = null;

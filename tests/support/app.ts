@@ -53,6 +53,29 @@ export async function upload(
   return { status: response.status, json: await response.json() };
 }
 
+/**
+ * Starts `POST /api/uploads` of a CSV of `declaredBytes` bytes on a raw connection to the app at `base`, and sends
+ * only `sent` of it: an upload still receiving for as long as the test likes, however fast the server. Answers the
+ * open connection; closing it is the client going away.
+ */
+export async function startPartialUpload(
+  base: string,
+  sent: Uint8Array | string,
+  declaredBytes: number,
+): Promise<Deno.TcpConn> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(base).port) });
+  const head = `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n` +
+    `Content-Length: ${declaredBytes}\r\n\r\n`;
+  const encoder = new TextEncoder();
+  for (const chunk of [encoder.encode(head), typeof sent === "string" ? encoder.encode(sent) : sent]) {
+    for (let written = 0; written < chunk.length;) written += await connection.write(chunk.subarray(written));
+  }
+  return connection;
+}
+
+/** The size of `text` in UTF-8, as a Content-Length counts it. */
+export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+
 /** Refreshes marts (and site, where the app builds one); fails with the report unless it answered 200. */
 // deno-lint-ignore no-explicit-any
 export async function refreshMarts(base: string): Promise<Record<string, any>> {
