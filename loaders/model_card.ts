@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { liveModelDir } from "../src/score/registry.ts";
-import { printJson } from "./mart.ts";
+import { printJson } from "./output.ts";
 
 /** The model metadata, or null when the file is missing. */
 export async function load(path?: string | URL): Promise<unknown> {

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { ModelRegistry } from "../src/score/registry.ts";
-import { printJson } from "./mart.ts";
+import { printJson } from "./output.ts";
 
 /** The registry's versions and the live one. */
 export async function load(): Promise<{ live: string | null; versions: unknown[] }> {

@@ -182,13 +182,13 @@ Deno.test("a page opened before a site rebuild still gets its data files: the pr
   const app = await startApp();
   try {
     // A data file by the name the old pages know, kept only in the site before the current one.
-    const old = join(app.dataDir, "site.previous", "_file", "data");
+    const old = join(app.dataDir, "site.previous", "_file", "data", "marts");
     await Deno.mkdir(old, { recursive: true });
     await Deno.writeTextFile(join(old, "mart_overview.0123abcd.json"), '[{"tickets":1}]');
-    const kept = await fetch(`${app.base}/_file/data/mart_overview.0123abcd.json`);
+    const kept = await fetch(`${app.base}/_file/data/marts/mart_overview.0123abcd.json`);
     equal(kept.status, 200);
     deepStrictEqual(await kept.json(), [{ tickets: 1 }]);
-    const gone = await fetch(`${app.base}/_file/data/mart_overview.ffffffff.json`);
+    const gone = await fetch(`${app.base}/_file/data/marts/mart_overview.ffffffff.json`);
     equal(gone.status, 404);
     await gone.body?.cancel();
   } finally {

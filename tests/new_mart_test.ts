@@ -1,6 +1,6 @@
 /**
  * A mart is one SQL file: in a copy of the project, adding `sql/marts/mart_x.sql` and a page that attaches
- * `data/mart_x.json` is all it takes for the API to serve the mart, the site to build its data file and the page,
+ * `data/marts/mart_x.json` is all it takes for the API to serve the mart, the site to build its data file and the page,
  * and the data tests to pass. Nothing else is edited.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
@@ -36,7 +36,7 @@ Deno.test(
         );
         await Deno.writeTextFile(
           join(copy, "pages/x.md"),
-          '# Trial\n\n```js\nconst rows = await FileAttachment("data/mart_x.json").json();\n```\n\n' +
+          '# Trial\n\n```js\nconst rows = await FileAttachment("data/marts/mart_x.json").json();\n```\n\n' +
             '<p id="x-rows">${rows.length}</p>\n',
         );
 
@@ -56,7 +56,7 @@ Deno.test(
           const page = await fetch(`${app.base}/x`);
           equal(page.status, 200);
           const html = await page.text();
-          const dataFile = /\.\/_file\/data\/mart_x\.[0-9a-f]+\.json/.exec(html)?.[0];
+          const dataFile = /\.\/_file\/data\/marts\/mart_x\.[0-9a-f]+\.json/.exec(html)?.[0];
           ok(dataFile, "the page attaches the mart's data file");
           const data = await (await fetch(`${app.base}/${dataFile.slice(2)}`)).json();
           equal(data.length, 12);

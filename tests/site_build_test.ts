@@ -60,7 +60,7 @@ Deno.test("the site builds offline from the marts, with every page, the marts' n
     for await (const path of walk(join(result.outputDir, "_file", "data"))) {
       dataFiles.push(relative(result.outputDir, path));
     }
-    const overviewFile = dataFiles.find((f) => /^_file\/data\/mart_overview\.[0-9a-f]+\.json$/.test(f));
+    const overviewFile = dataFiles.find((f) => /^_file\/data\/marts\/mart_overview\.[0-9a-f]+\.json$/.test(f));
     assert.ok(overviewFile, `overview data in ${dataFiles.join(", ")}`);
     const [overview] = JSON.parse(await Deno.readTextFile(join(result.outputDir, overviewFile)));
     assert.equal(overview.tickets, TICKETS);
