@@ -34,6 +34,7 @@ interface ProcessInfo {
   rssMiB: number;
   hwmMiB: number;
   siteBuild: boolean;
+  cmdline: string;
 }
 
 /** Reads a /proc file, or null when its process is gone. */
@@ -48,22 +49,30 @@ function readProc(path: string): string | null {
 /**
  * A process's memory, and whether it belongs to a site build: its parent does, it was seen to before (its command
  * line reads empty once it exits), or its command line says so. Site build processes seen join `siteBuildPids`.
+ * Null when the process is gone, or when it is a child between fork and exec: it still runs its parent's command
+ * line and its resident pages are its parent's, shared (a site build caught so, counted as the app's, once showed
+ * as a 333 MiB app process).
  */
-function processInfo(pid: number, parentIsSiteBuild: boolean, siteBuildPids: Set<number>): ProcessInfo | null {
+function processInfo(
+  pid: number,
+  parent: ProcessInfo | null,
+  siteBuildPids: Set<number>,
+): ProcessInfo | null {
   const status = readProc(`/proc/${pid}/status`);
   if (status === null) return null; // gone between listing and reading
+  const cmdline = readProc(`/proc/${pid}/cmdline`) ?? "";
+  if (parent !== null && cmdline !== "" && cmdline === parent.cmdline) return null;
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  const siteBuild = parentIsSiteBuild || siteBuildPids.has(pid) ||
-    (readProc(`/proc/${pid}/cmdline`) ?? "").includes("observable.js");
+  const siteBuild = (parent?.siteBuild ?? false) || siteBuildPids.has(pid) || cmdline.includes("observable.js");
   if (siteBuild) siteBuildPids.add(pid);
-  return { rssMiB: kib("VmRSS") / 1024, hwmMiB: kib("VmHWM") / 1024, siteBuild };
+  return { rssMiB: kib("VmRSS") / 1024, hwmMiB: kib("VmHWM") / 1024, siteBuild, cmdline };
 }
 
 /** The tree under `root` (itself included), each with whether it belongs to a site build. */
 function tree(root: number, siteBuildPids: Set<number>): Map<number, ProcessInfo> {
   const seen = new Map<number, ProcessInfo>();
-  const visit = (pid: number, inSiteBuild: boolean) => {
-    const info = processInfo(pid, inSiteBuild, siteBuildPids);
+  const visit = (pid: number, parent: ProcessInfo | null) => {
+    const info = processInfo(pid, parent, siteBuildPids);
     if (!info) return;
     seen.set(pid, info);
     let tasks: Deno.DirEntry[] = [];
@@ -72,10 +81,10 @@ function tree(root: number, siteBuildPids: Set<number>): Map<number, ProcessInfo
     } catch { /* gone */ }
     for (const task of tasks) {
       const text = readProc(`/proc/${pid}/task/${task.name}/children`) ?? "";
-      for (const child of text.trim().split(/\s+/)) if (child) visit(Number(child), info.siteBuild);
+      for (const child of text.trim().split(/\s+/)) if (child) visit(Number(child), info);
     }
   };
-  visit(root, false);
+  visit(root, null);
   return seen;
 }
 
@@ -100,6 +109,8 @@ export function watchMemory(root: number, everyMs = 20): { stop(): Promise<TreeM
       const sum = { app: 0, siteBuild: 0 };
       for (const [pid, info] of tree(root, siteBuildPids)) {
         const group = info.siteBuild ? "siteBuild" : "app";
+        // A process first seen as the app's and then found to be a site build's counts as the site build's only.
+        if (info.siteBuild) peaks.app.delete(pid);
         sum[group] += info.rssMiB;
         peaks[group].set(pid, Math.max(peaks[group].get(pid) ?? 0, info.hwmMiB));
       }
