@@ -10,6 +10,8 @@ import { join, relative } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { buildMarts } from "../src/marts/build.ts";
 import { load as loadModelCard } from "../loaders/model_card.ts";
+import { martsArchive } from "../loaders/marts.ts";
+import { extract } from "tar-stream";
 import { buildSite } from "../src/site/build.ts";
 import { MARTS_SNAPSHOT_FILE, openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { scoredTickets } from "./support/tickets.ts";
@@ -114,4 +116,26 @@ Deno.test("without model metadata the model card loader answers null (the Model 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the marts archive holds one <mart>.json per mart, each its rows as JSON", async () => {
+  const marts = new Map([
+    ["mart_overview", [{ tickets: 3, note: 'ünïcode & "quotes"' }]],
+    ["mart_empty", []],
+  ]);
+  const entries = new Map<string, unknown>();
+  const reader = extract();
+  const read = (async () => {
+    for await (const entry of reader) {
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Uint8Array);
+      entries.set(
+        entry.header.name,
+        JSON.parse(new TextDecoder().decode(await new Blob(chunks as BlobPart[]).bytes())),
+      );
+    }
+  })();
+  reader.end(await martsArchive(marts));
+  await read;
+  assert.deepEqual(entries, new Map([["mart_overview.json", marts.get("mart_overview")], ["mart_empty.json", []]]));
 });
