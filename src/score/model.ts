@@ -14,6 +14,7 @@
 import * as ort from "onnxruntime-node";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
 import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
+import { SHIPPED_MODEL_DIR } from "./registry.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
 export interface Prediction {
@@ -151,9 +152,6 @@ function probabilityOutput(session: ort.InferenceSession, path: string): string 
   }
   return chosen.name;
 }
-
-/** The model shipped with the project. */
-export const SHIPPED_MODEL_DIR: string = new URL("../../models", import.meta.url).pathname;
 
 /**
  * Loads the model in `dir` (`priority.json` and `priority.onnx`); by default the shipped one.
