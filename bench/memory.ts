@@ -50,8 +50,8 @@ function readProc(path: string): string | null {
  * A process's memory, and whether it belongs to a site build: its parent does, it was seen to before (its command
  * line reads empty once it exits), or its command line says so. Site build processes seen join `siteBuildPids`.
  * Null when the process is gone, or when it is a child between fork and exec: it still runs its parent's command
- * line and its resident pages are its parent's, shared (a site build caught so, counted as the app's, once showed
- * as a 333 MiB app process).
+ * line and its resident pages are its parent's, shared (the likely cause, not proved, of a site build process counted
+ * as a 333 MiB app process in some runs).
  */
 function processInfo(
   pid: number,
