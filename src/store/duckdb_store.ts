@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from "@duckdb/node-api";
 import { join } from "node:path";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import {
@@ -116,6 +116,13 @@ function plainRow(row: Record<string, unknown>): Row {
   return out;
 }
 
+/** A batch waiting to be loaded: its file, the writing of that file, and its writer's answer. */
+interface PendingBatch {
+  file: string;
+  written: Promise<void>;
+  stored: PromiseWithResolvers<void>;
+}
+
 /** Runs async work one piece at a time (a DuckDB connection runs one statement at a time). */
 class Serial {
   #tail: Promise<unknown> = Promise.resolve();
@@ -151,6 +158,8 @@ export class DuckDbStore implements Store {
   readonly #incoming: { dir: string; removeOnClose: boolean };
   readonly #insertSql: string;
   #batchesWritten = 0;
+  /** The batches waiting for the next load (see {@linkcode DuckDbStore.writeScored}). */
+  #waiting: PendingBatch[] | null = null;
 
   constructor(
     connections: { instance: DuckDBInstance; writer: DuckDBConnection; reader: DuckDBConnection },
@@ -169,13 +178,18 @@ export class DuckDbStore implements Store {
       .map(([name, type]) => `'${name}': '${type === "TIMESTAMP" ? "TIMESTAMPTZ" : type}'`)
       .join(", ");
     this.#insertSql = `INSERT INTO tickets BY NAME
-      SELECT * FROM read_json($file, format = 'array', columns = {${columns}}, maximum_object_size = ${MAX_TICKET_JSON_BYTES})`;
+      SELECT * FROM read_json($files, format = 'array', columns = {${columns}}, maximum_object_size = ${MAX_TICKET_JSON_BYTES})`;
   }
 
   /**
    * Stores a batch through a JSON file that DuckDB loads on its own threads. This measured about 4× less work on
    * the JavaScript thread than DuckDB's appender (a native call per value, then a synchronous flush), and the
    * load runs while the caller reads the next batch.
+   *
+   * Batches that arrive while a load runs are loaded together in the next one, in the order they were written (a
+   * group commit): a load costs about 8 ms however small its batch, and a Kafka sink writes one batch per
+   * partition, so at a steady trickle of tickets it spent most of its time on loads of a few hundred tickets each.
+   * Each write still succeeds or fails on its own.
    */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void> {
     if (tickets.length === 0) return Promise.resolve();
@@ -184,14 +198,38 @@ export class DuckDbStore implements Store {
     // Awaited in turn below; until then a failed write (a full disk) must not count as an unhandled rejection,
     // which would end the process.
     written.catch(() => {});
-    return this.#writes.run(async () => {
-      try {
-        await written;
-        await this.#writer.run(this.#insertSql, { file });
-      } finally {
-        await Deno.remove(file).catch(() => {});
+    const batch: PendingBatch = { file, written, stored: Promise.withResolvers<void>() };
+    if (this.#waiting) {
+      this.#waiting.push(batch);
+    } else {
+      const group = this.#waiting = [batch];
+      // Each batch's outcome goes to its own writer (in #load); the chain itself never fails.
+      this.#writes.run(() => this.#load(group));
+    }
+    return batch.stored.promise;
+  }
+
+  /** Loads a group of batches in one statement (see {@linkcode DuckDbStore.writeScored}). */
+  async #load(group: PendingBatch[]): Promise<void> {
+    if (this.#waiting === group) this.#waiting = null; // batches from now on wait for the next load
+    try {
+      const ready: PendingBatch[] = [];
+      for (const batch of group) {
+        await batch.written.then(() => ready.push(batch), (error) => batch.stored.reject(error));
       }
-    });
+      const insert = (batches: PendingBatch[]) =>
+        this.#writer.run(this.#insertSql, { files: listValue(batches.map((b) => b.file)) }, { files: LIST(VARCHAR) });
+      try {
+        if (ready.length > 0) await insert(ready);
+        for (const batch of ready) batch.stored.resolve();
+      } catch (error) {
+        // The statement stored nothing. A batch the table refuses must not fail those loaded with it: each alone.
+        if (ready.length === 1) return ready[0].stored.reject(error);
+        for (const batch of ready) await insert([batch]).then(() => batch.stored.resolve(), batch.stored.reject);
+      }
+    } finally {
+      await Promise.all(group.map((batch) => Deno.remove(batch.file).catch(() => {})));
+    }
   }
 
   ping(): Promise<void> {

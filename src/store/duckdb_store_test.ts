@@ -71,6 +71,29 @@ Deno.test("batches whose file cannot be written fail their writes, in turn, and 
   }
 });
 
+Deno.test("batches written while a load runs are loaded together, in order, and each write answers for itself", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    const ids = () => store.readMart("tickets ORDER BY rowid").then((rows) => rows.map((row) => row.ticket_id));
+    // Written at once: the first load has not begun when the others arrive, so they wait and go in together.
+    await Promise.all(["a", "b", "c", "d"].map((id) => store.writeScored([scoredTicket({ ticket_id: id })])));
+    deepStrictEqual(await ids(), ["a", "b", "c", "d"]);
+    // A batch the table refuses fails its own write only: the batches loaded with it are stored all the same.
+    const broken = { ...scoredTicket({ ticket_id: "x" }), model_version: null } as unknown as ScoredTicket;
+    const together = [
+      store.writeScored([scoredTicket({ ticket_id: "e" })]),
+      store.writeScored([broken, scoredTicket({ ticket_id: "y" })]),
+      store.writeScored([scoredTicket({ ticket_id: "f" })]),
+    ];
+    await together[0];
+    await rejects(together[1], /model_version/);
+    await together[2];
+    deepStrictEqual(await ids(), ["a", "b", "c", "d", "e", "f"]);
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("one row per ticket: the latest score wins, a tie goes to the later write, compaction keeps only it", async () => {
   const store = await openDuckDbStore(":memory:");
   try {
