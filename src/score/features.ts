@@ -5,10 +5,10 @@
  * {@linkcode FEATURE_SPEC_VERSION} and {@linkcode FEATURE_NAMES}, and `model.ts` refuses a model trained on
  * another spec.
  *
- * CatBoost's ONNX export takes numeric features only: text becomes hashed word counts (`text.ts`), categoricals
- * are one-hot encoded over fixed vocabularies (matched ignoring case and surrounding spaces). Each group has one
- * column per known value plus an `*_unknown` column set for a value outside the vocabulary; a null value leaves
- * the whole group at zero.
+ * The model (CatBoost, exported to ONNX) takes numeric features only: text becomes hashed word counts (`text.ts`),
+ * categoricals are one-hot encoded over fixed vocabularies (matched ignoring case and surrounding spaces). Each group
+ * has one column per known value plus an `*_unknown` column set for a value outside the vocabulary; a null value
+ * leaves the whole group at zero.
  *
  * Columns, in order:
  * - `customer_age`: years; NaN when null.

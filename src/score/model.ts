@@ -136,6 +136,13 @@ export function calibrate(p: Float32Array, temperature: number, classes: number)
   return p;
 }
 
+/**
+ * Rows per ONNX run. `models/train.py`'s graph holds a few values per split and row while it runs: for a 300-tree
+ * model, a run of 4,096 rows grew ONNX Runtime's memory by about 50 MiB more than runs of 1,024, which score as fast
+ * per ticket (measured interleaved: 17.9 µs at 1,024, 16.3 µs at 4,096).
+ */
+const ROWS_PER_RUN = 1024;
+
 /** Picks the float tensor output with one column per class; prefers the one named `probabilities`. */
 function probabilityOutput(session: ort.InferenceSession, path: string): string {
   const tensors = session.outputMetadata.filter((o) =>
@@ -191,13 +198,18 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
       throw new RangeError(`feature matrix length ${features.length} is not a multiple of ${width}`);
     }
     const rows = features.length / width;
-    if (rows === 0) return new Float32Array(0);
-    const result = await session.run({ [input]: new ort.Tensor("float32", features, [rows, width]) }, [output]);
-    const tensor = result[output] as ort.Tensor;
-    if (tensor.dims.length !== 2 || tensor.dims[0] !== rows || tensor.dims[1] !== classes) {
-      throw new Error(`${onnxPath}: output ${output} has shape [${tensor.dims}], expected [${rows}, ${classes}]`);
+    const out = new Float32Array(rows * classes);
+    for (let from = 0; from < rows; from += ROWS_PER_RUN) {
+      const count = Math.min(ROWS_PER_RUN, rows - from);
+      const chunk = features.subarray(from * width, (from + count) * width);
+      const result = await session.run({ [input]: new ort.Tensor("float32", chunk, [count, width]) }, [output]);
+      const tensor = result[output] as ort.Tensor;
+      if (tensor.dims.length !== 2 || tensor.dims[0] !== count || tensor.dims[1] !== classes) {
+        throw new Error(`${onnxPath}: output ${output} has shape [${tensor.dims}], expected [${count}, ${classes}]`);
+      }
+      out.set(tensor.data as Float32Array, from * classes);
     }
-    return tensor.data as Float32Array;
+    return out;
   };
 
   return {
