@@ -115,19 +115,17 @@ async function measureScoring(path: string, maxTickets: number, training: Traini
   return out;
 }
 
+/** Tickets per model run in the scoring comparison: the app's own batch (`BATCH_SIZE`'s default). */
+const APP_BATCH = loadConfig({}).batchSize;
+
 /**
  * Text-aware scoring against what a CatBoost user would write in Python, on tickets whose priority lives only in
  * their text (generated, 5% label noise): our pipeline (the feature module, CatBoost exported to ONNX, run by
  * onnxruntime-node) trained by `models/train.py` on `training.tickets` tickets (6,000; 1,500 in a smoke run), against
- * CatBoost fitted in Python on the same tickets with its own `text_features`. Both score the same unseen tickets, features included on each side:
- * ours in batches of 8,192, CatBoost's `predict_proba` in one call. Each side's median of five runs counts.
+ * CatBoost fitted in Python on the same tickets with its own `text_features`. Both score the same unseen tickets,
+ * features included on each side: ours in the app's batches ({@linkcode APP_BATCH}), CatBoost's `predict_proba` in
+ * one call. Each side's median of five runs counts.
  */
-/**
- * Tickets per model run in the scoring comparison: the app's own batch (`BATCH_SIZE`'s default). onnxruntime's tree
- * ensemble is slower per ticket at 8,192 (25.7 µs against 15.7 at 4,096, with the 300-tree text model).
- */
-const APP_BATCH = loadConfig({}).batchSize;
-
 async function measureTextScoring(tickets: number, training: Training): Promise<Measurement[]> {
   const iterations = ["--iterations", String(training.iterations)];
   const dir = await Deno.makeTempDir({ prefix: "bench-text-" });

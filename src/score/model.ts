@@ -138,8 +138,8 @@ export function calibrate(p: Float32Array, temperature: number, classes: number)
 
 /**
  * Rows per ONNX run. `models/train.py`'s graph holds a few values per split and row while it runs: for a 300-tree
- * model, a run of 4,096 rows grew ONNX Runtime's memory by about 50 MiB more than runs of 1,024, which score as fast
- * per ticket (measured interleaved: 17.9 µs at 1,024, 16.3 µs at 4,096).
+ * model, runs of 4,096 rows grew the process by about 40 MiB more than runs of 1,024, which score nearly as fast per
+ * ticket (measured interleaved in one process: 17.9 µs at 1,024, 16.3 µs at 4,096).
  */
 const ROWS_PER_RUN = 1024;
 
