@@ -300,7 +300,7 @@ def oblivious_trees_onnx(model, n_features: int, doc: str, onnx, np):
     with one small matrix product, gathers the leaves' values and sums them over the trees, then takes the
     softmax. The same trees and arithmetic; the parity check below holds it to CatBoost's own probabilities.
     """
-    from onnx import TensorProto, helper, numpy_helper
+    TensorProto, helper, numpy_helper = onnx.TensorProto, onnx.helper, onnx.numpy_helper
     with tempfile.TemporaryDirectory(prefix="train-trees-") as tmp:
         path = Path(tmp) / "model.json"
         model.save_model(str(path), format="json")

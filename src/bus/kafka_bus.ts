@@ -102,6 +102,9 @@ function because(error: unknown): string {
   return `: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+/** The key of a topic and partition's producer. */
+const producerSlot = (topic: string, partition: number) => `${topic}/${partition}`;
+
 /** The Kafka-backed {@linkcode Bus}. */
 export class KafkaBus implements Bus {
   readonly kafka: Kafka;
@@ -133,7 +136,7 @@ export class KafkaBus implements Bus {
    * forever.
    */
   #producerEntry(topic: string, partition: number): { producer: Producer; ready: Promise<void> } {
-    const slot = `${topic}/${partition}`;
+    const slot = producerSlot(topic, partition);
     let entry = this.#producers.get(slot);
     if (!entry) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -234,7 +237,8 @@ export class KafkaBus implements Bus {
           `kafka: sending ${messages.length} messages to ${topic} failed (${(error as Error).message}); ` +
             `sending them again with a new producer (attempt ${attempt + 1} of ${PUBLISH_ATTEMPTS})`,
         );
-        if (this.#producers.get(`${topic}/${partition}`) === entry) this.#producers.delete(`${topic}/${partition}`);
+        const slot = producerSlot(topic, partition);
+        if (this.#producers.get(slot) === entry) this.#producers.delete(slot);
         await entry.producer.disconnect().catch(() => {});
         await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
       }
