@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok as assert, rejects as assertRejects
 import { fileURLToPath } from "node:url";
 import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
-import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
+import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
 import { calibrate, loadModel, ModelLoadError } from "./model.ts";
 
 /** The committed model (`deno task train` writes it). */
@@ -25,7 +25,7 @@ Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample"
     assertEquals(sample.feature_names, [...FEATURE_NAMES]);
     assert(sample.rows.length >= 100, `only ${sample.rows.length} parity rows`);
     assert(sample.rows.some((r) => r.features.includes(null)), "the sample should include rows with missing values");
-    // The sample over and over, so that one call spans several ONNX runs (model.ts runs 1,024 rows at a time) and
+    // The sample over and over, so that one call spans several ONNX runs (model.ts runs 512 rows at a time) and
     // every row is checked wherever it falls.
     const rows = Array.from({ length: 12 }, () => sample.rows).flat();
     const features = new Float32Array(rows.flatMap((r) => r.features.map((v) => v ?? NaN)));
@@ -88,6 +88,31 @@ Deno.test("predict: one prediction per ticket, in order, probabilities summing t
     for (const k of ["p_low", "p_medium", "p_high", "p_critical"] as const) {
       assert(Math.abs(alone[k] - predictions[1][k]) < 1e-6, k);
     }
+  } finally {
+    await model.close();
+  }
+});
+
+Deno.test("predict: a batch larger than one ONNX run keeps every ticket's answer in its place", async () => {
+  const model = await loadModel(MODELS);
+  try {
+    const descriptions = ["My order never arrived.", "Mi pedido no ha llegado.", "Terrible, nothing works!", "Thanks!"];
+    const tickets = Array.from({ length: 1_300 }, (_, i) =>
+      ticket(`t${i}`, {
+        customer_age: 18 + (i % 60),
+        ticket_channel: ["Email", "Phone", "Chat", null][i % 4],
+        ticket_description: `${descriptions[i % 4]} (${i})`,
+      }));
+    const predictions = await model.predict(tickets);
+    const encoded = encode(tickets);
+    const { temperature } = model.metadata.calibration;
+    const raw = calibrate(await model.probabilities(encoded.features), temperature, PRIORITIES.length);
+    assertEquals(predictions.length, tickets.length);
+    predictions.forEach((p, r) => {
+      assertEquals([p.p_low, p.p_medium, p.p_high, p.p_critical], Array.from(raw.subarray(r * 4, r * 4 + 4)), `${r}`);
+      assertEquals([p.language, p.sentiment], [encoded.languages[r], encoded.sentiments[r]], `${r}`);
+    });
+    assert(new Set(predictions.map((p) => p.p_low)).size > 4, "the tickets should not all score alike");
   } finally {
     await model.close();
   }

@@ -15,7 +15,7 @@
 import { eld } from "eld/extrasmall";
 import labels from "sentiment/languages/en/labels.json" with { type: "json" };
 import negators from "sentiment/languages/en/negators.json" with { type: "json" };
-import { DESCRIPTION_SEED, type TextReading, wordHash, type WordLists } from "./text.ts";
+import { DESCRIPTION_SEED, type TextReading, type WordEntry, wordHash, WordLists } from "./text.ts";
 
 /** The languages the model tells apart (ISO 639-1); any other is the feature group's "unknown". */
 export const LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl"] as const;
@@ -40,19 +40,24 @@ const FUNCTION_WORDS: Record<typeof LANGUAGES[number], string> = {
 
 /** The word lists the description is read with. */
 export const WORD_LISTS: WordLists = (() => {
-  const valence = new Map<number, number>();
+  const words = new Map<number, WordEntry>();
+  const entry = (word: string) => {
+    const hash = wordHash(word, DESCRIPTION_SEED);
+    const known = words.get(hash) ?? {};
+    words.set(hash, known);
+    return known;
+  };
   for (const [word, value] of Object.entries(labels as Record<string, number>)) {
-    if (!word.includes(" ")) valence.set(wordHash(word, DESCRIPTION_SEED), value);
+    if (!word.includes(" ")) entry(word).valence = value;
   }
-  const negatorSet = new Set(Object.keys(negators).map((word) => wordHash(word, DESCRIPTION_SEED)));
-  const languages = new Map<number, number>();
+  for (const word of Object.keys(negators)) entry(word).negator = true;
   LANGUAGES.forEach((language, index) => {
     for (const word of FUNCTION_WORDS[language].split(" ")) {
-      const hash = wordHash(word, DESCRIPTION_SEED);
-      languages.set(hash, (languages.get(hash) ?? 0) | (1 << index));
+      const known = entry(word);
+      known.languages = (known.languages ?? 0) | (1 << index);
     }
   });
-  return { valence, negators: negatorSet, languages, languageCount: LANGUAGES.length };
+  return new WordLists(words, LANGUAGES.length);
 })();
 
 /**
