@@ -18,6 +18,7 @@
  * @module
  */
 import { Kafka, logLevel } from "kafkajs";
+import { installIdleQueueFix } from "../../src/bus/kafkajs_request_queue.ts";
 import { clusterReplicationFactor, minInsyncReplicas } from "../../src/bus/kafka_topics.ts";
 import { decode, ensureKafkaJars, javaBin, KAFKA_VERSION, LocalBrokerError, tail } from "./jars.ts";
 
@@ -510,6 +511,7 @@ globalThis.addEventListener("unload", () => {
  * `__consumer_offsets`). Without the last two, the first clients log retriable "coordinator is loading" errors.
  */
 async function answers(brokers: string, timeoutMs: number): Promise<string | null> {
+  installIdleQueueFix(); // as the app does: without it, each idle connection polls and Deno warns of a negative timeout
   const kafka = new Kafka({
     clientId: "local-broker-probe",
     brokers: [brokers],
