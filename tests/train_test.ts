@@ -54,6 +54,45 @@ Deno.test(
 
 Deno.test(
   await needing(["python"], {
+    name: "the exported graph gives CatBoost's probabilities for an odd number of trees and for trees too deep to pair",
+    fn: async () => {
+      const dir = await Deno.makeTempDir({ prefix: "train-test-" });
+      try {
+        const matrix = `${dir}/matrix.csv`;
+        await writeMatrix(matrix, inBatches(textSignalTickets(2_000, 13)), ["text signal, seed 13"]);
+        // Depth 6 pairs trees (five trees: the last is paired with one that adds nothing); depth 7 does not.
+        for (const [iterations, depth] of [[5, 6], [3, 7]]) {
+          const outDir = `${dir}/model-${iterations}-${depth}`;
+          const extraArgs = ["--iterations", String(iterations), "--depth", String(depth)];
+          await runTrainPy({ matrix, outDir, inheritOutput: false, extraArgs });
+          const model = await loadModel(outDir);
+          try {
+            const params = model.metadata.params as { iterations_kept: number };
+            assertEquals(params.iterations_kept, iterations, "early stopping kept fewer trees than the test needs");
+            const sample: { rows: { features: (number | null)[]; probabilities: number[] }[] } = JSON.parse(
+              await Deno.readTextFile(`${outDir}/parity_sample.json`),
+            );
+            const got = await model.probabilities(
+              new Float32Array(sample.rows.flatMap((r) => r.features.map((v) => v ?? NaN))),
+            );
+            let maxDiff = 0;
+            sample.rows.forEach((row, r) =>
+              row.probabilities.forEach((p, c) => maxDiff = Math.max(maxDiff, Math.abs(p - got[r * 4 + c])))
+            );
+            assert(sample.rows.length >= 100 && maxDiff <= 1e-5, `${iterations} trees of depth ${depth}: ${maxDiff}`);
+          } finally {
+            await model.close();
+          }
+        }
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["python"], {
     name: "train.py refuses a matrix without its feature-spec sidecar, with a clear message",
     fn: async () => {
       const dir = await Deno.makeTempDir({ prefix: "train-test-" });

@@ -1,6 +1,6 @@
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
-import { DESCRIPTION_SEED, HASH_BUCKETS, readText, SUBJECT_SEED, wordHash } from "./text.ts";
+import { DESCRIPTION_SEED, HASH_BUCKETS, readText, SUBJECT_SEED, wordHash, WordLists } from "./text.ts";
 
 /** The hashed words of `text` alone. */
 function hashed(text: string, seed = DESCRIPTION_SEED): Float32Array {
@@ -61,4 +61,20 @@ Deno.test("language: settled by function words, or by eld when they do not", () 
   // Too little to go on: eld is not sure, and neither are we.
   assertEquals(language("ok"), null);
   assertEquals(LANGUAGES.length, 7);
+});
+
+Deno.test("word lists: one probe table finds every word, colliding slots included, and nothing else", () => {
+  // Hashes that share their low bits land in one slot and go on to the next ones; negative hashes are words too.
+  const hashes = [5, 5 + 64, 5 + 128, -59, 6, 2 ** 31 - 1, -(2 ** 31)];
+  const entries = new Map(hashes.map((h, i) => [h, { valence: (i % 11) - 5, negator: i % 2 === 0, languages: i }]));
+  const lists = new WordLists(entries, 7);
+  for (const [hash, entry] of entries) {
+    const packed = lists.lookup(hash);
+    assert(packed !== 0, `${hash} not found`);
+    assertEquals(((packed >> 1) & 15) - 8, entry.valence, `valence of ${hash}`);
+    assertEquals((packed & 32) !== 0, entry.negator, `negator ${hash}`);
+    assertEquals(packed >>> 8, entry.languages, `languages of ${hash}`);
+  }
+  for (const unknown of [5 + 192, 5 + 256, 7, 0, -1]) assertEquals(lists.lookup(unknown), 0, `${unknown}`);
+  assertThrows(() => new WordLists(new Map([[1, { valence: 6 }]]), 7), RangeError);
 });
