@@ -10,6 +10,7 @@ import { PRIORITIES } from "../src/ticket/schema.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { startApp, upload } from "./support/app.ts";
 import { needing } from "./support/means.ts";
+import { parityMaxDiff, readParitySample } from "./support/parity.ts";
 import { inBatches, syntheticPriority, syntheticTickets, textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
 
 const TRAIN_TICKETS = 10_000, TEST_TICKETS = 2000;
@@ -69,16 +70,8 @@ Deno.test(
           try {
             const params = model.metadata.params as { iterations_kept: number };
             assertEquals(params.iterations_kept, iterations, "early stopping kept fewer trees than the test needs");
-            const sample: { rows: { features: (number | null)[]; probabilities: number[] }[] } = JSON.parse(
-              await Deno.readTextFile(`${outDir}/parity_sample.json`),
-            );
-            const got = await model.probabilities(
-              new Float32Array(sample.rows.flatMap((r) => r.features.map((v) => v ?? NaN))),
-            );
-            let maxDiff = 0;
-            sample.rows.forEach((row, r) =>
-              row.probabilities.forEach((p, c) => maxDiff = Math.max(maxDiff, Math.abs(p - got[r * 4 + c])))
-            );
+            const sample = await readParitySample(outDir);
+            const maxDiff = await parityMaxDiff(model, sample.rows);
             assert(sample.rows.length >= 100 && maxDiff <= 1e-5, `${iterations} trees of depth ${depth}: ${maxDiff}`);
           } finally {
             await model.close();

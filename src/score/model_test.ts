@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects as assertRejects } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { parityMaxDiff, readParitySample } from "../../tests/support/parity.ts";
 import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
@@ -8,16 +9,8 @@ import { calibrate, loadModel, ModelLoadError } from "./model.ts";
 /** The committed model (`deno task train` writes it). */
 const MODELS = fileURLToPath(new URL("../../models", import.meta.url));
 
-interface ParitySample {
-  model_version: string;
-  classes: string[];
-  feature_names: string[];
-  tolerance: number;
-  rows: { features: (number | null)[]; probabilities: number[] }[];
-}
-
 Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample", async () => {
-  const sample: ParitySample = JSON.parse(await Deno.readTextFile(`${MODELS}/parity_sample.json`));
+  const sample = await readParitySample(MODELS);
   const model = await loadModel(MODELS);
   try {
     assertEquals(sample.model_version, model.version, "parity_sample.json belongs to another model");
@@ -28,13 +21,7 @@ Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample"
     // The sample over and over, so that one call spans several ONNX runs (model.ts runs 512 rows at a time) and
     // every row is checked wherever it falls.
     const rows = Array.from({ length: 12 }, () => sample.rows).flat();
-    const features = new Float32Array(rows.flatMap((r) => r.features.map((v) => v ?? NaN)));
-    const got = await model.probabilities(features);
-    assertEquals(got.length, rows.length * PRIORITIES.length);
-    let maxDiff = 0;
-    rows.forEach((row, r) =>
-      row.probabilities.forEach((p, c) => maxDiff = Math.max(maxDiff, Math.abs(p - got[r * PRIORITIES.length + c])))
-    );
+    const maxDiff = await parityMaxDiff(model, rows);
     console.log(
       `parity: ${sample.rows.length} rows (${rows.length} in one call), max abs diff ${maxDiff.toExponential(2)}`,
     );
