@@ -483,8 +483,9 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="train-onnx-") as tmp:
         onnx_tmp = Path(tmp) / "priority.onnx"
         doc = f"Ticket priority ({', '.join(CLASSES)}); {model_version}; features {spec_version}"
-        onnx.save(oblivious_trees_onnx(model, x.shape[1], doc, onnx, np), str(onnx_tmp))
-        input_name, output_name = "features", "probabilities"
+        onnx_model = oblivious_trees_onnx(model, x.shape[1], doc, onnx, np)
+        onnx.save(onnx_model, str(onnx_tmp))
+        input_name, output_name = onnx_model.graph.input[0].name, onnx_model.graph.output[0].name
 
         # Parity: the ONNX model against CatBoost's own probabilities.
         session = ort.InferenceSession(str(onnx_tmp), providers=["CPUExecutionProvider"])
