@@ -51,6 +51,20 @@ const SCHEMA_SQL = new URL("../../sql/duckdb/schema.sql", import.meta.url);
 const MAX_TICKET_JSON_BYTES = 8 * 1024 * 1024;
 
 /**
+ * DuckDB's threads outside a marts build. One: on two cores shared with the JavaScript thread (parsing, scoring)
+ * a second DuckDB thread took a quarter more CPU for the same loads and marts (200,000 tickets in one process:
+ * 16.9 s of CPU → 12.8 s, and less time end to end), and left less of the machine to the rest of the upload.
+ */
+const LOAD_THREADS = 1;
+
+/**
+ * DuckDB's threads while the marts build: every core. The JavaScript thread has little to do then, and the marts'
+ * scans and aggregates split well: 1,000,000 tickets built in 2.62 to 2.83 s on two threads against 4.56 to 4.98 s
+ * on one (three interleaved pairs).
+ */
+const MARTS_THREADS = Math.max(1, navigator.hardwareConcurrency);
+
+/**
  * The batch as one JSON array. JSON.stringify writes a lone UTF-16 surrogate as a `\udXXX` escape, which DuckDB
  * refuses; such text (only possible from a hand-made bus message) is made well-formed first.
  */
@@ -302,6 +316,7 @@ export class DuckDbStore implements Store {
     return this.#marts.run(async () => {
       const connection = await this.#instance.connect();
       try {
+        await connection.run(`SET threads = ${MARTS_THREADS}`);
         await connection.run("BEGIN TRANSACTION");
         // Which uploads count and which stored copies are stale is settled once (a scan of every ticket id); the
         // staging views then read the table through a cheap anti-join with that usually empty list.
@@ -335,6 +350,7 @@ export class DuckDbStore implements Store {
         await this.#writes.run(() => this.#writer.run(COMPACT_SQL));
         return result;
       } finally {
+        await connection.run(`SET threads = ${LOAD_THREADS}`).catch(() => {});
         connection.closeSync();
       }
     });
@@ -448,10 +464,7 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
     // Checkpoint (fold the write-ahead log into the file) every 64 MB of log rather than DuckDB's 16 MB: the
     // 1,000,000-ticket upload took 15% less time, for about 30 MB more memory at the peak.
     checkpoint_threshold: "64MB",
-    // One thread: on two cores shared with the JavaScript thread (parsing, scoring) a second DuckDB thread took a
-    // quarter more CPU for the same loads and marts (200,000 tickets in one process: 16.9 s of CPU → 12.8 s, and
-    // less time end to end), and left less of the machine to the rest of the upload.
-    threads: "1",
+    threads: String(LOAD_THREADS),
   });
   const writer = await instance.connect();
   // Every instant in the store is UTC, whatever the machine's time zone.
