@@ -212,7 +212,7 @@ async function medianSeconds(work: () => Promise<void> | void): Promise<number> 
 }
 
 /** One upload through a running app, timed from the first byte sent to the marts refreshed. */
-interface Journey {
+export interface Journey {
   tickets: number;
   /** Upload → stored → marts refreshed (the site build after it excluded). */
   seconds: number;
@@ -222,7 +222,7 @@ interface Journey {
 }
 
 /** Uploads `path` to a running app and refreshes, watching the memory of the app's whole process tree. */
-async function journey(app: StartedApp, path: string): Promise<Journey> {
+export async function journey(app: StartedApp, path: string): Promise<Journey> {
   const watch = watchMemory(app.child.pid);
   const started = performance.now();
   const { status, json: summary } = await postCsvFile(`${app.base}/api/uploads`, path);

@@ -47,3 +47,30 @@ Deno.test(
     },
   }),
 );
+
+Deno.test("bench/against.ts runs two checkouts by turns and prints the ratio of their medians", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./against.ts", import.meta.url).pathname,
+      "--baseline",
+      root,
+      "--tickets",
+      "2000",
+      "--pairs",
+      "1",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const lines = new TextDecoder().decode(run.stdout).trim().split("\n").filter((line) => line.startsWith("{"));
+  equal(run.code, 0, lines.join("\n"));
+  const runs = lines.slice(0, -1).map((line) => JSON.parse(line));
+  equal(runs.map((r) => r.side).join(), "baseline,this");
+  ok(runs.every((r) => r.tickets === 2000 && r.seconds > 0), lines.join("\n"));
+  const last = lines[lines.length - 1];
+  const summary = JSON.parse(last);
+  ok(summary.throughput_ratio > 0 && Number.isFinite(summary.throughput_ratio), last);
+});
