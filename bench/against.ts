@@ -10,6 +10,7 @@
 import { commandLine, runCommand } from "../src/cli.ts";
 import { startTask } from "../tests/support/task_start.ts";
 import { resampledCsv } from "./input.ts";
+import { median } from "./median.ts";
 import { journey } from "./run.ts";
 
 const HELP = `Usage: deno task bench:against --baseline DIR [--tickets N] [--pairs N] [--csv FILE]
@@ -18,13 +19,6 @@ Runs deno task start in DIR (the baseline: another checkout of this project, e.g
 git worktree add /tmp/base <commit>, with node_modules linked or installed) and in this checkout by turns, each on
 a fresh data directory, uploads the same N resampled tickets (default 1,000,000), or FILE, and refreshes the marts.
 Prints one JSON line per run, then the medians and their ratio. --pairs: how many turns each (default 3).`;
-
-/** The median of a few numbers. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 if (import.meta.main) {
   runCommand(async () => {

@@ -55,6 +55,7 @@ import { scoreTickets } from "../src/score/scorer.ts";
 import type { IngestedTicket, ScoredTicket } from "../src/ticket/schema.ts";
 import { topicSize } from "../tests/support/kafka.ts";
 import { ISO_SAMPLE } from "../tests/support/samples.ts";
+import { median } from "./median.ts";
 
 /** The clients a run can measure. */
 export const CLIENTS = ["kafkajs", "platformatic", "platformatic-one-send"] as const;
@@ -529,12 +530,6 @@ function partitionerCheck(keys: number) {
   }
   return { keys, compatibilityPartitionerAgrees: same, defaultPartitionerAgrees: sameAsDefault };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const HELP =
   `Usage: deno task bench:kafka-clients [--messages N] [--pairs P] [--batch B] [--warm-up W] [--clients LIST] [--json FILE]

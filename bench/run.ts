@@ -23,6 +23,7 @@ import { type StartedApp, startTask } from "../tests/support/task_start.ts";
 import { type TreeMemory, watchMemory } from "./memory.ts";
 import { resampledCsv } from "./input.ts";
 import { measureKafka, measureKafkaLatency } from "./kafka.ts";
+import { median } from "./median.ts";
 
 const HELP = `Usage: deno task bench [--smoke] [--tickets N] [--no-kafka] [--scale] [--out FILE]
 
@@ -208,7 +209,7 @@ async function medianSeconds(work: () => Promise<void> | void): Promise<number> 
     await work();
     runs.push(seconds(started));
   }
-  return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
+  return median(runs);
 }
 
 /** One upload through a running app, timed from the first byte sent to the marts refreshed. */
