@@ -65,7 +65,7 @@ type Client = typeof CLIENTS[number];
 const PARTITIONS = 6;
 
 /** The V8 flags `deno task start` and `deno task scorer` run with (deno.json). */
-const DEPLOYED_V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
+const DEPLOYED_V8_FLAGS = "--v8-flags=--max-semi-space-size=4,--heap-growing-percent=100";
 
 /** kafkajs's consumer defaults, which `KafkaBus` keeps, for the platformatic consumer. */
 const KAFKAJS_CONSUMER_DEFAULTS = {
