@@ -46,8 +46,14 @@ export async function* csvRecords(
   const decoder = new TextDecoder("utf-8", { fatal: true }); // also drops a leading BOM
   let first = true;
   let line = 1;
+  const reader = body.getReader();
+  // One read ahead: the next chunk arrives while this one is scanned, rather than after.
+  let next = reader.read();
   try {
-    for await (const bytes of body) {
+    while (true) {
+      const { done, value: bytes } = await next;
+      if (done) break;
+      next = reader.read();
       if (first) assertText(bytes), first = false;
       const found: ScannedRecord[] = [];
       scanner.push(decoder.decode(bytes, { stream: true }), found);
@@ -64,6 +70,10 @@ export async function* csvRecords(
       throw new UploadError(415, `The upload is not UTF-8 text (after line ${line}); export the CSV as UTF-8`);
     }
     throw error;
+  } finally {
+    // Stopped early (a break, an error, the caller gone): the read ahead is not wanted, nor the rest of the body.
+    next.catch(() => {});
+    reader.cancel().catch(() => {});
   }
   const broken = scanner.broken;
   if (!broken) return undefined;

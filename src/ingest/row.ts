@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { type ColumnType, emptyTicket, PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import {
+  type ColumnType,
+  PRIORITIES,
+  type Priority,
+  type Ticket,
+  ticketOfValues,
+  UPLOAD_COLUMNS,
+} from "../ticket/schema.ts";
 import { type DateOrder, type DateOrderReport, orderEvidence, parseDate, parseDateTime } from "./dates.ts";
 import type { HeaderMap } from "./header.ts";
 
@@ -107,9 +114,17 @@ export class RowReader {
   readonly #header: HeaderMap;
   readonly #order: DateOrder;
   readonly #contradiction: string;
+  /** Where each of the file's columns goes among {@linkcode UPLOAD_COLUMNS}. */
+  readonly #slots: number[];
+  /**
+   * The row being read, by {@linkcode UPLOAD_COLUMNS} slot, reused from row to row: every row fills the same slots
+   * (those of the file's columns), and the others stay null.
+   */
+  readonly #values: unknown[] = UPLOAD_COLUMNS.map(() => null);
 
   constructor(header: HeaderMap, dateOrder: DateOrderReport) {
     this.#header = header;
+    this.#slots = header.columns.map(({ spec }) => UPLOAD_COLUMNS.indexOf(spec));
     this.#order = dateOrder.order;
     const other = dateOrder.order === "DMY" ? "MDY" : "DMY";
     const why = {
@@ -135,14 +150,16 @@ export class RowReader {
       };
     }
     // Only schema columns are read: personal data (name, email) is dropped here, before anything leaves ingest.
-    const ticket = emptyTicket();
+    const values = this.#values, columns = this.#header.columns;
     const warned: [string, string][] = [];
-    for (const { spec, index } of this.#header.columns) {
+    for (let i = 0; i < columns.length; i++) {
+      const { spec, index } = columns[i];
       const raw = record[index];
       const cell = readCell(spec.type, raw, this.#order);
       if (!(cell instanceof Unreadable)) {
-        (ticket as unknown as Record<string, unknown>)[spec.name] = cell;
+        values[this.#slots[i]] = cell;
       } else {
+        values[this.#slots[i]] = null;
         // Only a value that failed can prove the other order (its first or second number is above 12).
         const contradicts = (spec.type === "date" || spec.type === "instant") &&
           orderEvidence(raw) === (this.#order === "DMY" ? "MDY" : "DMY");
@@ -154,7 +171,7 @@ export class RowReader {
       }
     }
     for (const [key, reason] of warned) this.#warn(key, reason, line);
-    return { ticket };
+    return { ticket: ticketOfValues(values) };
   }
 
   #warn(key: string, reason: string, line: number): void {

@@ -8,21 +8,20 @@
  * @module
  */
 
-/** FNV-1a, then murmur3's finaliser so that close ids land far apart. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return finalise(h);
-}
-
-/** A multiply-rotate hash of a different family, so its collisions are not FNV's. */
-function mulRotate(text: string): number {
-  let h = 0x9747b28c ^ text.length;
+/**
+ * The id's fingerprint, two 32-bit hashes of different families computed in one pass (FNV-1a, and a
+ * multiply-rotate one, each through murmur3's finaliser so that close ids land far apart), in `out[0]` and `out[1]`.
+ */
+function fingerprint(text: string, out: Uint32Array): void {
+  let fnv = 0x811c9dc5, rotated = 0x9747b28c ^ text.length;
   for (let i = 0; i < text.length; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
-    h = (h << 13) | (h >>> 19);
+    const c = text.charCodeAt(i);
+    fnv = Math.imul(fnv ^ c, 0x01000193);
+    rotated = Math.imul(rotated ^ c, 0x5bd1e995);
+    rotated = (rotated << 13) | (rotated >>> 19);
   }
-  return finalise(h);
+  out[0] = finalise(fnv);
+  out[1] = finalise(rotated);
 }
 
 function finalise(h: number): number {
@@ -35,9 +34,10 @@ function finalise(h: number): number {
 
 /** A set of ids, seen by fingerprint. */
 export class SeenIds {
-  #high = new Uint32Array(1024);
-  #low = new Uint32Array(1024);
+  /** Slot `i`'s fingerprint is at `2i` and `2i + 1`: side by side, so that a probe touches one cache line. */
+  #slots = new Uint32Array(2 * 1024);
   #size = 0;
+  readonly #print = new Uint32Array(2);
 
   /** How many distinct ids were added. */
   get size(): number {
@@ -46,31 +46,32 @@ export class SeenIds {
 
   /** Adds `id`; answers false when it was seen before. */
   add(id: string): boolean {
+    fingerprint(id, this.#print);
     // (0, 0) marks an empty slot, so no fingerprint may be that.
-    const high = fnv1a(id), low = mulRotate(id) || 1;
-    if (!this.#insert(high, low)) return false;
+    const high = this.#print[0], low = this.#print[1] || 1;
+    if (!this.#insert(this.#slots, high, low)) return false;
     this.#size++;
-    if (this.#size * 4 > this.#high.length * 3) this.#grow();
+    if (this.#size * 8 > this.#slots.length * 3) this.#grow();
     return true;
   }
 
   /** Puts a fingerprint in its slot (linear probing); false when it is there already. */
-  #insert(high: number, low: number): boolean {
-    const mask = this.#high.length - 1;
+  #insert(slots: Uint32Array, high: number, low: number): boolean {
+    const mask = (slots.length >>> 1) - 1;
     for (let slot = (high ^ low) & mask;; slot = (slot + 1) & mask) {
-      if (this.#low[slot] === 0) {
-        this.#high[slot] = high;
-        this.#low[slot] = low;
+      const at = slot << 1;
+      if (slots[at + 1] === 0) {
+        slots[at] = high;
+        slots[at + 1] = low;
         return true;
       }
-      if (this.#high[slot] === high && this.#low[slot] === low) return false;
+      if (slots[at] === high && slots[at + 1] === low) return false;
     }
   }
 
   #grow(): void {
-    const [high, low] = [this.#high, this.#low];
-    this.#high = new Uint32Array(high.length * 2);
-    this.#low = new Uint32Array(low.length * 2);
-    for (let slot = 0; slot < high.length; slot++) if (low[slot] !== 0) this.#insert(high[slot], low[slot]);
+    const old = this.#slots;
+    this.#slots = new Uint32Array(old.length * 2);
+    for (let at = 0; at < old.length; at += 2) if (old[at + 1] !== 0) this.#insert(this.#slots, old[at], old[at + 1]);
   }
 }

