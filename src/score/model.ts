@@ -184,12 +184,17 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
     if (error instanceof ModelLoadError) throw error;
     throw new ModelLoadError(`cannot load the priority model from ${dir}: ${(error as Error).message}; ${RETRAIN}`);
   }
-  const session = await ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: SCORING_THREADS,
-    interOpNumThreads: 1,
-    // Idle pool threads sleep instead of spinning: between batches the CPU belongs to parsing and storing.
-    extra: { session: { intra_op: { allow_spinning: "0" } } },
-  });
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: SCORING_THREADS,
+      interOpNumThreads: 1,
+      // Idle pool threads sleep instead of spinning: between batches the CPU belongs to parsing and storing.
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    });
+  } catch (error) {
+    throw new ModelLoadError(`${onnxPath}: ONNX Runtime cannot open it (${(error as Error).message}); ${RETRAIN}`);
+  }
   if (session.inputNames.length !== 1) {
     await session.release();
     throw new ModelLoadError(`${onnxPath}: expected one input, found ${session.inputNames.join(", ")}`);

@@ -188,3 +188,17 @@ Deno.test("needs review: below the threshold, or always when the model is no bet
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a model file ONNX Runtime cannot read is refused as a ModelLoadError that says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "model-test-" });
+  try {
+    await Deno.copyFile(`${MODELS}/priority.json`, `${dir}/priority.json`);
+    await Deno.writeTextFile(`${dir}/priority.onnx`, "not a model");
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /priority\.onnx: ONNX Runtime cannot open it/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
