@@ -136,43 +136,40 @@ async function measureTextScoring(tickets: number, training: Training): Promise<
     await Deno.writeTextFile(`${dir}/test.csv`, ticketsCsv(heldOut));
     const summary = await writeMatrixOfFiles({ files: [`${dir}/train.csv`] }, `${dir}/matrix.csv`, ["bench"], () => {});
     await runTrainPy({ matrix: summary.path, outDir: `${dir}/model`, inheritOutput: false, extraArgs: iterations });
+    const reference = await startReference([
+      "--train",
+      `${dir}/train.csv`,
+      "--test",
+      `${dir}/test.csv`,
+      ...iterations,
+    ]);
     const model = await loadModel(`${dir}/model`);
     let predicted: string[] = [];
-    let oursSeconds: number;
+    const ours: number[] = [], theirs: number[] = [];
+    let referenceResult: { rows: number; macro_f1: number };
     try {
       await model.predict(heldOut.slice(0, 10)); // warm up, as the reference does
-      oursSeconds = await medianSeconds(async () => {
+      // By turns, so that both sides see the machine at the same speed.
+      for (let run = 0; run < SCORE_REPEATS; run++) {
+        const started = performance.now();
         predicted = [];
         for (let at = 0; at < heldOut.length; at += APP_BATCH) {
           for (const p of await model.predict(heldOut.slice(at, at + APP_BATCH))) predicted.push(p.priority_pred);
         }
-      });
+        ours.push(seconds(started));
+        theirs.push(await reference.run());
+      }
+      referenceResult = await reference.finish();
     } finally {
       await model.close();
+      reference.stop();
     }
+    const oursSeconds = median(ours), theirSeconds = median(theirs);
     const oursF1 = macroF1(heldOut.map((t) => t.priority_label!), predicted);
-    const run = await new Deno.Command(PROJECT_PYTHON, {
-      args: [
-        new URL("score_reference.py", import.meta.url).pathname,
-        "--train",
-        `${dir}/train.csv`,
-        "--test",
-        `${dir}/test.csv`,
-        "--repeat",
-        String(SCORE_REPEATS),
-        ...iterations,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!run.success) throw new Error(`bench/score_reference.py failed: ${new TextDecoder().decode(run.stderr)}`);
-    const reference: { rows: number; seconds: number; macro_f1: number } = JSON.parse(
-      new TextDecoder().decode(run.stdout),
-    );
     const note =
       `${heldOut.length} unseen text-signal tickets, both models fitted on the same ${training.tickets} with ` +
       `${training.iterations} iterations; features ` +
-      `included on both sides; median of ${SCORE_REPEATS} runs each`;
+      `included on both sides; median of ${SCORE_REPEATS} runs each, taking turns`;
     return [
       {
         name: "score_vs_python",
@@ -180,7 +177,7 @@ async function measureTextScoring(tickets: number, training: Training): Promise<
         unit: "rows/s",
         baseline: {
           name: "CatBoost with text_features, predict_proba (Python, one call)",
-          value: reference.rows / reference.seconds,
+          value: referenceResult.rows / theirSeconds,
           unit: "rows/s",
         },
         note: `ours: feature module + ONNX, batches of ${APP_BATCH} (the app's); ${note}`,
@@ -189,7 +186,7 @@ async function measureTextScoring(tickets: number, training: Training): Promise<
         name: "text_macro_f1",
         value: oursF1,
         unit: "macro-F1",
-        baseline: { name: "CatBoost with text_features (Python)", value: reference.macro_f1, unit: "macro-F1" },
+        baseline: { name: "CatBoost with text_features (Python)", value: referenceResult.macro_f1, unit: "macro-F1" },
         note,
       },
     ];
@@ -201,15 +198,74 @@ async function measureTextScoring(tickets: number, training: Training): Promise<
 /** Timed runs of each side of the scoring comparison; the median counts. */
 const SCORE_REPEATS = 5;
 
-/** The median duration, in seconds, of {@linkcode SCORE_REPEATS} runs of `work`. */
-async function medianSeconds(work: () => Promise<void> | void): Promise<number> {
-  const runs: number[] = [];
-  for (let run = 0; run < SCORE_REPEATS; run++) {
-    const started = performance.now();
-    await work();
-    runs.push(seconds(started));
+/** CatBoost's side of the scoring comparison, fitted and waiting to be timed (see {@linkcode startReference}). */
+interface Reference {
+  /** Times one `predict_proba` call over the held-out tickets: its seconds. */
+  run(): Promise<number>;
+  /** Ends the reference: how many rows it scored and their macro-F1. */
+  finish(): Promise<{ rows: number; macro_f1: number }>;
+  /** Stops the process if it is still running. */
+  stop(): void;
+}
+
+/**
+ * Starts `bench/score_reference.py --serve` and waits for it to fit its model. It then times one call each time it
+ * is asked, so that its runs take turns with ours: this machine's speed drifts from minute to minute, and the same
+ * code measured one side after the other gave 0.61× to 1.06× in three runs.
+ */
+async function startReference(args: string[]): Promise<Reference> {
+  const child = new Deno.Command(PROJECT_PYTHON, {
+    args: [new URL("score_reference.py", import.meta.url).pathname, ...args, "--serve"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const lines = jsonLines(child.stdout);
+  const input = child.stdin.getWriter();
+  let running = true;
+  child.status.then(() => running = false);
+  const ask = async (command: string) => {
+    await input.write(new TextEncoder().encode(`${command}\n`));
+    return await answer();
+  };
+  const answer = async () => {
+    const next = await lines.next();
+    if (next.done) throw new Error(`bench/score_reference.py failed: ${await stderr}`);
+    return next.value;
+  };
+  const reference: Reference = {
+    run: async () => (await ask("run")).seconds as number,
+    finish: async () => {
+      const result = await ask("done") as { rows: number; macro_f1: number };
+      await input.close();
+      await child.status;
+      return result;
+    },
+    stop: () => {
+      if (running) child.kill();
+    },
+  };
+  try {
+    await answer(); // {"ready": true}: fitted
+    return reference;
+  } catch (error) {
+    reference.stop();
+    throw error;
   }
-  return median(runs);
+}
+
+/** The JSON values of a stream of lines. */
+async function* jsonLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Record<string, unknown>> {
+  let pending = "";
+  for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n")) {
+      const line = pending.slice(0, end).trim();
+      pending = pending.slice(end + 1);
+      if (line !== "") yield JSON.parse(line);
+    }
+  }
 }
 
 /** One upload through a running app, timed from the first byte sent to the marts refreshed. */

@@ -46,6 +46,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed calls; the median is reported (default 5)")
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--serve", action="store_true",
+        help="after fitting, print {\"ready\"}, then time one call per `run` line on stdin, printing {\"seconds\"}, "
+        "until a `done` line, then print {\"rows\", \"macro_f1\"}: so that a caller can take turns with its own runs",
+    )
     args = parser.parse_args()
     try:
         import catboost
@@ -65,6 +70,8 @@ def main() -> int:
     model.fit(x_train, y_train)
     fit_seconds = time.perf_counter() - started
     model.predict_proba(x_test.iloc[:10])  # warm up
+    if args.serve:
+        return serve(model, x_test, y_test, fit_seconds, np)
     runs = []
     for _ in range(max(1, args.repeat)):
         started = time.perf_counter()
@@ -78,6 +85,24 @@ def main() -> int:
         "macro_f1": macro_f1(y_test, proba.argmax(axis=1), np),
         "fit_seconds": fit_seconds,
     }))
+    return 0
+
+
+def serve(model, x_test, y_test, fit_seconds, np) -> int:
+    """Times one `predict_proba` call per `run` line on stdin, one JSON line each, until `done`."""
+    print(json.dumps({"ready": True, "fit_seconds": fit_seconds}), flush=True)
+    proba = None
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "run":
+            started = time.perf_counter()
+            proba = model.predict_proba(x_test)
+            print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+        elif command == "done":
+            break
+    if proba is None:
+        proba = model.predict_proba(x_test)
+    print(json.dumps({"rows": int(len(x_test)), "macro_f1": macro_f1(y_test, proba.argmax(axis=1), np)}), flush=True)
     return 0
 
 
