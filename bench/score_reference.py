@@ -5,7 +5,8 @@ Fits a CatBoostClassifier on the training CSV's raw ticket fields, with CatBoost
 subject and description and `cat_features` for the categories (same iterations, depth and learning rate as
 models/train.py), then times `predict_proba` on the held-out CSV's raw fields in one call (CatBoost's best case,
 its text processing included), several times, and prints JSON: `{"rows", "seconds" (the median run), "runs",
-"macro_f1", "fit_seconds"}`. Reading the CSVs is not timed.
+"macro_f1", "fit_seconds"}`. Reading the CSVs is not timed. With `--serve` it times one call whenever asked on stdin
+instead, which is how `deno task bench` runs it: by turns with its own runs.
 """
 
 import argparse
