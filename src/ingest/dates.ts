@@ -103,7 +103,10 @@ export function parseDateTime(value: string, order: DateOrder): string | null {
     if (iso[7]) {
       const instant = new Date(text.replace(" ", "T"));
       if (Number.isNaN(instant.getTime())) return null;
-      return instant.toISOString().slice(0, 19).replace("T", " ");
+      const utc = instant.toISOString();
+      // The offset can carry year 0000 or 9999 out of four digits (`-000001-12-31T…`): not a date the store takes.
+      if (utc.length !== 24) return null;
+      return utc.slice(0, 19).replace("T", " ");
     }
   } else {
     const num = NUMERIC.exec(text);

@@ -119,3 +119,10 @@ Deno.test("property: whatever the text, the fast path and the regular expression
   });
   fc.assert(fc.property(fc.oneof(near, fc.string({ maxLength: 25 })), agree), { numRuns: 20_000 });
 });
+
+Deno.test("an offset that carries the instant out of years 0000 to 9999 makes it unreadable, not a six-digit year", () => {
+  equal(parseDateTime("0000-01-01 00:00:00+14:00", "DMY"), null);
+  equal(parseDateTime("9999-12-31T23:00:00-05:00", "DMY"), null);
+  equal(parseDate("0000-01-01 00:00:00+14:00", "DMY"), null);
+  equal(parseDateTime("9999-12-31T23:00:00+05:00", "DMY"), "9999-12-31 18:00:00");
+});

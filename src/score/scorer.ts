@@ -6,13 +6,9 @@
  * @module
  */
 import { type Bus, type BusMessage, TOPICS } from "../bus/bus.ts";
-import type { IngestedTicket, ScoredTicket } from "../ticket/schema.ts";
-import type { ColumnSource } from "../ticket/schema.ts";
+import { INGESTED_SOURCES, type IngestedTicket, type ScoredTicket } from "../ticket/schema.ts";
 import { markChecked, ticketReader } from "../ticket/validate.ts";
 import type { PriorityModel } from "./model.ts";
-
-/** The sources of the columns of a ticket on the `tickets` topic. */
-const INGESTED: readonly ColumnSource[] = ["upload", "origin"];
 
 /** Scores one batch of tickets; each keeps the version of the model that scored it. */
 export async function scoreTickets(
@@ -43,7 +39,7 @@ export async function startScorer(
   group = "scorer",
 ): Promise<ScorerStats> {
   const stats: ScorerStats = { scored: 0, deadLettered: 0, batches: 0 };
-  const readIngested = ticketReader<IngestedTicket>(INGESTED);
+  const readIngested = ticketReader<IngestedTicket>(INGESTED_SOURCES);
   await bus.subscribe<unknown>(TOPICS.tickets, group, async (messages) => {
     const readable: IngestedTicket[] = [];
     const readableMessages: BusMessage<unknown>[] = [];
@@ -74,7 +70,7 @@ export async function startScorer(
     }
     // A scored ticket is a checked ticket plus the prediction: a store sink of this process that receives it from
     // the in-process bus checks only the prediction's columns (and that nothing else was added).
-    for (const ticket of scored) markChecked(ticket, INGESTED);
+    for (const ticket of scored) markChecked(ticket, INGESTED_SOURCES);
     if (dead.length > 0) await bus.publish(TOPICS.deadLetter, dead);
     if (scored.length > 0) {
       await bus.publish(TOPICS.scored, scored.map((ticket) => ({ key: ticket.ticket_id, value: ticket })));

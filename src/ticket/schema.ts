@@ -130,6 +130,9 @@ export type IngestedTicket = Ticket & Fields<Extract<Column, { source: "origin" 
 /** A ticket on the `tickets_scored` topic and in the store. */
 export type ScoredTicket = IngestedTicket & Fields<Extract<Column, { source: "score" }>>;
 
+/** The sources of an {@linkcode IngestedTicket}'s columns. */
+export const INGESTED_SOURCES: readonly ColumnSource[] = ["upload", "origin"];
+
 /** The columns an upload can carry (those with a header), in table order. */
 export const UPLOAD_COLUMNS: readonly ColumnSpec[] = TICKET_COLUMNS.filter((c: ColumnSpec) => c.source === "upload");
 
