@@ -1,4 +1,4 @@
-import { ok } from "node:assert/strict";
+import { equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import { HEADER } from "../../tests/support/samples.ts";
 import { type ColumnType, INGESTED_SOURCES, UPLOAD_COLUMNS } from "../ticket/schema.ts";
@@ -72,7 +72,7 @@ const header = mapHeader(HEADER.split(","));
 const cells = header.columns.map(({ spec }) => cell(spec.type));
 
 Deno.test("property: every ticket ingest accepts passes the schema check a stage makes of a message", () => {
-  ok(header.columns.length === UPLOAD_COLUMNS.length);
+  equal(header.columns.length, UPLOAD_COLUMNS.length, "the sample header should carry every upload column");
   let accepted = 0;
   fc.assert(
     fc.property(fc.tuple(...cells), fc.constantFrom("DMY", "MDY") as fc.Arbitrary<"DMY" | "MDY">, (values, order) => {
