@@ -5,24 +5,23 @@
 import { equal, ok } from "node:assert/strict";
 import { needing } from "../tests/support/means.ts";
 
+/** Runs a script of this folder with `args`: its exit code and what it printed. */
+async function runScript(script: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return { code: run.code, stdout: new TextDecoder().decode(run.stdout) };
+}
+
 Deno.test(
   await needing(["kafka"], {
     name: "deno task bench --smoke measures everything and writes its results",
     fn: async () => {
       const out = await Deno.makeTempFile({ suffix: ".json" });
-      const run = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          new URL("./run.ts", import.meta.url).pathname,
-          "--smoke",
-          "--out",
-          out,
-        ],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
-      const table = new TextDecoder().decode(run.stdout);
+      const run = await runScript("./run.ts", ["--smoke", "--out", out]);
+      const table = run.stdout;
       equal(run.code, 0, table);
       const report = JSON.parse(await Deno.readTextFile(out));
       const names = report.results.map((m: { name: string }) => m.name);
@@ -50,22 +49,8 @@ Deno.test(
 
 Deno.test("bench/against.ts runs two checkouts by turns and prints the ratio of their medians", async () => {
   const root = new URL("../", import.meta.url).pathname;
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./against.ts", import.meta.url).pathname,
-      "--baseline",
-      root,
-      "--tickets",
-      "2000",
-      "--pairs",
-      "1",
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  const lines = new TextDecoder().decode(run.stdout).trim().split("\n").filter((line) => line.startsWith("{"));
+  const run = await runScript("./against.ts", ["--baseline", root, "--tickets", "2000", "--pairs", "1"]);
+  const lines = run.stdout.trim().split("\n").filter((line) => line.startsWith("{"));
   equal(run.code, 0, lines.join("\n"));
   const runs = lines.slice(0, -1).map((line) => JSON.parse(line));
   equal(runs.map((r) => r.side).join(), "baseline,this");
