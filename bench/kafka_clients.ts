@@ -46,7 +46,7 @@ import {
   MAX_REQUEST_BYTES,
   MESSAGE_SCHEMA_VERSION,
 } from "../src/bus/kafka_bus.ts";
-import { installFastVarints } from "../src/bus/kafkajs_varint.ts";
+import { patchKafkajs } from "../src/bus/open.ts";
 import { clusterReplicationFactor, minInsyncReplicas } from "../src/bus/kafka_topics.ts";
 import { commandLine, runCommand, UsageError } from "../src/cli.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
@@ -426,7 +426,7 @@ async function childRun(
 ): Promise<Omit<RunResult, "run" | "topicMessages" | "bothPerSecond" | "startedAt" | "endedAt" | "loadAverage">> {
   const sample: ScoredTicket[] = JSON.parse(await Deno.readTextFile(payload));
   // As bus/open.ts does when the app opens a Kafka bus.
-  if (client === "kafkajs" && installFastVarints().length < 2) console.error("kafkajs: varint patch not installed");
+  if (client === "kafkajs") await patchKafkajs((line) => console.error(line));
   if (warmUp > 0) {
     const warm = openBus(client, brokers, "warm-up");
     try {
