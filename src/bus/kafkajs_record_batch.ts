@@ -65,22 +65,18 @@ interface LongValue {
   getLowBits(): number;
 }
 
-/** Loaded on first use, from kafkajs's own module cache. */
-const kafkajsParts = () => ({
-  Encoder: require(PATHS.encoder) as new () => EncoderLike,
-  Long: require(PATHS.long) as { fromValue(value: unknown): LongValue; fromInt(value: number): LongValue },
-  record: () => require(PATHS.record) as RecordWriter,
-  batchModule: () => require(PATHS.batch) as { RecordBatch: BatchWriter },
-});
+/** kafkajs's Encoder and Long, from its own module cache (kafkajs loads both when it is imported). */
+const Encoder = require(PATHS.encoder) as new () => EncoderLike;
+const Long = require(PATHS.long) as { fromValue(value: unknown): LongValue; fromInt(value: number): LongValue };
 
 let originals: { record: RecordWriter; batch: BatchWriter } | null = null;
 
 /** kafkajs's own record and batch writers, as they were before {@linkcode installFastRecordBatch}. */
 export function kafkajsWriters(): { record: RecordWriter; batch: BatchWriter } {
-  if (originals === null) {
-    const { record, batchModule } = kafkajsParts();
-    originals = { record: record(), batch: batchModule().RecordBatch };
-  }
+  originals ??= {
+    record: require(PATHS.record) as RecordWriter,
+    batch: (require(PATHS.batch) as { RecordBatch: BatchWriter }).RecordBatch,
+  };
   return originals;
 }
 
@@ -249,7 +245,6 @@ export function writeRecordBatchWith(original: BatchWriter, originalRecord: Reco
       const made = records.map((r) => r instanceof PendingRecord ? originalRecord(r.fields) : r);
       return original({ ...fields, records: made });
     }
-    const { Encoder, Long } = kafkajsParts();
     const measured = (records as PendingRecord[]).map((r) => measure(r.fields));
     let size = BATCH_HEADER_BYTES;
     for (const r of measured) size += sizeOfUVarInt(zigZag32(r.bodySize)) + r.bodySize;
@@ -327,8 +322,6 @@ export async function batchBytes(
  * installed before), or why kafkajs was left as it is.
  */
 export async function installFastRecordBatch(): Promise<string> {
-  const { batchModule } = kafkajsParts();
-  const module = batchModule();
   const original = kafkajsWriters();
   if (require.cache[PATHS.record]?.exports === keepRecord) return "already";
   if (require.cache[PATHS.produceRequest]) return "kafkajs's produce request was loaded before it could be changed";
@@ -339,6 +332,6 @@ export async function installFastRecordBatch(): Promise<string> {
     if (JSON.stringify(theirs) !== JSON.stringify(ours)) return "kafkajs's record batches changed";
   }
   require.cache[PATHS.record]!.exports = keepRecord;
-  module.RecordBatch = fast;
+  (require(PATHS.batch) as { RecordBatch: BatchWriter }).RecordBatch = fast;
   return "installed";
 }
