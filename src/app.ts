@@ -130,10 +130,18 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
     const sinkInProcess = !(config.clickhouseUrl && config.kafkaBrokers.length > 0);
     if (sinkInProcess) {
       // Marts follow the store: a refresh shortly after tickets land (debounced while a stream goes on).
-      await startStoreSink(bus, store, (tickets) => {
-        marts.changed();
-        options.onStored?.(tickets);
-      }, store.sinkGroup);
+      // On the in-process bus the publishers (uploads, rescores) wait for their tickets and flush the store, so the
+      // sink stages batches for larger, cheaper loads; a Kafka sink acknowledges what it stores, batch by batch.
+      await startStoreSink(
+        bus,
+        store,
+        (tickets) => {
+          marts.changed();
+          options.onStored?.(tickets);
+        },
+        store.sinkGroup,
+        config.kafkaBrokers.length === 0,
+      );
     }
     await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
       for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);

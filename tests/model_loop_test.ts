@@ -128,11 +128,16 @@ Deno.test("a promotion in the middle of an upload loses nothing: every ticket sc
     const after = await registry.add(registry.versionDir(before));
     const tickets = textSignalTickets(20_000, 21);
     let switched = false;
+    // Sent in pauses, as a slow client would: the store loads what it staged whenever staging goes quiet, so the
+    // stored count moves during the upload (a fast upload is stored in loads of 122,880 tickets or at its end).
     const sending = upload(
       app.base,
-      ReadableStream.from((function* () {
+      ReadableStream.from((async function* () {
         const csv = new TextEncoder().encode(ticketsCsv(tickets));
-        for (let at = 0; at < csv.length; at += 64 * 1024) yield csv.subarray(at, at + 64 * 1024);
+        for (let at = 0; at < csv.length; at += 64 * 1024) {
+          yield csv.subarray(at, at + 64 * 1024);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       })()),
     );
     // Promote once the upload is under way (its tickets are stored as they come, and count once it is done).

@@ -114,6 +114,8 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
       },
     });
     while (inFlight.length > 0) await inFlight.shift();
+    // On the in-process bus the store may hold the last batches for a larger load: they are stored before "done".
+    await deps.store.flushStaged(record.upload_id);
     clearInterval(heartbeat);
     await save({ status: "done", summary });
     return { upload_id: record.upload_id, ...summary };

@@ -169,6 +169,15 @@ export class ClickHouseStore implements Store {
     this.#options = options;
   }
 
+  /** ClickHouse takes each insert as it comes: staging is writing. */
+  stageScored(tickets: readonly ScoredTicket[]): Promise<void> {
+    return this.writeScored(tickets);
+  }
+
+  flushStaged(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async writeScored(tickets: readonly ScoredTicket[]): Promise<void> {
     if (tickets.length === 0) return;
     await this.#client.insert({

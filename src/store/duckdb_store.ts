@@ -1,6 +1,7 @@
 /**
  * The embedded store: a DuckDB file in the data directory. Scored tickets are loaded in bulk (a JSON file per
- * batch, read by DuckDB on its own threads); the `tickets_latest` view keeps one row per ticket id (the latest
+ * batch, read by DuckDB on its own threads; on the in-process journey, staged and loaded a row group at a time); the
+ * `tickets_latest` view keeps one row per ticket id (the latest
  * counted copy, see `store.ts`) and a compaction after each marts build drops the older copies and those of failed
  * uploads; marts are rebuilt inside one
  * transaction, so a failed build leaves the previous marts in place; after each build the marts are copied to a
@@ -63,6 +64,23 @@ const LOAD_THREADS = 1;
  * on one (three interleaved pairs).
  */
 const MARTS_THREADS = Math.max(1, navigator.hardwareConcurrency);
+
+/**
+ * Rows a staged load waits for: DuckDB's row group. An insert of at least a row group is written to the database
+ * file as it goes (DuckDB's optimistic write) instead of into the write-ahead log first and the file again at the
+ * next checkpoint. Loading 1,000,000 scored tickets from their 4,096-ticket files, one thread, two rounds: 14.8 and
+ * 14.0 µs of CPU per ticket one file per statement, 14.7 and 15.2 for 8 files (32,768 rows), 7.3 and 8.9 for 32.
+ */
+const STAGED_LOAD_ROWS = 122_880;
+
+/** How long staged batches wait for more before they are loaded anyway (a rescore's last page, a small upload). */
+const STAGED_QUIET_MS = 50;
+
+/**
+ * Staged loads queued or running at most; staging more waits. Staged batches wait as files, not in memory, so this
+ * bounds the disk they take (two loads of about 100 MB of JSON each), not the process.
+ */
+const STAGED_LOADS_AT_ONCE = 2;
 
 /**
  * The batch as one JSON array. JSON.stringify writes a lone UTF-16 surrogate as a `\udXXX` escape, which DuckDB
@@ -174,6 +192,13 @@ export class DuckDbStore implements Store {
   #batchesWritten = 0;
   /** The batches waiting for the next load (see {@linkcode DuckDbStore.writeScored}). */
   #waiting: PendingBatch[] | null = null;
+  /** Staged batches not yet given to a load, and their tickets (see {@linkcode DuckDbStore.stageScored}). */
+  #staged: { batches: PendingBatch[]; rows: number } = { batches: [], rows: 0 };
+  #stagedTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Staged loads queued or running. */
+  readonly #stagedLoads = new Set<Promise<void>>();
+  /** Staged batches not yet stored, or failed and not yet reported by a flush, with the uploads of their tickets. */
+  readonly #unsettled = new Set<{ uploads: Set<string>; stored: Promise<void> }>();
 
   constructor(
     connections: { instance: DuckDBInstance; writer: DuckDBConnection; reader: DuckDBConnection },
@@ -207,12 +232,7 @@ export class DuckDbStore implements Store {
    */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void> {
     if (tickets.length === 0) return Promise.resolve();
-    const file = join(this.#incoming.dir, `batch-${++this.#batchesWritten}.json`);
-    const written = Deno.writeTextFile(file, jsonArray(tickets));
-    // Awaited in turn below; until then a failed write (a full disk) must not count as an unhandled rejection,
-    // which would end the process.
-    written.catch(() => {});
-    const batch: PendingBatch = { file, written, stored: Promise.withResolvers<void>() };
+    const batch = this.#writeBatchFile(tickets);
     if (this.#waiting) {
       this.#waiting.push(batch);
     } else {
@@ -221,6 +241,66 @@ export class DuckDbStore implements Store {
       this.#writes.run(() => this.#load(group));
     }
     return batch.stored.promise;
+  }
+
+  /**
+   * Stages a batch for a load of at least {@linkcode STAGED_LOAD_ROWS} tickets: resolves once its file is written;
+   * the load follows when enough batches are staged, {@linkcode STAGED_QUIET_MS} after the last one, or at
+   * {@linkcode DuckDbStore.flushStaged}. Half the CPU per ticket of {@linkcode DuckDbStore.writeScored}'s loads
+   * (see {@linkcode STAGED_LOAD_ROWS}).
+   */
+  async stageScored(tickets: readonly ScoredTicket[]): Promise<void> {
+    if (tickets.length === 0) return;
+    const batch = this.#writeBatchFile(tickets);
+    const unsettled = { uploads: new Set(tickets.map((ticket) => ticket.upload_id)), stored: batch.stored.promise };
+    this.#unsettled.add(unsettled);
+    // A failed batch stays until a flush collects it: its upload must not be recorded as stored.
+    batch.stored.promise.then(() => this.#unsettled.delete(unsettled), () => {});
+    this.#staged.batches.push(batch);
+    this.#staged.rows += tickets.length;
+    if (this.#stagedTimer !== null) clearTimeout(this.#stagedTimer);
+    this.#stagedTimer = null;
+    if (this.#staged.rows >= STAGED_LOAD_ROWS) this.#loadStaged();
+    else this.#stagedTimer = setTimeout(() => this.#loadStaged(), STAGED_QUIET_MS);
+    while (this.#stagedLoads.size >= STAGED_LOADS_AT_ONCE) await Promise.race(this.#stagedLoads);
+    await batch.written;
+  }
+
+  /**
+   * Loads the staged batches now and resolves once every staged ticket of `uploadId` (of any upload when not
+   * given) is stored.
+   *
+   * @throws the load's error when one of those tickets could not be stored.
+   */
+  async flushStaged(uploadId?: string): Promise<void> {
+    this.#loadStaged();
+    const waiting = [...this.#unsettled].filter((batch) => uploadId === undefined || batch.uploads.has(uploadId));
+    for (const batch of waiting) this.#unsettled.delete(batch);
+    const failed = (await Promise.allSettled(waiting.map((batch) => batch.stored)))
+      .find((outcome) => outcome.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  /** Gives the staged batches to one load. */
+  #loadStaged(): void {
+    if (this.#stagedTimer !== null) clearTimeout(this.#stagedTimer);
+    this.#stagedTimer = null;
+    if (this.#staged.batches.length === 0) return;
+    const group = this.#staged.batches;
+    this.#staged = { batches: [], rows: 0 };
+    const load = this.#writes.run(() => this.#load(group));
+    this.#stagedLoads.add(load);
+    load.finally(() => this.#stagedLoads.delete(load));
+  }
+
+  /** Writes a batch's file for a load; a failed write fails the batch in {@linkcode DuckDbStore.#load}. */
+  #writeBatchFile(tickets: readonly ScoredTicket[]): PendingBatch {
+    const file = join(this.#incoming.dir, `batch-${++this.#batchesWritten}.json`);
+    const written = Deno.writeTextFile(file, jsonArray(tickets));
+    // Awaited in turn by the load; until then a failed write (a full disk) must not count as an unhandled
+    // rejection, which would end the process.
+    written.catch(() => {});
+    return { file, written, stored: Promise.withResolvers<void>() };
   }
 
   /** Loads a group of batches in one statement (see {@linkcode DuckDbStore.writeScored}). */
@@ -441,6 +521,7 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#loadStaged();
     await this.#writes.run(async () => {});
     await this.#marts.run(async () => {});
     this.#writer.closeSync();

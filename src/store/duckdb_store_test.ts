@@ -94,6 +94,39 @@ Deno.test("batches written while a load runs are loaded together, in order, and 
   }
 });
 
+Deno.test("staged batches are stored at a flush, each upload answering for its own", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    const of = (upload_id: string, ticket_id: string) => scoredTicket({ upload_id, ticket_id });
+    const broken = { ...of("u2", "x"), model_version: null } as unknown as ScoredTicket;
+    await store.stageScored([of("u1", "a"), of("u1", "b")]);
+    await store.stageScored([broken]);
+    await store.stageScored([of("u1", "c"), of("u3", "d")]);
+    await store.flushStaged("u1");
+    await rejects(store.flushStaged("u2"), /model_version/);
+    await store.flushStaged(); // u2's failure was reported to its own flush
+    const ids = (await store.readMart("tickets ORDER BY ticket_id")).map((row) => row.ticket_id);
+    deepStrictEqual(ids, ["a", "b", "c", "d"]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("a staged batch nobody flushes is stored once staging goes quiet", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.stageScored([scoredTicket({ ticket_id: "quiet" })]);
+    let rows = 0;
+    for (let tries = 0; rows === 0 && tries < 500; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      rows = (await store.readMart("tickets")).length;
+    }
+    equal(rows, 1);
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("one row per ticket: the latest score wins, a tie goes to the later write, compaction keeps only it", async () => {
   const store = await openDuckDbStore(":memory:");
   try {

@@ -68,6 +68,18 @@ export interface Store {
   ping(): Promise<void>;
   /** Stores scored tickets (every copy, with its upload; readers take the latest counted one). */
   writeScored(tickets: readonly ScoredTicket[]): Promise<void>;
+  /**
+   * Takes scored tickets to store later, with others, when the engine stores large loads more cheaply: resolves
+   * once the store holds them, not once they are readable. For the in-process journey, whose publishers wait for
+   * their tickets and then call {@linkcode Store.flushStaged}; a Kafka sink must use `writeScored`, since it
+   * acknowledges what it was given.
+   */
+  stageScored(tickets: readonly ScoredTicket[]): Promise<void>;
+  /**
+   * Stores what is staged now and resolves once every staged ticket of `uploadId` (of any upload when not given) is
+   * readable; throws why when one of them could not be stored.
+   */
+  flushStaged(uploadId?: string): Promise<void>;
   /** Creates or updates an upload record (the store notes when: `updated_at`). */
   saveUpload(upload: UploadRecord): Promise<void>;
   /**

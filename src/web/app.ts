@@ -168,6 +168,9 @@ export function createApp(deps: AppDeps): Hono {
         dateOrder: order as DateOrder | undefined,
         uploadedBy: agentOf(c),
       });
+      // Its tickets count from now on: the marts follow shortly (those asked for while they were stored may have
+      // run before the upload was done).
+      refresher.changed();
       log(
         `upload ${result.upload_id} (${body.filename ?? "unnamed"}): received ${result.received}, accepted ` +
           `${result.accepted}, rejected ${result.rejected}, dates ${result.date_order.order} (${result.date_order.source})`,

@@ -78,6 +78,7 @@ export function rescoreRoute(app: Hono, store: Store, bus: Bus, model: LiveModel
             published += page.rows.length;
             send({ published, total });
           }
+          await store.flushStaged(); // the in-process store may hold the last pages for a larger load
           log(`rescore: ${published} open tickets sent to be scored by ${model.version}`);
           send({ done: true, published, total, model_version: model.version });
         } catch (error) {
