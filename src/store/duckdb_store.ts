@@ -1,11 +1,10 @@
 /**
  * The embedded store: a DuckDB file in the data directory. Scored tickets are loaded in bulk (a JSON file per
  * batch, read by DuckDB on its own threads; on the in-process journey, staged and loaded a row group at a time); the
- * `tickets_latest` view keeps one row per ticket id (the latest
- * counted copy, see `store.ts`) and a compaction after each marts build drops the older copies and those of failed
- * uploads; marts are rebuilt inside one
- * transaction, so a failed build leaves the previous marts in place; after each build the marts are copied to a
- * snapshot file that the site's loaders read while this process keeps the database open.
+ * `tickets_latest` view keeps one row per ticket id (the latest counted copy, see `store.ts`) and a compaction after
+ * each marts build drops the older copies and those of failed uploads; marts are rebuilt inside one transaction, so a
+ * failed build leaves the previous marts in place; after each build the marts are copied to a snapshot file that the
+ * site's loaders read while this process keeps the database open.
  *
  * @module
  */
