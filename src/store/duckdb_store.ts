@@ -257,10 +257,12 @@ export class DuckDbStore implements Store {
     batch.stored.promise.then(() => this.#unsettled.delete(unsettled), () => {});
     this.#staged.batches.push(batch);
     this.#staged.rows += tickets.length;
-    if (this.#stagedTimer !== null) clearTimeout(this.#stagedTimer);
-    this.#stagedTimer = null;
-    if (this.#staged.rows >= STAGED_LOAD_ROWS) this.#loadStaged();
-    else this.#stagedTimer = setTimeout(() => this.#loadStaged(), STAGED_QUIET_MS);
+    if (this.#staged.rows >= STAGED_LOAD_ROWS) {
+      this.#loadStaged();
+    } else {
+      if (this.#stagedTimer !== null) clearTimeout(this.#stagedTimer);
+      this.#stagedTimer = setTimeout(() => this.#loadStaged(), STAGED_QUIET_MS);
+    }
     while (this.#stagedLoads.size >= STAGED_LOADS_AT_ONCE) await Promise.race(this.#stagedLoads);
     await batch.written;
   }
