@@ -16,7 +16,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { martNames } from "../src/marts/models.ts";
 import { startLocalCluster } from "../scripts/kafka/broker.ts";
-import { eventually, refreshedTotal, startApp, type TestApp } from "./support/app.ts";
+import { eventually, heldUpload, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
 import { needing } from "./support/means.ts";
 import { startScorerProcess, topicSize } from "./support/kafka.ts";
 import { writeTicketsFile } from "./support/synthetic.ts";
@@ -86,16 +86,6 @@ async function storedOf(app: TestApp, uploadId: string): Promise<number> {
   return (await (await fetch(`${app.base}/api/tickets?upload_id=${uploadId}&limit=1`)).json()).total;
 }
 
-/** POSTs a file as an upload; answers the status and JSON. */
-async function uploadFile(app: TestApp, path: string) {
-  const response = await fetch(`${app.base}/api/uploads`, {
-    method: "POST",
-    body: (await Deno.open(path)).readable,
-    headers: { "content-type": "text/csv" },
-  });
-  return { status: response.status, json: await response.json() };
-}
-
 Deno.test(
   await needing(["kafka"], {
     name: "kafka cluster: a broker killed mid-upload loses nothing; two web servers and two scorers agree",
@@ -155,28 +145,31 @@ Deno.test(
         running.push(["server 1", first], ["server 2", second]);
         ok(first.app.store.sinkGroup !== second.app.store.sinkGroup, "each DuckDB file's sink is its own group");
 
-        // The upload, with node 2 killed once KILL_AT of its tickets are on the topic.
-        const uploading = uploadFile(first, file);
-        let finished = false;
-        uploading.finally(() => finished = true);
-        await eventually(
-          `${KILL_AT} tickets on the topic`,
-          async () => (await topicSize(kafka, TOPICS.tickets)) >= KILL_AT,
-        );
-        ok(!finished, "the upload is still going when the broker dies");
+        // The upload, with node 2 killed once KILL_AT of its tickets are on the topic. The upload holds back its
+        // second half until then, so the broker dies while it is still going, however fast the machine.
+        const bytes = await Deno.readFile(file);
+        const held = heldUpload(first.base, bytes, Math.floor(bytes.length / 2));
         const victim = cluster.nodes[1];
-        const onTopic = await topicSize(kafka, TOPICS.tickets);
-        await victim.kill();
-        console.log(`${seconds()} s: node 2 killed (SIGKILL) with ${onTopic} tickets on the topic`);
+        try {
+          await eventually(
+            `${KILL_AT} tickets on the topic`,
+            async () => (await topicSize(kafka, TOPICS.tickets)) >= KILL_AT,
+          );
+          const onTopic = await topicSize(kafka, TOPICS.tickets);
+          await victim.kill();
+          console.log(`${seconds()} s: node 2 killed (SIGKILL) with ${onTopic} tickets on the topic`);
+        } finally {
+          held.release();
+        }
 
-        const { status, json } = await uploading;
+        const { status, json } = await held.sending;
         console.log(
           `${seconds()} s: the upload answered ${status}: ${json.accepted} accepted, ${json.rejected} rejected`,
         );
         equal(status, 201, JSON.stringify(json).slice(0, 500));
         equal(json.accepted, TICKETS);
         equal(json.rejected, 0);
-        const other = await uploadFile(second, secondFile);
+        const other = await upload(second.base, await Deno.readFile(secondFile));
         equal(other.status, 201);
         equal(other.json.accepted, SECOND_SERVER_TICKETS);
 

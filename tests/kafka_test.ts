@@ -9,6 +9,7 @@ import { TOPICS } from "../src/bus/bus.ts";
 import { type LocalBroker, startLocalBroker } from "../scripts/kafka/broker.ts";
 import {
   eventually,
+  heldUpload,
   refreshedTotal,
   startApp,
   startPartialUpload,
@@ -157,18 +158,21 @@ Deno.test(
       const csv = await bigCsv(6); // 50,814 tickets
       await withKafka({ RUN_SCORER: "false" }, async ({ app, broker }) => {
         const first = await startScorerProcess(broker.brokers, app);
-        // Kill the scorer while the upload is still producing: then it cannot have scored everything yet.
-        let uploaded = false;
-        const sending = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
-        await eventually("the scorer under way", async () => (await first.health()).scored > 0, 120_000);
-        const scoredBeforeKill = (await first.health()).scored;
-        const killedMidUpload = !uploaded;
-        equal((await first.stop("SIGKILL")).signal, "SIGKILL");
-        const sent = await sending;
+        // Kill the scorer while the upload is still producing: the upload holds back its second half until then.
+        const bytes = await Deno.readFile(csv);
+        const held = heldUpload(app.base, bytes, Math.floor(bytes.length / 2));
+        let scoredBeforeKill: number;
+        try {
+          await eventually("the scorer under way", async () => (await first.health()).scored > 0, 120_000);
+          scoredBeforeKill = (await first.health()).scored;
+          equal((await first.stop("SIGKILL")).signal, "SIGKILL");
+        } finally {
+          held.release();
+        }
+        const sent = await held.sending;
         equal(sent.status, 201);
         const total = sent.json.accepted;
         equal(total, 50_814);
-        ok(killedMidUpload, "the scorer was killed before the upload had finished producing");
         const killedAt = await scored(app, sent.json.upload_id);
         ok(killedAt < total, `killed at ${killedAt} of ${total}`);
 
@@ -193,14 +197,23 @@ Deno.test(
     fn: async () => {
       const csv = await bigCsv(6);
       await withKafka({}, async ({ app, broker, kafka }) => {
-        let uploaded = false;
-        const uploading = upload(app.base, await Deno.readFile(csv)).finally(() => uploaded = true);
-        await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
-        ok(!uploaded, "the broker goes away while the upload is still producing");
-        const stoppedAt = Date.now();
-        await broker.restart(6_000); // SIGTERM, 6 s down, start again
-        const restartedAt = Date.now();
-        const sent = await uploading;
+        // The upload's second half is sent while the broker is down, so the producer has to wait it out.
+        const bytes = await Deno.readFile(csv);
+        const held = heldUpload(app.base, bytes, Math.floor(bytes.length / 2));
+        let stoppedAt: number, restartedAt: number;
+        try {
+          await eventually("tickets flowing", async () => (await topicSize(kafka, TOPICS.scored)) > 2_000);
+          const down = broker.exited();
+          stoppedAt = Date.now();
+          const restarting = broker.restart(6_000); // SIGTERM, 6 s down, start again
+          await down;
+          held.release();
+          await restarting;
+          restartedAt = Date.now();
+        } finally {
+          held.release();
+        }
+        const sent = await held.sending;
         equal(sent.status, 201);
         equal(sent.json.accepted, 50_814);
         await eventually("every ticket stored", async () => (await scored(app, sent.json.upload_id)) === 50_814);

@@ -7,7 +7,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { refreshMarts, upload } from "./support/app.ts";
-import { renderedDom } from "./support/chromium.ts";
+import { assertRendered } from "./support/browser.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE } from "./support/samples.ts";
 import { startTask } from "./support/task_start.ts";
@@ -60,7 +60,7 @@ Deno.test(
           ok(dataFile, "the page attaches the mart's data file");
           const data = await (await fetch(`${app.base}/${dataFile.slice(2)}`)).json();
           equal(data.length, 12);
-          ok(/id="x-rows"[^>]*>12</.test(await renderedDom(`${app.base}/x`)), "the page shows the mart's rows");
+          await assertRendered(`${app.base}/x`, "#x-rows", "12"); // the page shows the mart's rows
           equal((await app.stop()).code, 0);
         } finally {
           await app.dispose();

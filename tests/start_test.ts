@@ -4,7 +4,7 @@
  * and the server's peak RSS (figures, not assertions: timing belongs to `deno task bench`).
  */
 import { equal, ok } from "node:assert/strict";
-import { renderedDom } from "./support/chromium.ts";
+import { assertRendered } from "./support/browser.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE } from "./support/samples.ts";
 import { peakRssMiB, startTask } from "./support/task_start.ts";
@@ -39,9 +39,8 @@ Deno.test(
         const upload_page = await fetch(`${base}/upload`);
         equal(upload_page.status, 200);
         await upload_page.body?.cancel();
-        const overview = await renderedDom(`${base}/`);
-        ok(/id="kpi-tickets"[^>]*>8,469</.test(overview), "the overview shows 8,469 tickets processed");
-        ok((await renderedDom(`${base}/upload`)).includes("<progress"), "the upload page has a progress bar");
+        await assertRendered(`${base}/`, "#kpi-tickets", "8,469"); // the overview shows the tickets processed
+        await assertRendered(`${base}/upload`, "progress#upload-progress"); // the upload page has a progress bar
 
         console.log(
           `upload → refreshed marts and site for 8,469 tickets: ${seconds.toFixed(2)} s ` +

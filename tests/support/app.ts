@@ -54,6 +54,26 @@ export async function upload(
 }
 
 /**
+ * POSTs `body` in two parts: the bytes before `holdAt` at once, the rest only after `release()`. Until then the
+ * upload is still receiving, whatever the machine's speed, so a test can act in the middle of it.
+ */
+export function heldUpload(base: string, body: Uint8Array, holdAt: number): {
+  sending: ReturnType<typeof upload>;
+  release: () => void;
+} {
+  const { promise: released, resolve: release } = Promise.withResolvers<void>();
+  const sending = upload(
+    base,
+    ReadableStream.from((async function* () {
+      yield body.subarray(0, holdAt);
+      await released;
+      yield body.subarray(holdAt);
+    })()),
+  );
+  return { sending, release: () => release() };
+}
+
+/**
  * Starts `POST /api/uploads` of a CSV of `declaredBytes` bytes on a raw connection to the app at `base`, and sends
  * only `sent` of it: an upload still receiving for as long as the test likes, however fast the server. Answers the
  * open connection; closing it is the client going away.

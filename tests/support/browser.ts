@@ -143,6 +143,22 @@ export async function waitForText(page: Page, selector: string, expected: string
   }
 }
 
+/**
+ * Opens `url` in a fresh headless Chromium and waits until `selector` is in the page and, when `expected` is given,
+ * reads exactly that; fails with what it found. For tests that check one thing a page renders.
+ */
+export async function assertRendered(url: string, selector: string, expected?: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    if (expected === undefined) await page.waitForSelector(selector, { state: "attached", timeout: 30_000 });
+    else await waitForText(page, selector, expected);
+  } finally {
+    await browser.close();
+  }
+}
+
 /** "12.3 KiB". */
 export function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;

@@ -1,6 +1,6 @@
 /**
- * Headless Chromium for tests that must see a page as a person does (after its scripts ran). Uses Debian's
- * `chromium`; Playwright's own browser download does not work here.
+ * Which Chromium the browser tests launch, and with which flags. Debian's `chromium`; Playwright's own browser
+ * download does not work here.
  *
  * @module
  */
@@ -19,19 +19,3 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--disable-quic",
 ];
-
-/** The page's DOM after its scripts ran (up to `budgetMs` of virtual time). */
-export async function renderedDom(url: string, budgetMs = 10_000): Promise<string> {
-  const profile = await Deno.makeTempDir({ prefix: "chromium-profile-" });
-  try {
-    const out = await new Deno.Command(CHROMIUM, {
-      args: [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `--virtual-time-budget=${budgetMs}`, "--dump-dom", url],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    if (!out.success) throw new Error(`chromium exited with ${out.code} on ${url}`);
-    return new TextDecoder().decode(out.stdout);
-  } finally {
-    await Deno.remove(profile, { recursive: true });
-  }
-}
