@@ -8,7 +8,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { macroF1 } from "../src/train/compare.ts";
-import { startApp, type TestApp, upload } from "./support/app.ts";
+import { eventually, heldUpload, startApp, type TestApp, upload } from "./support/app.ts";
 import { needing } from "./support/means.ts";
 import { textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
 
@@ -127,32 +127,22 @@ Deno.test("a promotion in the middle of an upload loses nothing: every ticket sc
     const before = (await registry.live()).version;
     const after = await registry.add(registry.versionDir(before));
     const tickets = textSignalTickets(20_000, 21);
-    let switched = false;
-    // Sent in pauses, as a slow client would: the store loads what it staged whenever staging goes quiet, so the
-    // stored count moves during the upload (a fast upload is stored in loads of 122,880 tickets or at its end).
-    const sending = upload(
-      app.base,
-      ReadableStream.from((async function* () {
-        const csv = new TextEncoder().encode(ticketsCsv(tickets));
-        for (let at = 0; at < csv.length; at += 64 * 1024) {
-          yield csv.subarray(at, at + 64 * 1024);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      })()),
-    );
-    // Promote once the upload is under way (its tickets are stored as they come, and count once it is done).
-    while (!switched) {
-      const [receiving] = (await (await fetch(`${app.base}/api/uploads`)).json()).rows;
-      const scored = receiving
-        ? (await (await fetch(`${app.base}/api/uploads/${receiving.upload_id}`)).json()).scored
-        : 0;
-      if (scored > 2000) {
-        equal((await promote(app, after)).status, 200);
-        switched = true;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // The upload holds back its second half until the promotion, so the two versions each score part of it.
+    const csv = new TextEncoder().encode(ticketsCsv(tickets));
+    const held = heldUpload(app.base, csv, Math.floor(csv.length / 2));
+    try {
+      // Promote once the first half is being stored (its tickets are stored as they come, and count once the
+      // upload is done; a held upload's staged batches are loaded as soon as staging goes quiet).
+      await eventually("the first half stored", async () => {
+        const [receiving] = (await (await fetch(`${app.base}/api/uploads`)).json()).rows;
+        return receiving !== undefined &&
+          (await (await fetch(`${app.base}/api/uploads/${receiving.upload_id}`)).json()).scored > 2000;
+      });
+      equal((await promote(app, after)).status, 200);
+    } finally {
+      held.release();
     }
-    const sent = await sending;
+    const sent = await held.sending;
     equal(sent.json.accepted, tickets.length);
     const done = await waitForUpload(app.base, sent.json.upload_id);
     equal(done.scored, tickets.length, "every ticket stored once");
