@@ -129,6 +129,9 @@ def load_matrix(path: Path, np, pd):
     spec_version = meta.get("feature_spec_version")
     if not isinstance(feature_names, list) or not isinstance(spec_version, str):
         raise TrainError(f"{meta_path} lacks feature_names / feature_spec_version")
+    if not isinstance(meta.get("vocabularies"), dict):
+        raise TrainError(f"{meta_path} lacks the vocabularies the features were encoded over: write it again with "
+                         "`deno task features`")
     if meta.get("classes", CLASSES) != CLASSES:
         raise TrainError(f"{meta_path} has classes {meta.get('classes')}, expected {CLASSES}")
     frame = pd.read_csv(path, dtype="float64", keep_default_na=False, na_values=[""])
@@ -528,6 +531,9 @@ def main(argv: list[str]) -> int:
         "classes": CLASSES,
         "feature_spec_version": spec_version,
         "feature_names": feature_names,
+        # The categorical values the features were encoded over (learned from these tickets by the feature module):
+        # scoring rebuilds the same columns from them.
+        "vocabularies": matrix_meta["vocabularies"],
         "onnx": {
             "file": "priority.onnx",
             "sha256": hashlib.sha256(onnx_bytes).hexdigest(),

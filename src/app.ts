@@ -30,6 +30,7 @@ import { openStore } from "./store/open.ts";
 import { startStoreSink } from "./store/sink.ts";
 import type { Store } from "./store/store.ts";
 import type { ScoredTicket } from "./ticket/schema.ts";
+import { MappingLibrary } from "./ingest/mapping_library.ts";
 import { createApp } from "./web/app.ts";
 import { STALE_UPLOAD_MS } from "./ingest/upload.ts";
 
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       refresher: marts,
       martNames: await martNames(),
       siteDir,
+      mappings: new MappingLibrary(join(config.dataDir, "mappings")),
       model,
       registry,
       log,

@@ -4,6 +4,7 @@
  */
 import { deepStrictEqual as assertEquals, equal, ok as assert } from "node:assert/strict";
 import { loadModel } from "../src/score/model.ts";
+import { FeatureSpec, learnVocabularies } from "../src/score/features.ts";
 import { writeMatrix } from "../src/train/matrix.ts";
 import { runTrainPy } from "../src/train/python.ts";
 import { PRIORITIES } from "../src/ticket/schema.ts";
@@ -23,7 +24,9 @@ Deno.test(
       try {
         const started = performance.now();
         const matrix = `${dir}/matrix.csv`;
-        await writeMatrix(matrix, inBatches(syntheticTickets(TRAIN_TICKETS, 11)), ["synthetic, seed 11"]);
+        const training = syntheticTickets(TRAIN_TICKETS, 11);
+        const spec = new FeatureSpec(learnVocabularies(training));
+        await writeMatrix(matrix, spec, inBatches(training), ["synthetic, seed 11"]);
         await runTrainPy({ matrix, outDir: `${dir}/model`, inheritOutput: false, sources: ["train_test.ts"] });
 
         const model = await loadModel(`${dir}/model`);
@@ -60,7 +63,8 @@ Deno.test(
       const dir = await Deno.makeTempDir({ prefix: "train-test-" });
       try {
         const matrix = `${dir}/matrix.csv`;
-        await writeMatrix(matrix, inBatches(textSignalTickets(2_000, 13)), ["text signal, seed 13"]);
+        const training = textSignalTickets(2_000, 13);
+        await writeMatrix(matrix, new FeatureSpec(learnVocabularies(training)), inBatches(training), ["text signal"]);
         // Depth 6 pairs trees (five trees: the last is paired with one that adds nothing); depth 7 does not.
         for (const [iterations, depth] of [[5, 6], [3, 7]]) {
           const outDir = `${dir}/model-${iterations}-${depth}`;

@@ -1,6 +1,7 @@
 /**
  * Reading dates from ticket exports: ISO 8601 (`2021-06-07`, `2023-06-01 19:11:14`) and spreadsheet exports
- * that write day and month as numbers (`22-03-21`, `22-03-2021`, `01-06-23 12:15`). Whether such a file is
+ * that write day and month as numbers (`22-03-21`, `22-03-2021`, `01-06-23 12:15`), or name the month in English
+ * (Jira's default, `25/Feb/26 10:17 PM`). Whether a file of numeric dates is
  * day-first or month-first is decided once per file, from evidence in the data (a first number above 12 can only
  * be a day), and reported; it is never guessed value by value.
  *
@@ -27,6 +28,16 @@ export const DEFAULT_DATE_ORDER: DateOrder = "DMY";
 
 const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 const NUMERIC = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+/** Day, month name, year, and a time on the 24- or 12-hour clock: `25/Feb/26 10:17 PM`, `5 January 2024 09:30`. */
+const NAMED =
+  /^(\d{1,2})[-/ ]([A-Za-z]{3,9})\.?[-/ ](\d{4}|\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?)?)?$/;
+const MONTHS = "january february march april may june july august september october november december".split(" ");
+
+/** 1-12 for a month's English name or its abbreviation (`Feb`, `Sept`), 0 for anything else. */
+function monthOfName(name: string): number {
+  const lower = name.toLowerCase();
+  return MONTHS.findIndex((month) => month.startsWith(lower) || (lower === "sept" && month === "september")) + 1;
+}
 
 /**
  * Which order a value proves, if any: `"DMY"` for `22-03-21`, `"MDY"` for `03-22-21`, `null` for `01-06-23`
@@ -108,13 +119,23 @@ export function parseDateTime(value: string, order: DateOrder): string | null {
       if (utc.length !== 24) return null;
       return utc.slice(0, 19).replace("T", " ");
     }
-  } else {
-    const num = NUMERIC.exec(text);
-    if (!num) return null;
+  } else if (NUMERIC.test(text)) {
+    const num = NUMERIC.exec(text)!;
     const [a, b] = [Number(num[1]), Number(num[2])];
     [day, month] = order === "DMY" ? [a, b] : [b, a];
     year = fullYear(num[3]);
     [hour, minute, second] = [Number(num[4] ?? 0), Number(num[5] ?? 0), Number(num[6] ?? 0)];
+    if (!validDate(year, month, day) || !validTime(hour, minute, second)) return null;
+  } else {
+    const named = NAMED.exec(text);
+    if (!named) return null;
+    month = monthOfName(named[2]);
+    [day, year] = [Number(named[1]), fullYear(named[3])];
+    [hour, minute, second] = [Number(named[4] ?? 0), Number(named[5] ?? 0), Number(named[6] ?? 0)];
+    if (named[7]) {
+      if (hour < 1 || hour > 12) return null;
+      hour = (hour % 12) + (named[7].toLowerCase() === "p" ? 12 : 0);
+    }
     if (!validDate(year, month, day) || !validTime(hour, minute, second)) return null;
   }
   const d = TWO_DIGITS;

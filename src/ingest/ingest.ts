@@ -10,7 +10,8 @@ import type { Ticket } from "../ticket/schema.ts";
 import { type CsvBreak, type CsvRecord, csvRecords } from "./csv_records.ts";
 import { type DateOrder, DateOrderDetector, type DateOrderReport } from "./dates.ts";
 import { UploadError } from "./errors.ts";
-import { type HeaderMap, mapHeader } from "./header.ts";
+import { type HeaderMap, mapHeader, type MappingUsed } from "./header.ts";
+import type { Mapping } from "./mapping.ts";
 import { type ColumnWarnings, type Rejection, RowReader } from "./row.ts";
 import { SeenIds } from "./seen_ids.ts";
 
@@ -43,8 +44,14 @@ export interface IngestSummary {
   /** Unreadable optional values, stored as null, by column. */
   warnings: Record<string, ColumnWarnings>;
   date_order: DateOrderReport;
-  /** Header columns the schema does not know (ignored). */
+  /** The mapping the header was read with, and whether it was recognised or asked for. */
+  mapping: MappingUsed;
+  /** Ticket columns the file does not have: stored empty for every ticket. */
+  missing_columns: string[];
+  /** Header columns the mapping does not read (ignored). */
   ignored_columns: string[];
+  /** Header columns of personal data (names, e-mails, phones): dropped, never read. */
+  personal_columns_dropped: string[];
 }
 
 /** Options for {@linkcode ingestCsv}. */
@@ -53,6 +60,8 @@ export interface IngestOptions {
   batchSize: number;
   /** Skip inference and read numeric dates in this order. */
   dateOrder?: DateOrder;
+  /** How the header names the ticket's columns; by default the preset the header fits best (`presets.ts`). */
+  mapping?: Mapping;
   /**
    * Receives each batch of accepted tickets, and the summary so far (updated in place as reading goes on); ingest
    * waits for it (backpressure). A ticket id repeated within a batch appears once, as its later row.
@@ -65,7 +74,7 @@ const DATE_TYPES = new Set(["date", "instant"]);
 /**
  * Reads a CSV upload to the end.
  *
- * @throws {UploadError} when the upload cannot be read at all (empty, binary, missing columns). Rows that are
+ * @throws {UploadError} when the upload cannot be read at all (empty, binary, no id or text column). Rows that are
  * merely wrong never throw: they are rejected in the summary.
  */
 export async function ingestCsv(body: ReadableStream<Uint8Array>, options: IngestOptions): Promise<IngestSummary> {
@@ -87,8 +96,8 @@ export async function ingestCsv(body: ReadableStream<Uint8Array>, options: Inges
   for (; !chunk.done; chunk = await chunks.next()) {
     for (const record of chunk.value) {
       if (header === null) {
-        header = mapHeader(record.fields);
-        dateIndices = header.columns.filter((c) => DATE_TYPES.has(c.spec.type)).map((c) => c.index);
+        header = mapHeader(record.fields, options.mapping);
+        dateIndices = header.columns.filter((c) => DATE_TYPES.has(c.spec.type)).flatMap((c) => c.indices);
       } else if (tally !== null) {
         if (tally.add(record)) await tally.flush();
       } else if (!options.dateOrder && held.length < DATE_ORDER_WINDOW) {
@@ -130,7 +139,10 @@ class Tally {
       errors: [],
       warnings: this.#reader.warnings,
       date_order: dateOrder,
+      mapping: header.mapping,
+      missing_columns: header.missing,
       ignored_columns: header.ignored,
+      personal_columns_dropped: header.personal,
     };
   }
 

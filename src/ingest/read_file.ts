@@ -6,10 +6,17 @@
 import type { Ticket } from "../ticket/schema.ts";
 import type { DateOrder } from "./dates.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";
+import type { Mapping } from "./mapping.ts";
 
 /** Options for {@linkcode readTicketFile}. */
 export interface ReadTicketFileOptions {
   dateOrder?: DateOrder;
+  /** How the header names the columns; by default the preset the header fits best. */
+  mapping?: Mapping;
+  /**
+   * Tickets per batch.
+   * @default 2048
+   */
   batchSize?: number;
   /** Receives the summary once the file has been read. */
   onSummary?: (summary: IngestSummary) => void;
@@ -33,6 +40,7 @@ export async function* readTicketFile(path: string, options: ReadTicketFileOptio
   const done = ingestCsv(file.readable, {
     batchSize: options.batchSize ?? 2048,
     dateOrder: options.dateOrder,
+    mapping: options.mapping,
     onBatch: (batch) =>
       new Promise<void>((resolve) => {
         resume = resolve;

@@ -14,6 +14,7 @@ import {
 } from "../ticket/schema.ts";
 import { type DateOrder, type DateOrderReport, orderEvidence, parseDate, parseDateTime } from "./dates.ts";
 import type { HeaderMap } from "./header.ts";
+import { normaliseName } from "./mapping.ts";
 
 /** A row that was not accepted. `line` is the 1-based physical line where the row starts (header = line 1). */
 export interface Rejection {
@@ -38,8 +39,6 @@ export const FIRST_LINES_KEPT = 10;
 /** Longest value kept in a rejection report; the rest is cut (reports are for people, not for replay). */
 const REPORTED_VALUE_CHARS = 200;
 
-const PRIORITY_BY_NAME = new Map<string, Priority>(PRIORITIES.map((p) => [p.toLowerCase(), p]));
-
 /** Why a cell could not be read. Only unreadable cells make one: a cell read is its value, nothing wrapped. */
 class Unreadable {
   constructor(readonly reason: string) {}
@@ -50,7 +49,12 @@ type Cell = string | number | boolean | null | Unreadable;
 
 const FLAGS = new Map([["true", true], ["yes", true], ["1", true], ["false", false], ["no", false], ["0", false]]);
 
-function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
+function readCell(
+  kind: ColumnType,
+  raw: string,
+  order: DateOrder,
+  priorities: ReadonlyMap<string, Priority | null>,
+): Cell {
   const text = raw.trim();
   if (text === "") return kind === "id" ? new Unreadable("a ticket needs a Ticket ID") : null;
   switch (kind) {
@@ -66,8 +70,11 @@ function readCell(kind: ColumnType, raw: string, order: DateOrder): Cell {
         : new Unreadable("not an age in whole years from 0 to 120");
     }
     case "priority": {
-      const priority = PRIORITY_BY_NAME.get(text.toLowerCase());
-      return priority ?? new Unreadable(`not a priority (${PRIORITIES.join(", ")})`);
+      const priority = priorities.get(normaliseName(text));
+      return priority !== undefined ? priority : new Unreadable(
+        `not a priority this mapping knows (it reads ${PRIORITIES.join(", ")} and the export's own words); ` +
+          "kept unlabelled",
+      );
     }
     case "date":
       return parseDate(text, order) ?? new Unreadable(`not a date that exists (read as ${order})`);
@@ -150,12 +157,14 @@ export class RowReader {
       };
     }
     // Only schema columns are read: personal data (name, email) is dropped here, before anything leaves ingest.
-    const values = this.#values, columns = this.#header.columns;
+    const values = this.#values, columns = this.#header.columns, priorities = this.#header.priorities;
     const warned: [string, string][] = [];
     for (let i = 0; i < columns.length; i++) {
-      const { spec, index } = columns[i];
-      const raw = record[index];
-      const cell = readCell(spec.type, raw, this.#order);
+      const { spec, header, indices } = columns[i];
+      let raw = record[indices[0]];
+      // A header the export repeats once per value (Jira's Component/s): the first value given.
+      for (let k = 1; k < indices.length && raw.trim() === ""; k++) raw = record[indices[k]];
+      const cell = readCell(spec.type, raw, this.#order, priorities);
       if (!(cell instanceof Unreadable)) {
         values[this.#slots[i]] = cell;
       } else {
@@ -165,9 +174,9 @@ export class RowReader {
           orderEvidence(raw) === (this.#order === "DMY" ? "MDY" : "DMY");
         const reason = contradicts ? this.#contradiction : cell.reason;
         if (spec.onUnreadable === "reject") {
-          return { rejection: { line, column: spec.header!, value: clip(raw), reason } };
+          return { rejection: { line, column: header, value: clip(raw), reason } };
         }
-        warned.push([contradicts ? dateOrderWarningKey(spec.header!) : spec.header!, reason]);
+        warned.push([contradicts ? dateOrderWarningKey(header) : header, reason]);
       }
     }
     for (const [key, reason] of warned) this.#warn(key, reason, line);

@@ -77,7 +77,7 @@ Deno.test("property: every ticket ingest accepts passes the schema check a stage
   fc.assert(
     fc.property(fc.tuple(...cells), fc.constantFrom("DMY", "MDY") as fc.Arbitrary<"DMY" | "MDY">, (values, order) => {
       const record = new Array<string>(header.width).fill("");
-      header.columns.forEach(({ index }, i) => record[index] = values[i]);
+      header.columns.forEach(({ indices }, i) => record[indices[0]] = values[i]);
       const reader = new RowReader(header, { order, source: "override", evidence: { DMY: 0, MDY: 0 } });
       const result = reader.read(record, 2);
       if (!("ticket" in result)) return;

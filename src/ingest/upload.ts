@@ -16,6 +16,7 @@ import type { IngestedTicket } from "../ticket/schema.ts";
 import type { DateOrder } from "./dates.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";
+import type { Mapping } from "./mapping.ts";
 
 /** How often a receiving upload's record is saved with its counts so far. */
 export const UPLOAD_HEARTBEAT_MS = 5_000;
@@ -46,6 +47,8 @@ export interface UploadRequest {
   filename?: string | null;
   bytes?: number | null;
   dateOrder?: DateOrder;
+  /** How its header names the columns; by default the preset it fits best. */
+  mapping?: Mapping;
   /** Who uploaded it, when authentication says. */
   uploadedBy?: string | null;
 }
@@ -93,6 +96,7 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
     const summary = await ingestCsv(request.body, {
       batchSize: deps.batchSize,
       dateOrder: request.dateOrder,
+      mapping: request.mapping,
       onBatch: async (tickets, soFar) => {
         progress = soFar;
         while (inFlight.length >= IN_FLIGHT) await inFlight.shift();

@@ -7,28 +7,73 @@
 import { basename } from "node:path";
 import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { appUrl, fetchApp } from "../web/client.ts";
+import { UploadError } from "./errors.ts";
+import { MAPPING_NAME } from "./mapping.ts";
+import { mappingOfOption } from "./presets.ts";
 import { postCsvFile, waitForUpload } from "./upload_client.ts";
 
-const HELP = `Usage: deno task upload [--url URL] [--date-order DMY|MDY] [--wait] FILE
+const HELP = `Usage: deno task upload [--url URL] [--mapping M] [--date-order DMY|MDY] [--wait] FILE
 
 Uploads a ticket CSV to the app (default http://localhost:$PORT, PORT defaulting to 8000) and prints the
 summary JSON. With --wait, also waits until every accepted ticket is scored, then refreshes the marts and the
 site. Exit code: 0 uploaded with no rejected rows, 1 uploaded with rejected rows, 2 refused or failed.
 
+Options:
+  --mapping M         how the file names its columns: a preset (bundled, zendesk, freshdesk, jira), a mapping
+                      saved in the app, or a mapping file (JSON or YAML; saved in the app under its name first).
+                      Default: the app recognises the export from its header.
+  --date-order ORDER  DMY or MDY: read numeric dates in this order instead of inferring it
+  --wait              wait until every ticket is scored, then refresh the marts and the site
+
 Environment: AUTH_TOKEN, when the app asks for a token (the first one is sent), and PORT.`;
+
+/**
+ * The name under which the app knows the mapping `option`: a file is checked here, then saved in the app
+ * (`PUT /api/mappings/NAME`); anything else is taken as the name of a preset or of a mapping the app has.
+ */
+async function mappingInApp(base: string, option: string): Promise<string> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(option);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound && MAPPING_NAME.test(option)) return option;
+    throw new UsageError(`--mapping ${option}: not a mapping file, nor a mapping's name`);
+  }
+  let name: string;
+  try {
+    name = (await mappingOfOption(option)).name;
+  } catch (error) {
+    if (error instanceof UploadError) throw new UsageError(`--mapping ${option}: ${error.message}`);
+    throw error;
+  }
+  const response = await fetchApp(`${base}/api/mappings/${encodeURIComponent(name)}`, {
+    method: "PUT",
+    headers: { "content-type": "text/plain; charset=utf-8" },
+    body: text,
+  });
+  const answer = await response.json();
+  if (!response.ok) {
+    throw new UsageError(`--mapping ${option}: the app refused it (${response.status}): ${answer.error}`);
+  }
+  console.error(`mapping ${name} saved in the app`);
+  return name;
+}
 
 async function main(): Promise<number> {
   const { values, positionals } = commandLine(HELP, {
     url: { type: "string" },
     "date-order": { type: "string" },
+    mapping: { type: "string" },
     wait: { type: "boolean" },
   }, { positionals: true });
   if (positionals.length !== 1) throw new UsageError(`give one CSV file\n\n${HELP}`);
   const base = appUrl(values.url);
   const path = positionals[0];
-  const query = values["date-order"] ? `?date_order=${encodeURIComponent(values["date-order"])}` : "";
+  const query = new URLSearchParams();
+  if (values["date-order"]) query.set("date_order", values["date-order"]);
+  if (values.mapping) query.set("mapping", await mappingInApp(base, values.mapping));
   const started = performance.now();
-  const response = await postCsvFile(`${base}/api/uploads${query}`, path, {
+  const response = await postCsvFile(`${base}/api/uploads${query.size > 0 ? `?${query}` : ""}`, path, {
     "x-filename": encodeURIComponent(basename(path)),
   });
   const answer = response.json;

@@ -26,7 +26,7 @@ Deno.test("validate: a missing file or column exits 2 with a reason; --help expl
   await Deno.writeTextFile(`${dir}/t.csv`, "Ticket ID,Customer Age\n1,30\n");
   const columns = await validate(`${dir}/t.csv`);
   equal(columns.code, 2);
-  ok(JSON.parse(columns.stderr).missing_columns.includes("Ticket Type"));
+  ok(JSON.parse(columns.stderr).missing_columns.includes("ticket_subject"));
   const help = await validate("--help");
   equal(help.code, 0);
   ok(help.stdout.includes("Usage"));

@@ -13,7 +13,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
-import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION } from "./features.ts";
+import { FEATURE_SPEC_VERSION, FeatureSpec, type Vocabularies, vocabulariesProblem } from "./features.ts";
 import { SHIPPED_MODEL_DIR } from "./registry.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
@@ -43,10 +43,12 @@ export interface PriorityModel {
   readonly classes: readonly Priority[];
   /** The metadata file as read (metrics, training data hash, versions). */
   readonly metadata: ModelMetadata;
+  /** How this model reads tickets: the feature spec with the vocabularies it was trained on. */
+  readonly spec: FeatureSpec;
   /** Scores a batch of tickets; predictions are in ticket order, probabilities calibrated. */
   predict(tickets: readonly Ticket[]): Promise<Prediction[]>;
   /**
-   * Runs the model on an already-encoded row-major feature matrix (`rows × FEATURE_NAMES.length`), returning
+   * Runs the model on an already-encoded row-major feature matrix (`rows × spec.width`), returning
    * row-major probabilities (`rows × classes.length`) as the model makes them, before calibration. The parity
    * test compares them with CatBoost's own.
    */
@@ -61,6 +63,8 @@ export interface ModelMetadata {
   classes: string[];
   feature_spec_version: string;
   feature_names: string[];
+  /** The categorical values the model was trained to tell apart (`features.ts`, learned from its tickets). */
+  vocabularies: Vocabularies;
   calibration: { method: "temperature"; temperature: number };
   review: {
     target_precision: number;
@@ -105,14 +109,17 @@ function checkMetadata(raw: unknown, path: string): ModelMetadata {
         `${FEATURE_SPEC_VERSION} (src/score/features.ts); ${RETRAIN}`,
     );
   }
+  const vocabularies = vocabulariesProblem(m.vocabularies);
+  if (vocabularies) throw new ModelLoadError(`${path}: ${vocabularies}; ${RETRAIN}`);
+  const expected = new FeatureSpec(m.vocabularies!).names;
   const names = m.feature_names;
-  const length = Math.max(names.length, FEATURE_NAMES.length);
+  const length = Math.max(names.length, expected.length);
   for (let at = 0; at < length; at++) {
-    if (names[at] === FEATURE_NAMES[at]) continue;
+    if (names[at] === expected[at]) continue;
     throw new ModelLoadError(
-      `${path}: the model's feature names differ from src/score/features.ts (${names.length} vs ` +
-        `${FEATURE_NAMES.length} features; first difference at column ${at}: ` +
-        `${JSON.stringify(names[at] ?? null)} vs ${JSON.stringify(FEATURE_NAMES[at] ?? null)}); ${RETRAIN}`,
+      `${path}: the model's feature names differ from those src/score/features.ts makes of its vocabularies ` +
+        `(${names.length} vs ${expected.length} features; first difference at column ${at}: ` +
+        `${JSON.stringify(names[at] ?? null)} vs ${JSON.stringify(expected[at] ?? null)}); ${RETRAIN}`,
     );
   }
   return m as ModelMetadata;
@@ -207,7 +214,8 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
     await session.release();
     throw error;
   }
-  const width = FEATURE_NAMES.length, classes = PRIORITIES.length;
+  const spec = new FeatureSpec(metadata.vocabularies);
+  const width = spec.width, classes = PRIORITIES.length;
 
   /** One ONNX run over `rows` encoded tickets: their probabilities, row-major, before calibration. */
   const run = async (features: Float32Array, rows: number): Promise<Float32Array> => {
@@ -238,12 +246,13 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
     version: metadata.model_version,
     classes: PRIORITIES,
     metadata,
+    spec,
     probabilities,
     async predict(tickets) {
       const out: Prediction[] = new Array(tickets.length);
       for (let from = 0; from < tickets.length; from += ROWS_PER_RUN) {
         const chunk = tickets.slice(from, from + ROWS_PER_RUN);
-        const encoded = encode(chunk);
+        const encoded = spec.encode(chunk);
         const p = calibrate(await run(encoded.features, chunk.length), temperature, classes);
         for (let r = 0; r < chunk.length; r++) {
           const o = r * classes;

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { parityMaxDiff, readParitySample } from "../../tests/support/parity.ts";
 import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
-import { encode, FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "./features.ts";
+import { FEATURE_SPEC_VERSION } from "./features.ts";
 import { calibrate, loadModel, ModelLoadError } from "./model.ts";
 
 /** The committed model (`deno task train` writes it). */
@@ -15,7 +15,7 @@ Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample"
   try {
     assertEquals(sample.model_version, model.version, "parity_sample.json belongs to another model");
     assertEquals(sample.classes, [...PRIORITIES]);
-    assertEquals(sample.feature_names, [...FEATURE_NAMES]);
+    assertEquals(sample.feature_names, [...model.spec.names]);
     assert(sample.rows.length >= 100, `only ${sample.rows.length} parity rows`);
     assert(sample.rows.some((r) => r.features.includes(null)), "the sample should include rows with missing values");
     // The sample over and over, so that one call spans several ONNX runs (model.ts runs 512 rows at a time) and
@@ -59,7 +59,7 @@ Deno.test("predict: one prediction per ticket, in order, probabilities summing t
     const predictions = await model.predict(tickets);
     assertEquals(predictions.length, 3);
     const { temperature } = model.metadata.calibration;
-    const raw = calibrate(await model.probabilities(featurize(tickets)), temperature, PRIORITIES.length);
+    const raw = calibrate(await model.probabilities(model.spec.featurize(tickets)), temperature, PRIORITIES.length);
     predictions.forEach((p, r) => {
       const probs = [p.p_low, p.p_medium, p.p_high, p.p_critical];
       assertEquals(probs, Array.from(raw.subarray(r * 4, r * 4 + 4)), "calibrated with the model's temperature");
@@ -91,7 +91,7 @@ Deno.test("predict: a batch larger than one ONNX run keeps every ticket's answer
         ticket_description: `${descriptions[i % 4]} (${i})`,
       }));
     const predictions = await model.predict(tickets);
-    const encoded = encode(tickets);
+    const encoded = model.spec.encode(tickets);
     const { temperature } = model.metadata.calibration;
     const raw = calibrate(await model.probabilities(encoded.features), temperature, PRIORITIES.length);
     assertEquals(predictions.length, tickets.length);
@@ -128,6 +128,19 @@ Deno.test("loadModel refuses a model trained on another feature spec", async () 
       JSON.stringify({ ...meta, feature_names: meta.feature_names.slice(0, -1) }),
     );
     await assertRejects(() => loadModel(dir), ModelLoadError);
+
+    // The columns follow from the vocabularies the model was trained on: without them, or with others, it is refused.
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, vocabularies: undefined }));
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /vocabularies/.test(e.message),
+    );
+    const other = { ...meta.vocabularies, ticket_type: [...meta.vocabularies.ticket_type, "Escalation"] };
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, vocabularies: other }));
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /type__other/.test(e.message),
+    );
 
     await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, classes: ["Low", "High"] }));
     await assertRejects(() => loadModel(dir), ModelLoadError);

@@ -1,12 +1,12 @@
 /**
- * What a ticket's description says besides its words: the language it is written in and its sentiment, read in
- * the same pass as its words (`text.ts`). Both are features of the model and are stored with every ticket. Chosen
- * by measurement (README, "The model"):
+ * What a ticket's text (subject and description as one, `features.ts`) says besides its words: the language it is
+ * written in and its sentiment, read in the same pass as its words (`text.ts`). Both are features of the model and
+ * are stored with every ticket. Chosen by measurement (README, "The model"):
  *
  * - **Sentiment** is AFINN-165, the word list of the npm `sentiment` library, scored the library's way (the sum
  *   of the words' valences, a word after a negator such as "not" or "don't" counting the other way), looked up
  *   by word hash so that no word becomes a string.
- * - **Language** comes from the description's common function words ("the", "und", "que"...) when they settle
+ * - **Language** comes from the text's common function words ("the", "und", "que"...) when they settle
  *   it, and otherwise from `eld` (its smallest database) on the first 80 characters. Most tickets are settled by
  *   their function words at a fraction of eld's cost.
  *
@@ -15,9 +15,9 @@
 import { eld } from "eld/extrasmall";
 import labels from "sentiment/languages/en/labels.json" with { type: "json" };
 import negators from "sentiment/languages/en/negators.json" with { type: "json" };
-import { DESCRIPTION_SEED, type TextReading, type WordEntry, wordHash, WordLists } from "./text.ts";
+import { TEXT_SEED, type TextReading, type WordEntry, wordHash, WordLists } from "./text.ts";
 
-/** The languages the model tells apart (ISO 639-1); any other is the feature group's "unknown". */
+/** The languages the model tells apart (ISO 639-1); any other is the feature group's "other". */
 export const LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "nl"] as const;
 
 /**
@@ -38,11 +38,11 @@ const FUNCTION_WORDS: Record<typeof LANGUAGES[number], string> = {
   nl: "de het een en is niet ik van dat met mijn op voor zijn er maar ook bedankt dank je wij we hallo heb",
 };
 
-/** The word lists the description is read with. */
+/** The word lists a ticket's text is read with. */
 export const WORD_LISTS: WordLists = (() => {
   const words = new Map<number, WordEntry>();
   const entry = (word: string) => {
-    const hash = wordHash(word, DESCRIPTION_SEED);
+    const hash = wordHash(word, TEXT_SEED);
     const known = words.get(hash) ?? {};
     words.set(hash, known);
     return known;
@@ -61,13 +61,13 @@ export const WORD_LISTS: WordLists = (() => {
 })();
 
 /**
- * How much of a description eld reads. Measured on eld's 9,065-text benchmark: 80 characters detect 99.2% as well
+ * How much of a text eld reads. Measured on eld's 9,065-text benchmark: 80 characters detect 99.2% as well
  * as the whole text (99.3%) in about three quarters of the time.
  */
 const LANGUAGE_SAMPLE_CHARS = 80;
 
 /**
- * The description's language (ISO 639-1), or null when its text is too short or mixed to tell. Its function words
+ * The text's language (ISO 639-1), or null when its text is too short or mixed to tell. Its function words
  * settle it when at least three of them agree and outnumber the runner-up's two to one (on eld's tweets benchmark
  * that settles 44% of texts, 99.6% of them right); otherwise eld decides.
  */
@@ -89,7 +89,7 @@ export function languageOf(reading: TextReading, text: string): string | null {
 }
 
 /**
- * The description's sentiment from -1 (angry) to 1 (pleased): its AFINN valence squashed by `tanh(valence / 5)`,
+ * The text's sentiment from -1 (angry) to 1 (pleased): its AFINN valence squashed by `tanh(valence / 5)`,
  * so one strongly negative word reads about -0.76 and a calm text 0.
  */
 export function sentimentOf(reading: TextReading): number {

@@ -16,9 +16,8 @@
 /** Buckets of the hashed words: a power of two. */
 export const HASH_BUCKETS = 512;
 
-/** Where the subject's and the description's words are told apart: each is hashed with its own seed. */
-export const SUBJECT_SEED = 0x5b_d1_e9_95;
-export const DESCRIPTION_SEED = 0x27_d4_eb_2f;
+/** The seed a ticket's words are hashed with (subject and description alike: the model reads them as one text). */
+export const TEXT_SEED = 0x27_d4_eb_2f;
 
 /** MurmurHash3's 32-bit finaliser: spreads every input bit over the output. */
 function mix(h: number): number {

@@ -1,9 +1,9 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
-import { DESCRIPTION_SEED, HASH_BUCKETS, readText, SUBJECT_SEED, wordHash, WordLists } from "./text.ts";
+import { HASH_BUCKETS, readText, TEXT_SEED, wordHash, WordLists } from "./text.ts";
 
 /** The hashed words of `text` alone. */
-function hashed(text: string, seed = DESCRIPTION_SEED): Float32Array {
+function hashed(text: string, seed = TEXT_SEED): Float32Array {
   const out = new Float32Array(HASH_BUCKETS);
   readText(text, seed, out, 0);
   return out;
@@ -19,13 +19,13 @@ Deno.test("words are hashed ignoring case and punctuation; each word and each pa
   assert(hashed("not working").some((v, i) => v !== hashed("working not")[i]));
 });
 
-Deno.test("the subject's words and the description's land in different buckets", () => {
-  assert(hashed("refund", SUBJECT_SEED).some((v, i) => v !== hashed("refund", DESCRIPTION_SEED)[i]));
-  assertEquals(wordHash("Refund", DESCRIPTION_SEED), wordHash("refund", DESCRIPTION_SEED));
+Deno.test("another seed puts the same word in another bucket; case does not change a word's hash", () => {
+  assert(hashed("refund", 0x5b_d1_e9_95).some((v, i) => v !== hashed("refund", TEXT_SEED)[i]));
+  assertEquals(wordHash("Refund", TEXT_SEED), wordHash("refund", TEXT_SEED));
 });
 
 Deno.test("statistics: words, marks, capitals among letters; apostrophes belong to words", () => {
-  const read = readText("Why is it DOWN?! I can't log in!", DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0);
+  const read = readText("Why is it DOWN?! I can't log in!", TEXT_SEED, new Float32Array(HASH_BUCKETS), 0);
   assertEquals(
     { words: read.words, exclamations: read.exclamations, questions: read.questions },
     { words: 8, exclamations: 2, questions: 1 },
@@ -35,13 +35,13 @@ Deno.test("statistics: words, marks, capitals among letters; apostrophes belong 
 
 Deno.test("offsets: the words are added into the given slice and nowhere else", () => {
   const out = new Float32Array(HASH_BUCKETS * 2 + 3);
-  readText("everything is on fire", DESCRIPTION_SEED, out, HASH_BUCKETS + 3);
+  readText("everything is on fire", TEXT_SEED, out, HASH_BUCKETS + 3);
   assert(out.subarray(0, HASH_BUCKETS + 3).every((v) => v === 0));
   assert(out.subarray(HASH_BUCKETS + 3).some((v) => v !== 0));
 });
 
 Deno.test("sentiment: AFINN valences, a negator turns the next word around", () => {
-  const read = (text: string) => readText(text, DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS);
+  const read = (text: string) => readText(text, TEXT_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS);
   assert(sentimentOf(read("This is terrible, I am furious.")) < -0.5);
   assert(sentimentOf(read("Thanks, great help, I am happy!")) > 0.5);
   assertEquals(sentimentOf(read("The invoice number is 42.")), 0);
@@ -50,7 +50,7 @@ Deno.test("sentiment: AFINN valences, a negator turns the next word around", () 
 
 Deno.test("language: settled by function words, or by eld when they do not", () => {
   const language = (text: string) =>
-    languageOf(readText(text, DESCRIPTION_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS), text);
+    languageOf(readText(text, TEXT_SEED, new Float32Array(HASH_BUCKETS), 0, WORD_LISTS), text);
   assertEquals(language("My order never arrived and the tracking page is empty, please help."), "en");
   assertEquals(language("Mi pedido no ha llegado y la página de seguimiento está vacía, por favor ayuda."), "es");
   assertEquals(language("Meine Bestellung ist nicht angekommen und die Seite ist leer, bitte helfen Sie mir."), "de");

@@ -1,7 +1,8 @@
 /**
  * The ticket schema: the one place that lists a ticket's columns. Each column says what it holds, whether it may
  * be empty, where its value comes from (the upload, ingest or the scorer) and, for upload columns, the header that
- * names it and what an unreadable cell costs. From this list follow the TypeScript types below, how ingest reads a
+ * names it in the bundled export and what an unreadable cell costs (other exports name them through mappings,
+ * `ingest/mapping.ts`). From this list follow the TypeScript types below, how ingest reads a
  * row (`ingest/row.ts`), and the tickets table of both stores (`store/ticket_table.ts`): adding a column is one
  * edit here.
  *
@@ -18,7 +19,8 @@ export type Priority = typeof PRIORITIES[number];
  * - `id`: non-empty text; a row without one is rejected.
  * - `text`: any text, kept as written; empty is null.
  * - `category`: text, trimmed; empty is null (unknown categories are fine).
- * - `priority`: one of {@linkcode PRIORITIES}, any case; empty means "unlabelled".
+ * - `priority`: one of {@linkcode PRIORITIES}, or a word the upload's mapping reads as one ("Urgent"); empty means
+ *   "unlabelled".
  * - `age`: whole number of years, 0 to 120.
  * - `rating`: a number from 1 to 5.
  * - `probability`: a number from 0 to 1 (the scorer's).
@@ -54,10 +56,8 @@ export interface ColumnSpec {
   /** May be null (empty). */
   readonly nullable: boolean;
   readonly source: ColumnSource;
-  /** Upload columns: the header as exports write it (matched ignoring case and surrounding spaces). */
+  /** Upload columns: the header in the bundled export (matched ignoring case and surrounding spaces). */
   readonly header?: string;
-  /** Upload columns: the header must contain this column, or the whole upload is refused. */
-  readonly requiredColumn?: boolean;
   /**
    * Upload columns: `reject`, an unreadable value rejects the row (the model or the marts need it); `warn`, it is
    * stored as null and reported as a warning.
@@ -68,23 +68,24 @@ export interface ColumnSpec {
 /** The columns of a stored ticket, in table order. */
 // deno-fmt-ignore
 export const TICKET_COLUMNS = [
-  // From the upload. Customer name and email are accepted but never kept (see PERSONAL_HEADERS).
-  { name: "ticket_id",           type: "id",          nullable: false, source: "upload", header: "Ticket ID",                    requiredColumn: true,  onUnreadable: "reject" },
-  { name: "customer_age",        type: "age",         nullable: true,  source: "upload", header: "Customer Age",                 requiredColumn: true,  onUnreadable: "reject" },
-  { name: "customer_gender",     type: "category",    nullable: true,  source: "upload", header: "Customer Gender",              requiredColumn: true,  onUnreadable: "reject" },
-  { name: "product_purchased",   type: "category",    nullable: true,  source: "upload", header: "Product Purchased",            requiredColumn: true,  onUnreadable: "reject" },
-  { name: "date_of_purchase",    type: "date",        nullable: true,  source: "upload", header: "Date of Purchase",             requiredColumn: false, onUnreadable: "warn" },
-  { name: "ticket_type",         type: "category",    nullable: true,  source: "upload", header: "Ticket Type",                  requiredColumn: true,  onUnreadable: "reject" },
-  { name: "ticket_subject",      type: "category",    nullable: true,  source: "upload", header: "Ticket Subject",               requiredColumn: true,  onUnreadable: "reject" },
-  { name: "ticket_description",  type: "text",        nullable: true,  source: "upload", header: "Ticket Description",           requiredColumn: true,  onUnreadable: "reject" },
-  { name: "ticket_status",       type: "category",    nullable: true,  source: "upload", header: "Ticket Status",                requiredColumn: true,  onUnreadable: "reject" },
-  { name: "resolution",          type: "text",        nullable: true,  source: "upload", header: "Resolution",                   requiredColumn: false, onUnreadable: "warn" },
-  // The human-assigned priority; null for an unlabelled ticket.
-  { name: "priority_label",      type: "priority",    nullable: true,  source: "upload", header: "Ticket Priority",              requiredColumn: true,  onUnreadable: "reject" },
-  { name: "ticket_channel",      type: "category",    nullable: true,  source: "upload", header: "Ticket Channel",               requiredColumn: true,  onUnreadable: "reject" },
-  { name: "first_response_at",   type: "instant",     nullable: true,  source: "upload", header: "First Response Time",          requiredColumn: false, onUnreadable: "warn" },
-  { name: "resolved_at",         type: "instant",     nullable: true,  source: "upload", header: "Time to Resolution",           requiredColumn: false, onUnreadable: "warn" },
-  { name: "satisfaction_rating", type: "rating",      nullable: true,  source: "upload", header: "Customer Satisfaction Rating", requiredColumn: false, onUnreadable: "warn" },
+  // From the upload. Only the id and some text (subject or description) must be there: a missing column is stored
+  // empty. Personal data (names, e-mails, phones) is never read (see ingest/header.ts).
+  { name: "ticket_id",           type: "id",          nullable: false, source: "upload", header: "Ticket ID",                    onUnreadable: "reject" },
+  { name: "customer_age",        type: "age",         nullable: true,  source: "upload", header: "Customer Age",                 onUnreadable: "reject" },
+  { name: "customer_gender",     type: "category",    nullable: true,  source: "upload", header: "Customer Gender",              onUnreadable: "reject" },
+  { name: "product_purchased",   type: "category",    nullable: true,  source: "upload", header: "Product Purchased",            onUnreadable: "reject" },
+  { name: "date_of_purchase",    type: "date",        nullable: true,  source: "upload", header: "Date of Purchase",             onUnreadable: "warn" },
+  { name: "ticket_type",         type: "category",    nullable: true,  source: "upload", header: "Ticket Type",                  onUnreadable: "reject" },
+  { name: "ticket_subject",      type: "text",        nullable: true,  source: "upload", header: "Ticket Subject",               onUnreadable: "reject" },
+  { name: "ticket_description",  type: "text",        nullable: true,  source: "upload", header: "Ticket Description",           onUnreadable: "reject" },
+  { name: "ticket_status",       type: "category",    nullable: true,  source: "upload", header: "Ticket Status",                onUnreadable: "reject" },
+  { name: "resolution",          type: "text",        nullable: true,  source: "upload", header: "Resolution",                   onUnreadable: "warn" },
+  // The human-assigned priority; null for an unlabelled ticket (a value the mapping does not know is one, warned).
+  { name: "priority_label",      type: "priority",    nullable: true,  source: "upload", header: "Ticket Priority",              onUnreadable: "warn" },
+  { name: "ticket_channel",      type: "category",    nullable: true,  source: "upload", header: "Ticket Channel",               onUnreadable: "reject" },
+  { name: "first_response_at",   type: "instant",     nullable: true,  source: "upload", header: "First Response Time",          onUnreadable: "warn" },
+  { name: "resolved_at",         type: "instant",     nullable: true,  source: "upload", header: "Time to Resolution",           onUnreadable: "warn" },
+  { name: "satisfaction_rating", type: "rating",      nullable: true,  source: "upload", header: "Customer Satisfaction Rating", onUnreadable: "warn" },
   // From the scorer: the predicted priority, each class's probability, and the model that said so.
   { name: "priority_pred",       type: "priority",    nullable: false, source: "score" },
   { name: "p_low",               type: "probability", nullable: false, source: "score" },
@@ -104,9 +105,6 @@ export const TICKET_COLUMNS = [
   // From the scorer: when it scored the ticket (the latest score of a ticket wins).
   { name: "scored_at",           type: "instant",     nullable: false, source: "score" },
 ] as const satisfies readonly ColumnSpec[];
-
-/** Upload headers of personal data: accepted in an upload, dropped before anything is published or stored. */
-export const PERSONAL_HEADERS: readonly string[] = ["Customer Name", "Customer Email"];
 
 /** The TypeScript value of a column type. */
 type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" | "number" ? number

@@ -1,14 +1,18 @@
 /**
  * The training matrix `models/train.py` learns from: tickets encoded by the one feature module
- * (`score/features.ts`) and written as CSV, header = {@linkcode FEATURE_NAMES} then `label` (the class index of
- * `priority_label` in {@linkcode PRIORITIES} order); unlabelled tickets are skipped; NaN is an empty cell. A
- * sidecar `<matrix>.meta.json` records the feature spec version and names, so training checks them.
+ * (`score/features.ts`, with vocabularies learned from the same tickets) and written as CSV, header = the spec's
+ * feature names then `label` (the class index of `priority_label` in {@linkcode PRIORITIES} order); unlabelled
+ * tickets are skipped; NaN is an empty cell. A sidecar `<matrix>.meta.json` records the feature spec version, its
+ * names and vocabularies, so training checks them and the model carries them.
  *
  * @module
  */
 import type { DateOrder } from "../ingest/dates.ts";
+import { UploadError } from "../ingest/errors.ts";
+import type { Mapping } from "../ingest/mapping.ts";
+import { mappingOfOption } from "../ingest/presets.ts";
 import { readTicketFile } from "../ingest/read_file.ts";
-import { FEATURE_NAMES, FEATURE_SPEC_VERSION, featurize } from "../score/features.ts";
+import { FEATURE_SPEC_VERSION, FeatureSpec, type Vocabularies, VocabularyCounter } from "../score/features.ts";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
 
 /** What {@linkcode writeMatrix} wrote. */
@@ -17,6 +21,8 @@ export interface MatrixSummary {
   path: string;
   /** Labelled tickets written as rows. */
   rows: number;
+  /** Feature columns per row (the spec's, whose vocabularies came from these tickets). */
+  features: number;
   /** Tickets without a `priority_label`, not written. */
   skippedUnlabelled: number;
   /** Rows per label. */
@@ -27,6 +33,7 @@ export interface MatrixSummary {
 export interface MatrixMeta {
   feature_spec_version: string;
   feature_names: readonly string[];
+  vocabularies: Vocabularies;
   classes: readonly Priority[];
   rows: number;
   label_counts: Record<Priority, number>;
@@ -38,7 +45,8 @@ export interface MatrixMeta {
 const CLASS_INDEX: ReadonlyMap<Priority, number> = new Map(PRIORITIES.map((p, i) => [p, i]));
 
 /**
- * Encodes batches of tickets and writes the labelled ones as a CSV matrix to `path` (plus `path.meta.json`).
+ * Encodes batches of tickets with `spec` and writes the labelled ones as a CSV matrix to `path` (plus
+ * `path.meta.json`).
  *
  * @param batches tickets, in batches (an ingest reader, or arrays).
  * @param sources recorded in the sidecar.
@@ -46,14 +54,16 @@ const CLASS_INDEX: ReadonlyMap<Priority, number> = new Map(PRIORITIES.map((p, i)
  */
 export async function writeMatrix(
   path: string,
+  spec: FeatureSpec,
   batches: AsyncIterable<readonly Ticket[]> | Iterable<readonly Ticket[]>,
   sources: string[],
   onBatch?: (summary: MatrixSummary) => void,
 ): Promise<MatrixSummary> {
-  const width = FEATURE_NAMES.length;
+  const width = spec.width;
   const summary: MatrixSummary = {
     path,
     rows: 0,
+    features: spec.width,
     skippedUnlabelled: 0,
     labelCounts: Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<Priority, number>,
   };
@@ -61,11 +71,11 @@ export async function writeMatrix(
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const writer = file.writable.getWriter();
   try {
-    await writer.write(encoder.encode([...FEATURE_NAMES, "label"].join(",") + "\n"));
+    await writer.write(encoder.encode([...spec.names, "label"].join(",") + "\n"));
     for await (const batch of batches) {
       const labelled = batch.filter((t) => t.priority_label !== null);
       summary.skippedUnlabelled += batch.length - labelled.length;
-      const matrix = featurize(labelled);
+      const matrix = spec.featurize(labelled);
       const lines: string[] = new Array(labelled.length);
       const cells: string[] = new Array(width + 1);
       for (let r = 0; r < labelled.length; r++) {
@@ -87,7 +97,8 @@ export async function writeMatrix(
   }
   const meta: MatrixMeta = {
     feature_spec_version: FEATURE_SPEC_VERSION,
-    feature_names: FEATURE_NAMES,
+    feature_names: spec.names,
+    vocabularies: spec.vocabularies,
     classes: PRIORITIES,
     rows: summary.rows,
     label_counts: summary.labelCounts,
@@ -98,17 +109,24 @@ export async function writeMatrix(
   return summary;
 }
 
-/** The ticket CSV files a matrix is made of, and how to read their dates. */
+/** The ticket CSV files a matrix is made of, and how to read them. */
 export interface MatrixInput {
   files: string[];
   dateOrder?: DateOrder;
+  /** How their headers name the columns; by default each file's best-fitting preset. */
+  mapping?: Mapping;
 }
 
 /**
- * Checks the options `deno task features` and `deno task train` share: files that exist, and an optional
- * `--date-order`. Answers the input, or what is wrong with it.
+ * Checks the options `deno task features` and `deno task train` share: files that exist, an optional
+ * `--date-order` and an optional `--mapping` (a preset's name or a mapping file). Answers the input, or what is
+ * wrong with it.
  */
-export async function matrixInput(files: string[], dateOrderOption?: string): Promise<MatrixInput | string> {
+export async function matrixInput(
+  files: string[],
+  dateOrderOption?: string,
+  mappingOption?: string,
+): Promise<MatrixInput | string> {
   const dateOrder = dateOrderOption?.toUpperCase();
   if (dateOrder !== undefined && dateOrder !== "DMY" && dateOrder !== "MDY") {
     return `--date-order must be DMY or MDY, not ${dateOrderOption}`;
@@ -121,12 +139,20 @@ export async function matrixInput(files: string[], dateOrderOption?: string): Pr
       return `file not found: ${path}`;
     }
   }
-  return { files, dateOrder: dateOrder as DateOrder | undefined };
+  let mapping: Mapping | undefined;
+  try {
+    mapping = mappingOption === undefined ? undefined : await mappingOfOption(mappingOption);
+  } catch (error) {
+    if (error instanceof UploadError || error instanceof Deno.errors.NotFound) return error.message;
+    throw error;
+  }
+  return { files, dateOrder: dateOrder as DateOrder | undefined, mapping };
 }
 
 /**
  * Writes the matrix of some ticket files to `path`, read through the same ingest as uploads, logging each file's
- * ingest summary and progress; `sources` describe the input in the sidecar.
+ * ingest summary and progress; `sources` describe the input in the sidecar. The files are read twice: once to
+ * learn the vocabularies of their labelled tickets, once to encode them, so memory holds one batch either way.
  */
 export async function writeMatrixOfFiles(
   input: MatrixInput,
@@ -134,20 +160,23 @@ export async function writeMatrixOfFiles(
   sources: string[],
   log: (line: string) => void,
 ): Promise<MatrixSummary> {
-  async function* tickets(): AsyncGenerator<Ticket[]> {
+  async function* tickets(report: boolean): AsyncGenerator<Ticket[]> {
     for (const file of input.files) {
       yield* readTicketFile(file, {
         dateOrder: input.dateOrder,
+        mapping: input.mapping,
         onSummary: (s) =>
-          log(
+          report && log(
             `features: ${file}: ${s.received} rows read, ${s.accepted} accepted, ${s.rejected} rejected` +
-              ` (dates ${s.date_order.order}, ${s.date_order.source})`,
+              ` (${s.mapping.name} columns, dates ${s.date_order.order}, ${s.date_order.source})`,
           ),
       });
     }
   }
+  const counter = new VocabularyCounter();
+  for await (const batch of tickets(false)) counter.add(batch.filter((t) => t.priority_label !== null));
   let lastReport = 0;
-  return await writeMatrix(path, tickets(), sources, (s) => {
+  return await writeMatrix(path, new FeatureSpec(counter.vocabularies()), tickets(true), sources, (s) => {
     if (s.rows - lastReport >= 50_000) {
       lastReport = s.rows;
       log(`features: ${s.rows} rows written...`);

@@ -15,7 +15,8 @@ import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { loadConfig } from "../config.ts";
 import type { DateOrder } from "../ingest/dates.ts";
 import { readTicketFile } from "../ingest/read_file.ts";
-import { FEATURE_SPEC_VERSION } from "../score/features.ts";
+import { FEATURE_SPEC_VERSION, FeatureSpec, learnVocabularies } from "../score/features.ts";
+import type { Mapping } from "../ingest/mapping.ts";
 import { openRegistry } from "../score/registry.ts";
 import { type Ticket, UPLOAD_COLUMNS } from "../ticket/schema.ts";
 import { appUrl, fetchApp } from "../web/client.ts";
@@ -51,6 +52,8 @@ Options:
                       asks for a token)
   --out-dir DIR       write a plain model folder there instead of a registry version
   --cache-dir DIR     where the training matrix goes (default: a temporary folder)
+  --mapping M         how the files name their columns: a preset (bundled, zendesk, freshdesk, jira) or a
+                      mapping file (JSON or YAML); default: recognised from each file's header
   --date-order ORDER  DMY or MDY: read numeric dates in the files in this order instead of inferring it
   --iterations N      CatBoost iterations (default: train.py's)
   --target-precision P  precision auto-assigned tickets must reach; below the threshold that gives it, tickets
@@ -68,10 +71,14 @@ interface TrainingSet {
 }
 
 /** The labelled tickets of CSV files, read through the same ingest as uploads. */
-async function fromFiles(files: string[], dateOrder: DateOrder | undefined): Promise<TrainingSet> {
+async function fromFiles(
+  files: string[],
+  dateOrder: DateOrder | undefined,
+  mapping: Mapping | undefined,
+): Promise<TrainingSet> {
   const tickets: Ticket[] = [];
   for (const file of files) {
-    for await (const batch of readTicketFile(file, { dateOrder })) {
+    for await (const batch of readTicketFile(file, { dateOrder, mapping })) {
       for (const t of batch) if (t.priority_label !== null) tickets.push(t);
     }
   }
@@ -111,6 +118,7 @@ async function main(): Promise<number> {
     "out-dir": { type: "string" },
     "cache-dir": { type: "string" },
     "date-order": { type: "string" },
+    mapping: { type: "string" },
     iterations: { type: "string" },
     "target-precision": { type: "string" },
     "drop-prefix": { type: "string", multiple: true },
@@ -143,16 +151,19 @@ async function main(): Promise<number> {
     const input = await matrixInput(
       positionals.length > 0 ? positionals : [DEFAULT_TRAINING_FILE],
       values["date-order"],
+      values.mapping,
     );
     if (typeof input === "string") throw new UsageError(`${input}\n\n${HELP}`);
-    set = await fromFiles(input.files, input.dateOrder);
+    set = await fromFiles(input.files, input.dateOrder, input.mapping);
   }
   if (set.tickets.length === 0) throw new UsageError("train: no labelled tickets to train on");
 
   const work = values["cache-dir"] ?? await Deno.makeTempDir({ prefix: "train-" });
   await Deno.mkdir(work, { recursive: true });
   try {
-    const matrix = await writeMatrix(join(work, "matrix.csv"), [set.tickets], set.sources);
+    // The model learns its categorical vocabularies from the tickets it is trained on, and carries them.
+    const spec = new FeatureSpec(learnVocabularies(set.tickets));
+    const matrix = await writeMatrix(join(work, "matrix.csv"), spec, [set.tickets], set.sources);
     log(`train: matrix ${matrix.path}: ${matrix.rows} labelled tickets in ${elapsed()}`);
     const outDir = values["out-dir"] ?? join(work, "model");
     await Deno.mkdir(outDir, { recursive: true });

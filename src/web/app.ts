@@ -16,6 +16,7 @@ import { checkReadiness } from "../health.ts";
 import { previousSiteDir } from "../site/build.ts";
 import type { DateOrder } from "../ingest/dates.ts";
 import { UploadError } from "../ingest/errors.ts";
+import type { MappingLibrary } from "../ingest/mapping_library.ts";
 import { runUpload } from "../ingest/upload.ts";
 import type { Refresher } from "../marts/refresher.ts";
 import type { Store } from "../store/store.ts";
@@ -23,6 +24,7 @@ import type { LiveModel } from "../score/live_model.ts";
 import type { ModelRegistry } from "../score/registry.ts";
 import type { MartsReport } from "../marts/build.ts";
 import type { RefreshReport } from "../marts/refresher.ts";
+import { mappingRoutes } from "./mappings.ts";
 import { modelRoutes, rescoreRoute } from "./models.ts";
 import { agentOf, Authentication, refuseCrossSite } from "./security.ts";
 import { ticketRoutes } from "./tickets.ts";
@@ -38,6 +40,8 @@ export interface AppDeps {
   martNames: Set<string>;
   /** The built site's directory. */
   siteDir: string;
+  /** The column mappings uploads may name (`?mapping=`): presets and the teams' own. */
+  mappings: MappingLibrary;
   /** The live model, and the registry it follows (null when `MODEL_DIR` pins the model). */
   model: LiveModel;
   registry: ModelRegistry | null;
@@ -154,6 +158,12 @@ export function createApp(deps: AppDeps): Hono {
     if (order !== undefined && !DATE_ORDERS.has(order as DateOrder)) {
       return c.json({ error: `date_order must be DMY or MDY, got "${order}"` }, 400);
     }
+    const mappingName = c.req.query("mapping") || undefined;
+    const mapping = mappingName === undefined ? undefined : await deps.mappings.find(mappingName);
+    if (mapping === null) {
+      const known = (await deps.mappings.list()).map((m) => m.name);
+      return c.json({ error: `no mapping named "${mappingName}"`, mappings: known }, 400);
+    }
     if (uploadsInFlight >= config.maxConcurrentUploads) {
       c.header("retry-after", "5");
       return c.json({ error: `${uploadsInFlight} uploads are being processed; try again in a few seconds` }, 429);
@@ -166,6 +176,7 @@ export function createApp(deps: AppDeps): Hono {
         filename: body.filename,
         bytes: body.bytes,
         dateOrder: order as DateOrder | undefined,
+        mapping,
         uploadedBy: agentOf(c),
       });
       // Its tickets count from now on: the marts follow shortly (those asked for while they were stored may have
@@ -173,7 +184,8 @@ export function createApp(deps: AppDeps): Hono {
       refresher.changed();
       log(
         `upload ${result.upload_id} (${body.filename ?? "unnamed"}): received ${result.received}, accepted ` +
-          `${result.accepted}, rejected ${result.rejected}, dates ${result.date_order.order} (${result.date_order.source})`,
+          `${result.accepted}, rejected ${result.rejected}, columns ${result.mapping.name} (${result.mapping.chosen}), ` +
+          `dates ${result.date_order.order} (${result.date_order.source})`,
       );
       return c.json(result, 201);
     } catch (error) {
@@ -207,6 +219,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   ticketRoutes(app, store);
+  mappingRoutes(app, deps.mappings, log);
   modelRoutes(app, deps.registry, deps.model, log);
   rescoreRoute(app, store, bus, deps.model, log);
 

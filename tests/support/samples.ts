@@ -15,3 +15,12 @@ export const HEADER =
   "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,Date of Purchase," +
   "Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,Ticket Priority,Ticket Channel," +
   "First Response Time,Time to Resolution,Customer Satisfaction Rating";
+
+/** 300 tickets in Zendesk's CSV export shape (no description column), written by `scripts/samples/make_exports.ts`. */
+export const ZENDESK_SAMPLE: string = new URL("../../samples/zendesk_export.csv", import.meta.url).pathname;
+
+/** 300 tickets in Freshdesk's export shape, contact fields included. */
+export const FRESHDESK_SAMPLE: string = new URL("../../samples/freshdesk_export.csv", import.meta.url).pathname;
+
+/** 300 issues in Jira's Excel CSV export shape: CRLF, a repeated Component/s, Jira's dates. */
+export const JIRA_SAMPLE: string = new URL("../../samples/jira_export.csv", import.meta.url).pathname;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "../../src/score/features.ts";
+import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "./bundled_values.ts";
 import { emptyTicket, PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
 import { seededRandom } from "../../src/train/random.ts";
 import { HEADER } from "./samples.ts";
