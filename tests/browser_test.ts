@@ -11,7 +11,8 @@
  *   host but the app's, no sideways scrolling on a phone; full-page screenshots in `tests/.artifacts/screenshots/`;
  * - every page accessible: zero axe-core violations of WCAG 2 A and AA in both themes at 1280 and 390 px, and the
  *   triage queue worked by keyboard alone (`support/accessibility.ts`), on the same app (one start, one site build
- *   less than a test of its own).
+ *   less than a test of its own);
+ * - a Jira export uploaded through the form with its mapping chosen from the page's list.
  *
  * Prints, per page, the JavaScript and data (JSON) bytes it loads, and the site build time of each refresh.
  *
@@ -33,7 +34,7 @@ import {
 import { HOSTILE, hostileCsv, NEVER_SHOWN } from "./support/hostile.ts";
 import { auditEveryPage, keyboardQueue } from "./support/accessibility.ts";
 import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE, JIRA_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
 import config from "../observablehq.config.ts";
 
@@ -260,7 +261,7 @@ Deno.test(
               await page.dispatchEvent("#upload-drop", "drop", { dataTransfer: dropped });
               await page.waitForSelector("#upload-error:not([hidden])", { timeout: 10_000 });
               const refusal = (await page.textContent("#upload-error")) ?? "";
-              ok(/^Upload refused \(422: .*missing required columns: .*Ticket ID/.test(refusal), refusal);
+              ok(/^Upload refused \(422: The header is not one of a known export.*Ticket ID/.test(refusal), refusal);
               await assertHarmless(page, "refused drop");
 
               const refreshed = refreshReport(page, app);
@@ -351,6 +352,31 @@ Deno.test(
           name: "the triage queue worked by keyboard alone: moves, details, saves announced, keys list, jumps",
           ignore: !uploaded,
           fn: () => keyboardQueue(chromium, app),
+        });
+        await t.step({
+          name: "a Jira export through the form, its mapping chosen from the list: columns read, people dropped",
+          ignore: !uploaded,
+          fn: async () => {
+            const { page, watch, close } = await openPage(chromium, app, "/upload", DESKTOP);
+            try {
+              await page.waitForSelector('#upload-mapping option[value="jira"]', { state: "attached" });
+              await page.selectOption("#upload-mapping", "jira");
+              await page.setInputFiles("#upload-file", JIRA_SAMPLE);
+              await waitForText(page, "#upload-accepted", "300", 30_000);
+              await waitForText(page, "#upload-rejected-count", "0");
+              const used = (await page.textContent("#upload-mapping-used")) ?? "";
+              ok(used.includes("jira") && used.includes("as chosen"), used);
+              const dropped = (await page.textContent("#upload-personal")) ?? "";
+              ok(dropped.includes("Reporter") && dropped.includes("Assignee"), dropped);
+              await page.waitForSelector("#upload-overview-link", { timeout: 60_000 });
+              await screenshot(page, "upload-jira-desktop.png");
+              const ticket = await (await fetch(`${app.base}/api/tickets/SUP-101`)).json();
+              ok(ticket.ticket_subject?.length > 0 && ticket.model_version, JSON.stringify(ticket).slice(0, 300));
+              assertClean(watch, "Jira upload");
+            } finally {
+              await close();
+            }
+          },
         });
       } finally {
         await browser?.close();

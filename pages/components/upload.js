@@ -1,5 +1,7 @@
-// The upload panel: choose or drop a CSV, watch it upload, see what was accepted and rejected, wait for the
-// tickets to be scored, rebuild the marts and the site, then follow a link to the refreshed Overview.
+// The upload panel: choose how the file names its columns (recognised from the header by default, or a preset or
+// a team's mapping from the app's list), choose or drop a CSV, watch it upload, see what was accepted and rejected
+// and which columns were read, ignored or dropped, wait for the tickets to be scored, rebuild the marts and the
+// site, then follow a link to the refreshed Overview.
 //
 // Everything that comes from the file or the server (names, values, reasons, messages) is put into the page as
 // text: through htl's interpolation (which makes text nodes) or textContent, never as HTML.
@@ -59,6 +61,22 @@ function table(id, headers, rows) {
       </table>
     </div>
   `;
+}
+
+/** Which mapping read the header, and the columns it found missing, ignored and dropped as personal data. */
+function columnsNote(upload) {
+  const list = (names) => (Array.isArray(names) ? names.map(String).join(", ") : "");
+  const chosen = upload.mapping?.chosen === "requested" ? "as chosen" : "recognised from the header";
+  const line = (id, label, names) =>
+    Array.isArray(names) && names.length > 0 ? html`<p id=${id}>${label}: ${list(names)}.</p>` : "";
+  return html`<div id="upload-columns">
+    <p id="upload-mapping-used">Columns read as <strong>${String(upload.mapping?.name ?? "?")}</strong> (${chosen}).</p>
+    ${
+    line("upload-missing", "Not in this file, stored empty", upload.missing_columns?.map((c) => c.replace(/_/g, " ")))
+  }
+    ${line("upload-personal", "Personal data dropped, never stored", upload.personal_columns_dropped)}
+    ${line("upload-ignored", "Ignored columns", upload.ignored_columns)}
+  </div>`;
 }
 
 /** How dates were read: day-first or month-first, where that came from, and the evidence. */
@@ -129,6 +147,7 @@ function uploadSummary(upload, fileName) {
       ${upload.duplicates?.count > 0 ? count("upload-tickets", "Distinct tickets", upload.tickets) : ""}
     </dl>
     <p class="muted">Upload <code id="upload-id">${String(upload.upload_id ?? "")}</code></p>
+    ${columnsNote(upload)}
     ${dateOrderNote(upload.date_order)}
     ${warningsTable(upload.warnings)}
     ${duplicatesTable(upload.duplicates)}
@@ -141,10 +160,24 @@ function uploadSummary(upload, fileName) {
  *
  * @param {object} [options]
  * @param {string} [options.uploads] where uploads are POSTed (and `/<id>` polled).
+ * @param {string} [options.mappings] the list of column mappings to choose from.
  * @param {string} [options.refresh] what to POST to rebuild the marts and the site.
  * @param {string} [options.overview] the link to the refreshed Overview.
  */
-export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/refresh", overview = "./" } = {}) {
+export function uploadPanel(
+  { uploads = "/api/uploads", mappings = "/api/mappings", refresh = "/api/marts/refresh", overview = "./" } = {},
+) {
+  const option = (value, text) => Object.assign(document.createElement("option"), { value, textContent: text });
+  const mapping = Object.assign(document.createElement("select"), { id: "upload-mapping", name: "mapping" });
+  mapping.append(option("", "Recognise the export from its header"));
+  const chooser = html`<p class="upload-mapping"><label for="upload-mapping">Columns</label> ${mapping}</p>`;
+  // The presets and the teams' saved mappings; without the list, recognition from the header still works.
+  fetch(mappings, { headers: { Accept: "application/json" }, cache: "no-store" })
+    .then((response) => (response.ok ? response.json() : { rows: [] }))
+    .then((body) => {
+      for (const m of body?.rows ?? []) mapping.append(option(String(m.name), `${m.name}: ${m.description ?? ""}`));
+    })
+    .catch(() => {});
   const input = html`<input type="file" id="upload-file" name="file" accept=".csv,text/csv">`;
   const drop = html`<label class="upload-drop" id="upload-drop">
     <span><strong>Drop a CSV file here</strong> or choose one:</span>
@@ -210,6 +243,7 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
     if (busy) return fail("An upload is already running; wait for it to finish.");
     busy = true;
     input.disabled = true;
+    mapping.disabled = true;
     error.hidden = true;
     done.hidden = true;
     result.replaceChildren();
@@ -217,7 +251,8 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
     progress.value = 0;
     say(`Uploading ${file.name}…`);
     try {
-      const response = await postFile(uploads, file, (loaded, total) => {
+      const url = mapping.value ? `${uploads}?mapping=${encodeURIComponent(mapping.value)}` : uploads;
+      const response = await postFile(url, file, (loaded, total) => {
         progress.value = total > 0 ? loaded / total : 0;
         const kib = (bytes) => formatCount(Math.round(bytes / 1024));
         say(`Uploading ${file.name}: ${kib(loaded)} of ${kib(total)} KiB`);
@@ -239,6 +274,7 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
     } finally {
       busy = false;
       input.disabled = false;
+      mapping.disabled = false;
       input.value = "";
     }
   }
@@ -256,5 +292,5 @@ export function uploadPanel({ uploads = "/api/uploads", refresh = "/api/marts/re
     if (file) start(file);
   });
 
-  return html`<div class="upload">${drop}${progress}${status}${error}${done}${result}</div>`;
+  return html`<div class="upload">${chooser}${drop}${progress}${status}${error}${done}${result}</div>`;
 }
