@@ -64,6 +64,7 @@ Deno.test(
           "0003_kafka_ingest.sql",
           "0004_overrides.sql",
           "0005_upload_progress.sql",
+          "0006_subject_text.sql",
         ]);
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
         // Every statement is idempotent on its own as well (a run cut off half-way is run again).
@@ -110,7 +111,7 @@ Deno.test(
 
 Deno.test(
   await needing(["chdb"], {
-    name: "migrate follows the ticket schema: a column it lacks is added, a changed view is recreated",
+    name: "migrate follows the ticket schema: a column it lacks is added, a changed view is recreated, 0006 retypes",
     fn: async () => {
       await withClickHouse(async (store, chdb) => {
         // As if the table predated a column of the schema, and the view predated the current text.
@@ -139,6 +140,16 @@ Deno.test(
                                       AND name = 'tickets'`);
         assert.equal(key.sorting_key, "ticket_id, upload_id, ingested_at");
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), []);
+        // A table from before 0006 holds the subject as a category of few values: 0006 makes it free text, rows kept.
+        await chdb.sql(`ALTER TABLE ${DATABASE}.tickets MODIFY COLUMN ticket_subject LowCardinality(Nullable(String))`);
+        await chdb.sql(
+          `ALTER TABLE ${DATABASE}.schema_migrations DELETE WHERE version = '0006' SETTINGS mutations_sync = 2`,
+        );
+        assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), ["0006_subject_text.sql"]);
+        const [subject] = await chdb.sql(`SELECT type FROM system.columns WHERE database = '${DATABASE}'
+                                          AND table = 'tickets' AND name = 'ticket_subject'`);
+        assert.equal(subject.type, "Nullable(String)");
+        assert.equal((await store.listTickets({ limit: 10, offset: 0 })).total, 5);
         // A stored type that is not the schema's stops the run, naming the column.
         await chdb.sql(`ALTER TABLE ${DATABASE}.tickets MODIFY COLUMN satisfaction_rating Nullable(Float32)`);
         await assert.rejects(
@@ -509,10 +520,10 @@ Deno.test(
         };
         assert.match(
           await run(),
-          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, 0005_upload_progress.sql, view tickets_scored.sql/,
+          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, 0005_upload_progress.sql, 0006_subject_text.sql, view tickets_scored.sql/,
         );
         assert.match(await run(), /the schema is up to date/);
-        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 5);
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 6);
       } finally {
         await chdb.close();
       }
