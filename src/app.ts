@@ -100,7 +100,7 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
     throw new ConfigError("RUN_SCORER=false needs KAFKA_BROKERS: without Kafka only this process can score");
   }
   // The model: the one MODEL_DIR pins, or the registry's live version, followed as it changes.
-  const registry = config.modelDir ? null : await openRegistry(config.modelRegistryDir);
+  const registry = config.modelDir ? null : await openRegistry(config.modelRegistryDir, { log });
   const model = new LiveModel(await loadModel(config.modelDir ?? await liveModelDir(config)));
   if (registry) model.watch(registry, log);
   let store: Store | null = null;

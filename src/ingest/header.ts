@@ -35,7 +35,7 @@ export interface HeaderMap {
   /** The number of fields every row must have. */
   width: number;
   mapping: MappingUsed;
-  /** The mapping's priority values (normalised) → ours, or null for "no priority". */
+  /** The mapping's priority values → ours, or null for "no priority" (`priorityTable`). */
   priorities: ReadonlyMap<string, Priority | null>;
   /** Schema columns the file does not have: stored empty. */
   missing: string[];
@@ -99,7 +99,7 @@ export function mapHeader(header: readonly string[], mapping?: Mapping): HeaderM
   }
   const ignored: string[] = [], personal: string[] = [];
   header.forEach((name, index) => {
-    const trimmed = name.replace(/^\uFEFF/, "").trim();
+    const trimmed = name.trim(); // a byte-order mark is white space to trim()
     if (read.has(index) || trimmed === "") return;
     const list = PERSONAL_HEADER.test(trimmed) ? personal : ignored;
     if (!list.includes(trimmed)) list.push(trimmed);

@@ -174,9 +174,13 @@ function invalid(reason: string): UploadError {
 }
 
 /**
- * A mapping's priority values, normalised for lookups: export value → priority, or null for "no priority";
- * undefined for a value the mapping does not know.
+ * A mapping's priority values for lookups: export value (as the mapping writes it, and normalised) → priority, or
+ * null for "no priority"; undefined for a value the mapping does not know. The spelling as written is looked up
+ * first, so that the usual cell costs no normalising.
  */
 export function priorityTable(mapping: Mapping): ReadonlyMap<string, Priority | null> {
-  return new Map(Object.entries(mapping.priorities).map(([value, p]) => [normaliseName(value), p]));
+  const table = new Map<string, Priority | null>();
+  for (const [value, p] of Object.entries(mapping.priorities)) table.set(normaliseName(value), p);
+  for (const [value, p] of Object.entries(mapping.priorities)) if (!table.has(value)) table.set(value, p);
+  return table;
 }

@@ -70,7 +70,7 @@ function readCell(
         : new Unreadable("not an age in whole years from 0 to 120");
     }
     case "priority": {
-      const priority = priorities.get(normaliseName(text));
+      const priority = priorities.has(text) ? priorities.get(text) : priorities.get(normaliseName(text));
       return priority !== undefined ? priority : new Unreadable(
         `not a priority this mapping knows (it reads ${PRIORITIES.join(", ")} and the export's own words); ` +
           "kept unlabelled",

@@ -199,15 +199,29 @@ export class ModelRegistry {
 
 /**
  * Opens (creating if needed) the registry in `dir`: an empty registry gets the shipped model as its first, live,
- * version.
+ * version. So does a registry whose live model reads tickets in a way this release no longer does (another feature
+ * spec than the shipped model's, after an upgrade): the app could not load it, and the log says to retrain.
  */
-export async function openRegistry(dir: string, shipped: string = SHIPPED_MODEL_DIR): Promise<ModelRegistry> {
+export async function openRegistry(
+  dir: string,
+  { shipped = SHIPPED_MODEL_DIR, log }: { shipped?: string; log?: (line: string) => void } = {},
+): Promise<ModelRegistry> {
   const registry = new ModelRegistry(dir);
   await mkdir(dir, { recursive: true });
-  if (await readJson<LiveFile>(join(dir, "live.json"))) return registry;
   // deno-lint-ignore no-explicit-any
   const meta = await readJson<any>(join(shipped, "priority.json"));
   const version = String(meta?.model_version);
+  const live = await readJson<LiveFile>(join(dir, "live.json"));
+  if (live) {
+    // deno-lint-ignore no-explicit-any
+    const liveSpec = (await readJson<any>(join(dir, live.version, "priority.json")))?.feature_spec_version;
+    if (liveSpec === meta?.feature_spec_version || live.version === version) return registry;
+    log?.(
+      `model registry: the live model ${live.version} reads tickets as ${liveSpec ?? "(unknown)"}, which this ` +
+        `release does not (${meta?.feature_spec_version}); the shipped model ${version} is live instead. Retrain ` +
+        "on your tickets with deno task train",
+    );
+  }
   if (!(await registry.has(version))) await registry.add(shipped);
   // Two processes opening a new registry at once both get here; either's live.json is the same.
   await registry.promote(version, { force: true });
