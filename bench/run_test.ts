@@ -4,6 +4,7 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { needing } from "../tests/support/means.ts";
+import { textSignalTickets, ticketsCsv } from "../tests/support/synthetic.ts";
 
 /** Runs a script of this folder with `args`: its exit code and what it printed. */
 async function runScript(script: string, args: string[]): Promise<{ code: number; stdout: string }> {
@@ -59,3 +60,26 @@ Deno.test("bench/against.ts runs two checkouts by turns and prints the ratio of 
   const summary = JSON.parse(last);
   ok(summary.throughput_ratio > 0 && Number.isFinite(summary.throughput_ratio), last);
 });
+
+Deno.test(
+  await needing(["python"], {
+    name: "deno task bench:text compares our pipeline with TF-IDF + LR and CatBoost text_features on one split",
+    fn: async () => {
+      const file = await Deno.makeTempFile({ suffix: ".csv" });
+      try {
+        await Deno.writeTextFile(file, ticketsCsv(textSignalTickets(1_500, 21)));
+        const run = await runScript("./text.ts", ["--iterations", "40", file]);
+        equal(run.code, 0, run.stdout);
+        const report = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+        equal(report.tickets.train + report.tickets.test, 1_500);
+        ok(Math.abs(report.tickets.test - 300) <= 4, `${report.tickets.test} held out`);
+        for (const side of [report.ours, report.tfidf_logistic_regression, report.catboost_text_features]) {
+          ok(side.macro_f1 > 0.5 && side.macro_f1 <= 1, JSON.stringify(report));
+        }
+        ok(run.stdout.includes("| TF-IDF (1-2 grams) + logistic regression |"));
+      } finally {
+        await Deno.remove(file);
+      }
+    },
+  }),
+);

@@ -11,7 +11,7 @@ import { PRIORITIES } from "../src/ticket/schema.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { startApp, upload } from "./support/app.ts";
 import { needing } from "./support/means.ts";
-import { parityMaxDiff, readParitySample } from "./support/parity.ts";
+import { parityMaxDiff, readParitySample, textLayerMaxDiff } from "./support/parity.ts";
 import { inBatches, syntheticPriority, syntheticTickets, textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
 
 const TRAIN_TICKETS = 10_000, TEST_TICKETS = 2000;
@@ -68,7 +68,7 @@ Deno.test(
         // Depth 6 pairs trees (five trees: the last is paired with one that adds nothing); depth 7 does not.
         for (const [iterations, depth] of [[5, 6], [3, 7]]) {
           const outDir = `${dir}/model-${iterations}-${depth}`;
-          const extraArgs = ["--iterations", String(iterations), "--depth", String(depth)];
+          const extraArgs = ["--iterations", String(iterations), "--depth", String(depth), "--keep-all-trees"];
           await runTrainPy({ matrix, outDir, inheritOutput: false, extraArgs });
           const model = await loadModel(outDir);
           try {
@@ -77,6 +77,11 @@ Deno.test(
             const sample = await readParitySample(outDir);
             const maxDiff = await parityMaxDiff(model, sample.rows);
             assert(sample.rows.length >= 100 && maxDiff <= 1e-5, `${iterations} trees of depth ${depth}: ${maxDiff}`);
+            // The text layer of a model that reads text: Deno's scores are scikit-learn's.
+            const layer = model.metadata.text_layer as unknown as { scale: number };
+            assert(layer.scale > 0.5, `the text layer's scale ${layer.scale}`);
+            const layerDiff = textLayerMaxDiff(model, sample);
+            assert(layerDiff <= sample.text_layer.tolerance, `text layer: ${layerDiff}`);
           } finally {
             await model.close();
           }

@@ -24,6 +24,9 @@
  * - one-hot groups: `gender_*`, `type_*`, `channel_*`, `status_*`, `product_*` (learned vocabularies), and
  *   `language_*` (the text's language, `signals.ts`, over a fixed list).
  * - `text_0` … `text_511`: the text's words and word pairs, hashed (`text.ts`).
+ * - `text_score_low` … `text_score_critical`: the text layer's class scores (`text_layer.ts`), when the model has
+ *   one: a linear model over the text's TF-IDF weighted terms, learned by `models/train.py` beside the trees. A
+ *   training matrix has them not: `train.py` adds them, scored out of fold.
  *
  * The human label (`priority_label`) is never a feature. Changing the encoding (a column, its order, how a value
  * is read) means bumping {@linkcode FEATURE_SPEC_VERSION} and retraining (`deno task train`); new vocabularies only
@@ -32,12 +35,13 @@
  * @module
  */
 
-import type { Ticket } from "../ticket/schema.ts";
+import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
 import { HASH_BUCKETS, readText, TEXT_SEED } from "./text.ts";
+import { termSink, type TextLayer } from "./text_layer.ts";
 
 /** Version of the encoding; stored in the model metadata and checked when a model is loaded. */
-export const FEATURE_SPEC_VERSION = "ticket-features-v3";
+export const FEATURE_SPEC_VERSION = "ticket-features-v4";
 
 /** The categorical ticket fields the model one-hot encodes, each over a vocabulary learned from training tickets. */
 export const CATEGORICAL_FIELDS = [
@@ -174,8 +178,11 @@ const NUMERIC_NAMES = [
   "purchase_month",
 ] as const;
 
-/** The hashed text columns, last. */
+/** The hashed text columns. */
 const TEXT_NAMES = Array.from({ length: HASH_BUCKETS }, (_, i) => `text_${i}`);
+
+/** The text layer's class scores, last (in {@linkcode PRIORITIES} order). */
+export const TEXT_SCORE_NAMES: readonly string[] = PRIORITIES.map((p) => `text_score_${p.toLowerCase()}`);
 
 const slug = (value: string) => value.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "") || "value";
 
@@ -250,6 +257,8 @@ export function ticketText(ticket: Pick<Ticket, "ticket_subject" | "ticket_descr
 export class FeatureSpec {
   /** The vocabularies the one-hot groups use. */
   readonly vocabularies: Vocabularies;
+  /** The text layer whose scores are the last columns, or null (a training matrix's spec). */
+  readonly textLayer: TextLayer | null;
   /** The feature columns, in the order {@linkcode FeatureSpec.encode} writes them. */
   readonly names: readonly string[];
   /** Columns per ticket. */
@@ -262,8 +271,11 @@ export class FeatureSpec {
    */
   readonly #words = new Float32Array(HASH_BUCKETS);
 
-  constructor(vocabularies: Vocabularies) {
+  readonly #terms = termSink();
+
+  constructor(vocabularies: Vocabularies, textLayer: TextLayer | null = null) {
     this.vocabularies = vocabularies;
+    this.textLayer = textLayer;
     const groups: { read: CompiledGroup["read"]; prefix: string; vocabulary: readonly string[] }[] = [
       ...CATEGORICAL_FIELDS.map((field) => ({
         read: (t: Ticket) => t[field],
@@ -294,6 +306,10 @@ export class FeatureSpec {
     }
     this.#textOffset = names.length;
     names.push(...TEXT_NAMES);
+    if (textLayer !== null) {
+      if (textLayer.classes !== TEXT_SCORE_NAMES.length) throw new RangeError("a text layer scores four classes");
+      names.push(...TEXT_SCORE_NAMES);
+    }
     this.names = Object.freeze(names);
     this.width = names.length;
     this.#groups = compiled;
@@ -305,6 +321,8 @@ export class FeatureSpec {
    */
   encode(tickets: readonly Ticket[]): EncodedTickets {
     const width = this.width, words = this.#words, groups = this.#groups;
+    const layer = this.textLayer, terms = layer === null ? null : this.#terms;
+    const scoreOffset = this.#textOffset + HASH_BUCKETS;
     const out = new Float32Array(tickets.length * width);
     const languages: (string | null)[] = new Array(tickets.length);
     const sentiments: (number | null)[] = new Array(tickets.length);
@@ -315,7 +333,7 @@ export class FeatureSpec {
       out[base] = t.customer_age ?? NaN;
       let language: string | null = null, sentiment: number | null = null;
       if (text !== null) {
-        const read = readText(text, TEXT_SEED, words, 0, WORD_LISTS);
+        const read = readText(text, TEXT_SEED, words, 0, WORD_LISTS, terms);
         out[base + 1] = text.length;
         out[base + 2] = read.words;
         out[base + 3] = read.exclamations;
@@ -328,6 +346,8 @@ export class FeatureSpec {
       } else {
         out[base + 1] = out[base + 2] = out[base + 5] = NaN;
       }
+      // Without text the layer's scores are its bias: what it says of a ticket it knows nothing of.
+      if (layer !== null) layer.score(terms!, out, base + scoreOffset);
       languages[r] = language;
       sentiments[r] = sentiment;
       out[base + 6] = sentiment ?? NaN;

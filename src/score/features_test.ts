@@ -67,7 +67,7 @@ Deno.test("feature spec: numeric columns, a group per learned vocabulary with it
   assert(SPEC.names.includes("product_c_compiler") && SPEC.names.includes("product_c_compiler_2"));
   assertEquals(SPEC.names.slice(-HASH_BUCKETS), Array.from({ length: HASH_BUCKETS }, (_, i) => `text_${i}`));
   assert(!SPEC.names.some((n) => /priority|label|subject/.test(n)), "no label, and the subject is text");
-  assertEquals(FEATURE_SPEC_VERSION, "ticket-features-v3");
+  assertEquals(FEATURE_SPEC_VERSION, "ticket-features-v4");
 });
 
 Deno.test("vocabularies are learned from the tickets: frequent values, most frequent spelling, capped", () => {

@@ -13,7 +13,14 @@
  */
 import * as ort from "onnxruntime-node";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
-import { FEATURE_SPEC_VERSION, FeatureSpec, type Vocabularies, vocabulariesProblem } from "./features.ts";
+import {
+  FEATURE_SPEC_VERSION,
+  FeatureSpec,
+  TEXT_SCORE_NAMES,
+  type Vocabularies,
+  vocabulariesProblem,
+} from "./features.ts";
+import { TextLayer, type TextLayerMetadata } from "./text_layer.ts";
 import { SHIPPED_MODEL_DIR } from "./registry.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
@@ -65,6 +72,8 @@ export interface ModelMetadata {
   feature_names: string[];
   /** The categorical values the model was trained to tell apart (`features.ts`, learned from its tickets). */
   vocabularies: Vocabularies;
+  /** The text layer beside the model (`text_layer.ts`), whose scores are its last features. */
+  text_layer: TextLayerMetadata;
   calibration: { method: "temperature"; temperature: number };
   review: {
     target_precision: number;
@@ -111,7 +120,11 @@ function checkMetadata(raw: unknown, path: string): ModelMetadata {
   }
   const vocabularies = vocabulariesProblem(m.vocabularies);
   if (vocabularies) throw new ModelLoadError(`${path}: ${vocabularies}; ${RETRAIN}`);
-  const expected = new FeatureSpec(m.vocabularies!).names;
+  const layer = m.text_layer;
+  if (typeof layer?.file !== "string" || !/^[\w.-]+$/.test(layer.file) || layer.classes !== PRIORITIES.length) {
+    throw new ModelLoadError(`${path}: expected text_layer {file, classes: ${PRIORITIES.length}}; ${RETRAIN}`);
+  }
+  const expected = [...new FeatureSpec(m.vocabularies!).names, ...TEXT_SCORE_NAMES];
   const names = m.feature_names;
   const length = Math.max(names.length, expected.length);
   for (let at = 0; at < length; at++) {
@@ -183,9 +196,11 @@ function probabilityOutput(session: ort.InferenceSession, path: string): string 
 export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel> {
   const metaPath = `${dir}/priority.json`, onnxPath = `${dir}/priority.onnx`;
   let metadata: ModelMetadata;
+  let textLayer: TextLayer;
   let bytes: Uint8Array;
   try {
     metadata = checkMetadata(JSON.parse(await Deno.readTextFile(metaPath)), metaPath);
+    textLayer = await TextLayer.load(dir, metadata.text_layer);
     bytes = await Deno.readFile(onnxPath);
   } catch (error) {
     if (error instanceof ModelLoadError) throw error;
@@ -214,7 +229,7 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
     await session.release();
     throw error;
   }
-  const spec = new FeatureSpec(metadata.vocabularies);
+  const spec = new FeatureSpec(metadata.vocabularies, textLayer);
   const width = spec.width, classes = PRIORITIES.length;
 
   /** One ONNX run over `rows` encoded tickets: their probabilities, row-major, before calibration. */

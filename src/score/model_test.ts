@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects as assertRejects } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parityMaxDiff, readParitySample } from "../../tests/support/parity.ts";
+import { parityMaxDiff, readParitySample, textLayerMaxDiff } from "../../tests/support/parity.ts";
 import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { FEATURE_SPEC_VERSION } from "./features.ts";
@@ -26,6 +26,25 @@ Deno.test("ONNX in Deno gives CatBoost's own probabilities on the parity sample"
       `parity: ${sample.rows.length} rows (${rows.length} in one call), max abs diff ${maxDiff.toExponential(2)}`,
     );
     assert(maxDiff <= 1e-5, `ONNX and CatBoost differ by ${maxDiff}`);
+  } finally {
+    await model.close();
+  }
+});
+
+Deno.test("the text layer in Deno gives scikit-learn's scores on the parity sample", async () => {
+  const sample = await readParitySample(MODELS);
+  const model = await loadModel(MODELS);
+  try {
+    assert(sample.text_layer.rows.length >= 50, `only ${sample.text_layer.rows.length} rows`);
+    assert(sample.text_layer.rows.some((r) => r.terms.length > 20), "the sample should hold tickets with text");
+    const maxDiff = textLayerMaxDiff(model, sample);
+    console.log(
+      `text layer parity: ${sample.text_layer.rows.length} tickets, max abs diff ${maxDiff.toExponential(2)}`,
+    );
+    assert(maxDiff <= sample.text_layer.tolerance, `the text layer differs from scikit-learn's by ${maxDiff}`);
+    // The features of a ticket carry the same scores, read from its own text.
+    const names = model.spec.names.slice(-4);
+    assertEquals(names, ["text_score_low", "text_score_medium", "text_score_high", "text_score_critical"]);
   } finally {
     await model.close();
   }
@@ -129,6 +148,19 @@ Deno.test("loadModel refuses a model trained on another feature spec", async () 
     );
     await assertRejects(() => loadModel(dir), ModelLoadError);
 
+    // Its text layer must be there, and be one.
+    await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify(meta));
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /text_layer/.test(e.message),
+    );
+    await Deno.writeTextFile(`${dir}/text_layer.bin`, "not a layer");
+    await assertRejects(
+      () => loadModel(dir),
+      (e: Error) => e instanceof ModelLoadError && /text_layer/.test(e.message),
+    );
+    await Deno.remove(`${dir}/text_layer.bin`);
+
     // The columns follow from the vocabularies the model was trained on: without them, or with others, it is refused.
     await Deno.writeTextFile(`${dir}/priority.json`, JSON.stringify({ ...meta, vocabularies: undefined }));
     await assertRejects(
@@ -171,6 +203,7 @@ Deno.test("needs review: below the threshold, or always when the model is no bet
   try {
     const meta = JSON.parse(await Deno.readTextFile(`${MODELS}/priority.json`));
     await Deno.copyFile(`${MODELS}/priority.onnx`, `${dir}/priority.onnx`);
+    await Deno.copyFile(`${MODELS}/text_layer.bin`, `${dir}/text_layer.bin`);
     const tickets = [ticket("a"), ticket("b", { ticket_type: "Refund request", customer_age: 19 })];
     const withReview = async (review: Record<string, unknown>) => {
       await Deno.writeTextFile(
@@ -206,6 +239,7 @@ Deno.test("a model file ONNX Runtime cannot read is refused as a ModelLoadError 
   const dir = await Deno.makeTempDir({ prefix: "model-test-" });
   try {
     await Deno.copyFile(`${MODELS}/priority.json`, `${dir}/priority.json`);
+    await Deno.copyFile(`${MODELS}/text_layer.bin`, `${dir}/text_layer.bin`);
     await Deno.writeTextFile(`${dir}/priority.onnx`, "not a model");
     await assertRejects(
       () => loadModel(dir),

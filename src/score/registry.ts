@@ -19,7 +19,7 @@ import type { Config } from "../config.ts";
 export const SHIPPED_MODEL_DIR: string = new URL("../../models", import.meta.url).pathname;
 
 /** The files of a model version (the comparison is optional). */
-export const MODEL_FILES = ["priority.onnx", "priority.json", "parity_sample.json"] as const;
+export const MODEL_FILES = ["priority.onnx", "text_layer.bin", "priority.json", "parity_sample.json"] as const;
 
 /** How a challenger did against the live model on the same held-out tickets. */
 export interface Comparison {

@@ -101,6 +101,15 @@ export class WordLists {
   }
 }
 
+/**
+ * Where a reading also leaves the hashes of its terms (each word, then each pair of neighbouring words), for the
+ * text layer (`text_layer.ts`): `count` of them at the start of `hashes`; terms beyond its length are not kept.
+ */
+export interface TermSink {
+  hashes: Int32Array;
+  count: number;
+}
+
 /** What one reading found. Reused between readings: copy what you keep. */
 export interface TextReading {
   words: number;
@@ -132,7 +141,8 @@ const CLASSES = Uint8Array.from({ length: 256 }, (_, c) => {
 
 /**
  * Reads `text`: adds its hashed words and word pairs into `out[offset .. offset + HASH_BUCKETS)` and counts its
- * statistics; with `lists`, also its valence and the languages its function words belong to.
+ * statistics; with `lists`, also its valence and the languages its function words belong to; with `terms`, also
+ * appends the hash of each word and word pair there.
  */
 export function readText(
   text: string,
@@ -140,6 +150,7 @@ export function readText(
   out: Float32Array,
   offset: number,
   lists: WordLists | null = null,
+  terms: TermSink | null = null,
 ): TextReading {
   // Counters live in locals until the end: this loop runs for every character of every upload.
   let words = 0, exclamations = 0, questions = 0, letters = 0, capitals = 0, valence = 0;
@@ -168,9 +179,11 @@ export function readText(
     inWord = false;
     const word = mix(h);
     out[offset + (word & (HASH_BUCKETS - 1))] += word < 0 ? -1 : 1;
+    if (terms !== null && terms.count < terms.hashes.length) terms.hashes[terms.count++] = word;
     if (words > 0) {
       const pair = mix(Math.imul(previous, 0x9e3779b1) ^ word);
       out[offset + (pair & (HASH_BUCKETS - 1))] += pair < 0 ? -1 : 1;
+      if (terms !== null && terms.count < terms.hashes.length) terms.hashes[terms.count++] = pair;
     }
     previous = word;
     words++;

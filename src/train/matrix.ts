@@ -2,8 +2,10 @@
  * The training matrix `models/train.py` learns from: tickets encoded by the one feature module
  * (`score/features.ts`, with vocabularies learned from the same tickets) and written as CSV, header = the spec's
  * feature names then `label` (the class index of `priority_label` in {@linkcode PRIORITIES} order); unlabelled
- * tickets are skipped; NaN is an empty cell. A sidecar `<matrix>.meta.json` records the feature spec version, its
- * names and vocabularies, so training checks them and the model carries them.
+ * tickets are skipped; NaN is an empty cell. Beside it, `<matrix>.terms` holds each row's text terms for the text
+ * layer (`score/text_layer.ts`), one line per row in the svmlight format (`label bucket:count ...`, buckets
+ * ascending), and `<matrix>.meta.json` records the feature spec version, its names and vocabularies, so training
+ * checks them and the model carries them.
  *
  * @module
  */
@@ -12,7 +14,15 @@ import { UploadError } from "../ingest/errors.ts";
 import type { Mapping } from "../ingest/mapping.ts";
 import { mappingOfOption } from "../ingest/presets.ts";
 import { readTicketFile } from "../ingest/read_file.ts";
-import { FEATURE_SPEC_VERSION, FeatureSpec, type Vocabularies, VocabularyCounter } from "../score/features.ts";
+import { basename } from "node:path";
+import {
+  FEATURE_SPEC_VERSION,
+  FeatureSpec,
+  ticketText,
+  type Vocabularies,
+  VocabularyCounter,
+} from "../score/features.ts";
+import { bucketCounts, collectTerms, TERM_BUCKETS, TERMS_PER_TICKET, termSink } from "../score/text_layer.ts";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
 
 /** What {@linkcode writeMatrix} wrote. */
@@ -34,6 +44,8 @@ export interface MatrixMeta {
   feature_spec_version: string;
   feature_names: readonly string[];
   vocabularies: Vocabularies;
+  /** The terms file beside the matrix, and how many buckets its terms fall in. */
+  text_terms: { file: string; buckets: number };
   classes: readonly Priority[];
   rows: number;
   label_counts: Record<Priority, number>;
@@ -70,6 +82,9 @@ export async function writeMatrix(
   const encoder = new TextEncoder();
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const writer = file.writable.getWriter();
+  const termsFile = await Deno.open(`${path}.terms`, { write: true, create: true, truncate: true });
+  const termsWriter = termsFile.writable.getWriter();
+  const sink = termSink(), buckets = new Int32Array(TERMS_PER_TICKET), counts = new Int32Array(TERMS_PER_TICKET);
   try {
     await writer.write(encoder.encode([...spec.names, "label"].join(",") + "\n"));
     for await (const batch of batches) {
@@ -77,6 +92,7 @@ export async function writeMatrix(
       summary.skippedUnlabelled += batch.length - labelled.length;
       const matrix = spec.featurize(labelled);
       const lines: string[] = new Array(labelled.length);
+      const termLines: string[] = new Array(labelled.length);
       const cells: string[] = new Array(width + 1);
       for (let r = 0; r < labelled.length; r++) {
         for (let c = 0; c < width; c++) {
@@ -87,18 +103,30 @@ export async function writeMatrix(
         cells[width] = String(CLASS_INDEX.get(label));
         summary.labelCounts[label]++;
         lines[r] = cells.join(",");
+        const text = ticketText(labelled[r]);
+        if (text !== null) collectTerms(text, sink);
+        const n = bucketCounts(sink, buckets, counts);
+        sink.count = 0;
+        let line = cells[width];
+        for (let i = 0; i < n; i++) line += ` ${buckets[i]}:${counts[i]}`;
+        termLines[r] = line;
       }
-      if (lines.length > 0) await writer.write(encoder.encode(lines.join("\n") + "\n"));
+      if (lines.length > 0) {
+        await writer.write(encoder.encode(lines.join("\n") + "\n"));
+        await termsWriter.write(encoder.encode(termLines.join("\n") + "\n"));
+      }
       summary.rows += labelled.length;
       onBatch?.(summary);
     }
   } finally {
     await writer.close();
+    await termsWriter.close();
   }
   const meta: MatrixMeta = {
     feature_spec_version: FEATURE_SPEC_VERSION,
     feature_names: spec.names,
     vocabularies: spec.vocabularies,
+    text_terms: { file: `${basename(path)}.terms`, buckets: TERM_BUCKETS },
     classes: PRIORITIES,
     rows: summary.rows,
     label_counts: summary.labelCounts,

@@ -1,0 +1,143 @@
+/**
+ * The text layer: a linear model over a ticket's words, whose four class scores the trees then read as features.
+ * Trees split on few features at a time and do poorly on thousands of sparse word counts; a linear model over
+ * TF-IDF weighted terms is what reads text well (CatBoost's own text estimators do the same). Its weights are
+ * learned by `models/train.py` (logistic regression) and shipped beside the model as `text_layer.bin`; scoring
+ * them happens here, in the scorer, so the app needs no Python.
+ *
+ * A ticket's terms are its words and word pairs as `text.ts` hashes them, each put in one of
+ * {@linkcode TERM_BUCKETS} buckets. A bucket's weight in a ticket is `(1 + ln count) × idf`, the ticket's weights
+ * are scaled to unit length, and class `c` scores `bias[c] + Σ weight × W[bucket][c]`: what scikit-learn's
+ * `TfidfTransformer(sublinear_tf=True)` and `LogisticRegression.decision_function` compute, which
+ * `models/train.py` checks on held-out tickets and the parity test checks again here.
+ *
+ * @module
+ */
+import { HASH_BUCKETS, readText, type TermSink, TEXT_SEED } from "./text.ts";
+
+/** Buckets of the text layer's terms: a power of two, far more than the trees' hashed text has. */
+export const TERM_BUCKETS = 1 << 18;
+
+/** Terms kept per ticket; a longer text's later terms are left out (a description of about 4,000 words). */
+export const TERMS_PER_TICKET = 8192;
+
+/** A sink sized for one ticket's terms. */
+export function termSink(): TermSink {
+  return { hashes: new Int32Array(TERMS_PER_TICKET), count: 0 };
+}
+
+/** Where {@linkcode collectTerms} lets the trees' hashed words go (it wants the terms only). */
+const unused = new Float32Array(HASH_BUCKETS);
+
+/** Appends the terms of `text` to `sink`, as the scorer reads them (for writing a training matrix). */
+export function collectTerms(text: string, sink: TermSink): void {
+  readText(text, TEXT_SEED, unused, 0, null, sink);
+  unused.fill(0);
+}
+
+/**
+ * A ticket's terms as bucket counts, in bucket order: `buckets[0..n)` and `counts[0..n)`; answers `n`. Sorts
+ * `sink.hashes` in place.
+ */
+export function bucketCounts(sink: TermSink, buckets: Int32Array, counts: Int32Array): number {
+  const hashes = sink.hashes.subarray(0, sink.count);
+  for (let i = 0; i < hashes.length; i++) hashes[i] &= TERM_BUCKETS - 1;
+  hashes.sort();
+  let n = 0;
+  for (let i = 0; i < hashes.length; i++) {
+    if (n > 0 && buckets[n - 1] === hashes[i]) counts[n - 1]++;
+    else [buckets[n], counts[n++]] = [hashes[i], 1];
+  }
+  return n;
+}
+
+/** The layer's description in `priority.json`. */
+export interface TextLayerMetadata {
+  file: string;
+  buckets: number;
+  classes: number;
+}
+
+/** Raised for a `text_layer.bin` that cannot be read. */
+export class TextLayerError extends Error {
+  override name = "TextLayerError";
+}
+
+/**
+ * A loaded text layer. `text_layer.bin`, little-endian: `u32 n` (buckets seen in training), `u32 classes`,
+ * `f32 idfUnseen`, `f32 bias[classes]`, `i32 bucket[n]` (ascending), `f32 idf[n]`, `f32 weights[n × classes]`.
+ */
+export class TextLayer {
+  readonly classes: number;
+  readonly #idfUnseen: number;
+  readonly #bias: Float32Array;
+  readonly #idf: Float32Array;
+  readonly #weights: Float32Array;
+  /** Bucket → row in `#idf` and `#weights`, or -1 for a bucket training never saw. */
+  readonly #row: Int32Array;
+  readonly #buckets = new Int32Array(TERMS_PER_TICKET);
+  readonly #counts = new Int32Array(TERMS_PER_TICKET);
+  /** The class sums, in double precision as scikit-learn adds them. */
+  readonly #sums: Float64Array;
+
+  constructor(bytes: Uint8Array) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (bytes.byteLength < 12) throw new TextLayerError("text_layer.bin is too short");
+    const n = view.getUint32(0, true), classes = view.getUint32(4, true);
+    const expected = 12 + 4 * classes + n * (8 + 4 * classes);
+    if (bytes.byteLength !== expected || classes < 1 || n > TERM_BUCKETS) {
+      throw new TextLayerError(`text_layer.bin has ${bytes.byteLength} bytes; its header says ${expected}`);
+    }
+    this.classes = classes;
+    this.#sums = new Float64Array(classes);
+    this.#idfUnseen = view.getFloat32(8, true);
+    const floats = (at: number, length: number) => {
+      const out = new Float32Array(length);
+      for (let i = 0; i < length; i++) out[i] = view.getFloat32(at + 4 * i, true);
+      return out;
+    };
+    let at = 12;
+    this.#bias = floats(at, classes);
+    at += 4 * classes;
+    this.#row = new Int32Array(TERM_BUCKETS).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const bucket = view.getInt32(at + 4 * i, true);
+      if (bucket < 0 || bucket >= TERM_BUCKETS) throw new TextLayerError(`text_layer.bin: bucket ${bucket}`);
+      this.#row[bucket] = i;
+    }
+    at += 4 * n;
+    this.#idf = floats(at, n);
+    this.#weights = floats(at + 4 * n, n * classes);
+  }
+
+  /** Reads the layer `metadata` names, in `dir`. */
+  static async load(dir: string, metadata: TextLayerMetadata): Promise<TextLayer> {
+    const layer = new TextLayer(await Deno.readFile(`${dir}/${metadata.file}`));
+    if (layer.classes !== metadata.classes) {
+      throw new TextLayerError(`text_layer.bin has ${layer.classes} classes, priority.json ${metadata.classes}`);
+    }
+    return layer;
+  }
+
+  /** Writes the class scores of the terms in `sink` into `out[offset .. offset + classes)`; empties the sink. */
+  score(sink: TermSink, out: Float32Array, offset: number): void {
+    this.scoreCounts(this.#buckets, this.#counts, bucketCounts(sink, this.#buckets, this.#counts), out, offset);
+    sink.count = 0;
+  }
+
+  /** {@linkcode TextLayer.score} of terms already counted: `n` buckets (ascending) and their counts. */
+  scoreCounts(buckets: Int32Array, counts: Int32Array, n: number, out: Float32Array, offset: number): void {
+    const classes = this.classes, row = this.#row, idf = this.#idf, weights = this.#weights, sums = this.#sums;
+    sums.fill(0);
+    let norm = 0;
+    for (let i = 0; i < n; i++) {
+      const r = row[buckets[i]];
+      const w = (1 + Math.log(counts[i])) * (r < 0 ? this.#idfUnseen : idf[r]);
+      norm += w * w;
+      if (r < 0) continue;
+      for (let c = 0; c < classes; c++) sums[c] += w * weights[r * classes + c];
+    }
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let c = 0; c < classes; c++) out[offset + c] = this.#bias[c] + sums[c] * scale;
+  }
+}
