@@ -45,8 +45,12 @@ export function bucketCounts(sink: TermSink, buckets: Int32Array, counts: Int32A
   hashes.sort();
   let n = 0;
   for (let i = 0; i < hashes.length; i++) {
-    if (n > 0 && buckets[n - 1] === hashes[i]) counts[n - 1]++;
-    else [buckets[n], counts[n++]] = [hashes[i], 1];
+    if (n > 0 && buckets[n - 1] === hashes[i]) {
+      counts[n - 1]++;
+    } else {
+      buckets[n] = hashes[i];
+      counts[n++] = 1;
+    }
   }
   return n;
 }
