@@ -126,28 +126,20 @@ async function main(): Promise<number> {
     };
 
     started = performance.now();
-    const tfidf = JSON.parse(
-      await run(PROJECT_PYTHON, [
-        new URL("tfidf_reference.py", import.meta.url).pathname,
-        "--train",
-        trainCsv,
-        "--test",
-        testCsv,
-      ]),
-    );
-    const catboostText = JSON.parse(
-      await run(PROJECT_PYTHON, [
-        new URL("score_reference.py", import.meta.url).pathname,
-        "--train",
-        trainCsv,
-        "--test",
-        testCsv,
-        "--repeat",
-        "1",
-        "--iterations",
-        iterations,
-      ]),
-    );
+    // Both baselines read the same two files; each prints its figures as JSON.
+    const reference = async (script: string, ...args: string[]) =>
+      JSON.parse(
+        await run(PROJECT_PYTHON, [
+          new URL(script, import.meta.url).pathname,
+          "--train",
+          trainCsv,
+          "--test",
+          testCsv,
+          ...args,
+        ]),
+      );
+    const tfidf = await reference("tfidf_reference.py");
+    const catboostText = await reference("score_reference.py", "--repeat", "1", "--iterations", iterations);
     const report = {
       file: positionals[0].replace(/^.*[\\/]/, ""),
       tickets: { train: train.length, test: test.length },
