@@ -6,25 +6,27 @@ which runs both steps): a CSV whose header is the feature names followed by `lab
 order Low, Medium, High, Critical; empty cells are NaN), plus its sidecar `<matrix>.meta.json` naming the
 feature spec version. Then:
 
-1. splits the rows, stratified and seeded: 20% held out for testing, 20% for calibration, the rest to train on;
-2. fits the text layer on the training and calibration rows (from the matrix's terms file, `<matrix>.terms`): a
-   logistic regression over the tickets' TF-IDF weighted word terms, classes weighted by their inverse frequency, whose four class scores become the last four features:
-   scored out of fold for those rows, by the folds' regressions averaged for the held-out ones; exported as
-   `text_layer.bin`, which the scorer reads (`src/score/text_layer.ts`);
-3. trains a multiclass CatBoostClassifier that starts from the text layer's scores (its baseline: the trees learn
-   what the other features add to the text; fixed seed; trees kept while they improve macro-F1 on a slice of the
-   training rows);
+1. deals the rows into folds (5, stratified and seeded): every ticket is predicted once by models fitted on the
+   other folds, and those out-of-fold predictions measure, calibrate and set the review threshold; the final
+   model then learns from every labelled ticket, so a team's labels are all used;
+2. fits the text layer (from the matrix's terms file, `<matrix>.terms`): a logistic regression over the tickets'
+   TF-IDF weighted word terms, classes weighted by their inverse frequency, fold by fold. Its four class scores,
+   out of fold, become the last four features; the folds' regressions averaged are exported as `text_layer.bin`,
+   which the scorer reads (`src/score/text_layer.ts`);
+3. trains multiclass CatBoost trees that start from the text layer's scores (their baseline: the trees learn what
+   the other features add to the text; fixed seed), fold by fold, and keeps as many trees as give the best
+   macro-F1 averaged over the folds; the final trees learn from all rows;
 4. exports the trees to ONNX as one vectorized graph (`oblivious_trees_onnx`: `probabilities` is a float tensor
    [N, 4] in class order, as onnxruntime-node needs), and checks it against CatBoost's own
-   predict_proba with Python onnxruntime (all held-out rows, plus rows with NaNs injected);
-5. calibrates the probabilities on the calibration rows (temperature scaling) and picks the confidence threshold
-   above which tickets are auto-assigned so that they reach the target precision; below it a ticket needs review;
-6. tests on the held-out rows whether the model beats chance (a permutation test of macro-F1); a model that does
-   not sends every ticket to review;
-7. writes into --out-dir: `priority.onnx`, `text_layer.bin`, `priority.json` (model version, classes, feature spec, training data
-   hash, held-out metrics, calibration, review threshold and verdict, library versions) and `parity_sample.json`
-   (held-out features with CatBoost's own probabilities, for the Deno parity test), and `held_out_rows.json` (the
-   matrix rows held out, to compare another model on the same tickets).
+   predict_proba with Python onnxruntime (a sample of rows, plus rows with NaNs injected);
+5. calibrates the out-of-fold probabilities (temperature scaling) and picks the confidence threshold above which
+   tickets are auto-assigned so that they reach the target precision; below it a ticket needs review;
+6. tests on the out-of-fold predictions whether the model beats chance (a permutation test of macro-F1); a model
+   that does not sends every ticket to review;
+7. writes into --out-dir: `priority.onnx`, `text_layer.bin`, `priority.json` (model version, classes, feature spec,
+   training data hash, out-of-fold metrics, calibration, review threshold and verdict, library versions),
+   `parity_sample.json` (feature rows with CatBoost's own probabilities, for the Deno parity test), and
+   `out_of_fold.json` (each matrix row's out-of-fold prediction, to compare another model on the same tickets).
 
 Needs the libraries of models/requirements.txt (`deno task setup` installs them into .venv; numpy and pandas
 come with catboost, scipy with scikit-learn).
@@ -52,22 +54,23 @@ class TrainError(Exception):
     """A problem with the inputs or the environment, reported without a traceback."""
 
 
-# Share of the training rows set aside to decide when to stop boosting, and how many rounds without
-# improvement end it (macro-F1 moves in steps and plateaus: a short patience stopped learnable models early).
-VALIDATION_SHARE = 0.125
+# Folds of the cross-validation (fewer when a class has fewer tickets), and how many rounds without improvement of
+# a fold's macro-F1 end its boosting (macro-F1 moves in steps and plateaus: a short patience stopped learnable
+# models early).
+FOLDS = 5
 EARLY_STOPPING_ROUNDS = 100
-# Share of all rows used to calibrate the probabilities and choose the review threshold.
-CALIBRATION_SHARE = 0.2
-# Tickets auto-assigned on the calibration rows before a threshold is trusted to reach the target precision.
+EVAL_METRIC = "TotalF1:average=Macro"
+# Tickets auto-assigned before a threshold is trusted to reach the target precision.
 MIN_AUTO_ASSIGNED = 30
 # The model must beat chance with this significance (permutation test), or every ticket goes to review.
 SIGNIFICANCE = 0.01
 PERMUTATIONS = 2000
 RELIABILITY_BINS = 10
-# The text layer: its class scores' feature names (in class order), the folds that score the training rows out of
-# fold, and how far its scores computed from the exported arrays may be from scikit-learn's.
+# Rows on which the ONNX graph is held to CatBoost's own probabilities.
+PARITY_CHECK_ROWS = 5000
+# The text layer: its class scores' feature names (in class order), and how far its scores computed from the
+# exported arrays may be from scikit-learn's.
 TEXT_SCORE_NAMES = [f"text_score_{c.lower()}" for c in CLASSES]
-TEXT_LAYER_FOLDS = 5
 TEXT_LAYER_TOLERANCE = 1e-4
 
 
@@ -87,15 +90,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--depth", type=int, default=6, help="tree depth (default: %(default)s)")
     p.add_argument("--learning-rate", type=float, default=0.1, help="learning rate (default: %(default)s)")
     p.add_argument("--seed", type=int, default=42, help="seed for the split and for CatBoost (default: %(default)s)")
-    p.add_argument("--test-size", type=float, default=0.2, help="held-out fraction, stratified (default: %(default)s)")
-    p.add_argument("--threads", type=int, default=2, help="CatBoost threads (default: %(default)s)")
-    p.add_argument("--parity-rows", type=int, default=200, help="held-out rows in parity_sample.json "
+    p.add_argument("--folds", type=int, default=FOLDS, help="folds of the cross-validation that measures and "
+                   "calibrates the model (default: %(default)s; fewer when a class has fewer tickets)")
+    p.add_argument("--threads", type=int, default=2, help="CatBoost threads, and text layer folds fitted at once (default: %(default)s)")
+    p.add_argument("--parity-rows", type=int, default=200, help="feature rows in parity_sample.json "
                    "(default: %(default)s)")
     p.add_argument("--target-precision", type=float, default=0.8, help="precision the auto-assigned tickets must "
-                   "reach on the calibration rows; below the threshold that gives it, tickets need review "
+                   "reach out of fold; below the threshold that gives it, tickets need review "
                    "(default: %(default)s)")
     p.add_argument("--keep-all-trees", action="store_true",
-                   help="no early stopping: keep every one of --iterations trees (for tests of the exported graph)")
+                   help="keep every one of --iterations trees (for tests of the exported graph)")
     p.add_argument("--class-weights", choices=["balanced", "none"], default="balanced",
                    help="the text layer weighs classes by their inverse frequency (balanced: what macro-F1 rewards) "
                         "or not (default: %(default)s)")
@@ -106,8 +110,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.iterations < 1 or args.depth < 1 or args.depth > 16:
         p.error("--iterations must be >= 1 and --depth between 1 and 16")
-    if not 0 < args.test_size < 1 - CALIBRATION_SHARE:
-        p.error(f"--test-size must be between 0 and {1 - CALIBRATION_SHARE}")
+    if args.folds < 2:
+        p.error("--folds must be at least 2")
     if not 0 < args.target_precision <= 1:
         p.error("--target-precision must be above 0 and at most 1")
     return args
@@ -187,46 +191,60 @@ def tfidf(counts, idf, np, sp):
     return sp.diags(1 / norms) @ x
 
 
-def fit_text_layer(counts, y, train_idx, c: float, balanced: bool, seed: int, np, sp):
-    """The text layer, fitted on the rows `train_idx`: their out-of-fold scores, and the layer that scores others.
+def fold_of_rows(y, folds: int, seed: int, np):
+    """Each row's fold, 0..folds-1, stratified by class and seeded (at least 2 tickets of each class)."""
+    from sklearn.model_selection import StratifiedKFold
+    counts = np.bincount(y, minlength=len(CLASSES))
+    if counts.min() < 2:
+        short = ", ".join(f"{CLASSES[c]} has {counts[c]}" for c in range(len(CLASSES)) if counts[c] < 2)
+        raise TrainError(f"every priority needs at least 2 labelled tickets to learn from and measure; {short}")
+    fold = np.empty(len(y), dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=min(folds, int(counts.min())), shuffle=True, random_state=seed)
+    for f, (_, rows) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        fold[rows] = f
+    return fold
+
+
+def fit_regression(x, y, c: float, balanced: bool):
+    """One fold's logistic regression of the text layer (a function of its own, so that folds can run in parallel
+    processes)."""
+    from sklearn.linear_model import LogisticRegression
+    return LogisticRegression(C=c, max_iter=300, class_weight="balanced" if balanced else None).fit(x, y)
+
+
+def fit_text_layer(counts, y, fold, c: float, balanced: bool, jobs: int, np, sp):
+    """The text layer: every row's out-of-fold scores, and the layer that scores new tickets.
 
     Each fold's regression scores the rows it did not see; the exported layer is the fold regressions' average (an
-    average of linear models is one linear model), so the rows the trees learn from and the rows they are used on
-    get scores of one kind. A regression refitted on all the training rows scores more boldly than the folds did,
-    and trees that learned from out-of-fold scores then misread it.
+    average of linear models is one linear model; together they learnt from every row), so the rows the trees
+    learn from and the tickets they are used on get scores of one kind. A regression refitted on all the rows
+    scores more boldly than the folds did, and trees that learned from out-of-fold scores then misread it.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-    n = len(train_idx)
-    df = np.bincount(counts[train_idx].indices, minlength=counts.shape[1])
+    from joblib import Parallel, delayed
+    n, folds = len(y), int(fold.max()) + 1
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
     idf = np.log((1 + n) / (1 + df)) + 1
     x = tfidf(counts, idf, np, sp)
     oof = np.zeros((n, len(CLASSES)))
     coef = np.zeros((len(CLASSES), counts.shape[1]))
     intercept = np.zeros(len(CLASSES))
-    smallest = int(np.bincount(y[train_idx], minlength=len(CLASSES)).min())
-    if smallest < 2:
-        raise TrainError(f"the text layer needs at least 2 training tickets of each class; one has {smallest}")
-    folds = min(TEXT_LAYER_FOLDS, smallest)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for fit_pos, score_pos in splitter.split(np.zeros(n), y[train_idx]):
-        fold = LogisticRegression(C=c, max_iter=300, class_weight="balanced" if balanced else None)
-        fold.fit(x[train_idx[fit_pos]], y[train_idx[fit_pos]])
-        if list(fold.classes_) != list(range(len(CLASSES))):
-            raise TrainError(f"a text layer fold lacks a class: {list(fold.classes_)}")
-        oof[score_pos] = fold.decision_function(x[train_idx[score_pos]])
-        coef += fold.coef_ / folds
-        intercept += fold.intercept_ / folds
+    # The folds' regressions in parallel processes (the solver holds Python's lock: threads would take turns).
+    regressions = Parallel(n_jobs=min(jobs, folds))(
+        delayed(fit_regression)(x[fold != f], y[fold != f], c, balanced) for f in range(folds))
+    for f, regression in enumerate(regressions):
+        score = fold == f
+        oof[score] = regression.decision_function(x[score])
+        coef += regression.coef_ / folds
+        intercept += regression.intercept_ / folds
     # How far the scores can be trusted: the scale that fits the out-of-fold scores best (the regression's own,
     # class-weighted log-loss). A layer that learnt nothing from the words is scaled towards 0, so that the trees,
     # which start from its scores, do not have to undo its noise; a layer that reads the text well stays near 1.
-    weights_by_row = (len(y[train_idx]) / (len(CLASSES) * np.bincount(y[train_idx], minlength=len(CLASSES))))[
-        y[train_idx]] if balanced else np.ones(n)
+    weights_by_row = (n / (len(CLASSES) * np.bincount(y, minlength=len(CLASSES))))[y] if balanced else np.ones(n)
 
     def loss(scale: float) -> float:
         z = oof * scale
         z = z - z.max(axis=1, keepdims=True)
-        log_p = z[np.arange(n), y[train_idx]] - np.log(np.exp(z).sum(axis=1))
+        log_p = z[np.arange(n), y] - np.log(np.exp(z).sum(axis=1))
         return float(-(weights_by_row * log_p).sum() / weights_by_row.sum())
 
     scale = min(np.round(np.arange(0, 2.0001, 0.05), 2), key=loss)
@@ -257,23 +275,6 @@ def exported_scores(counts, layer, np, sp):
     weights = np.zeros((counts.shape[1], len(CLASSES)))
     weights[layer["buckets"]] = layer["weights"]
     return tfidf(counts, idf, np, sp) @ weights + layer["bias"].astype(np.float64)
-
-
-def stratified_split(y, test_size: float, seed: int, np):
-    rng = np.random.RandomState(seed)
-    test = []
-    for c in range(len(CLASSES)):
-        idx = np.flatnonzero(y == c)
-        if len(idx) == 0:
-            continue
-        if len(idx) < 2:
-            raise TrainError(f"class {CLASSES[c]} has {len(idx)} row(s); a stratified split needs at least 2")
-        rng.shuffle(idx)
-        n_test = min(len(idx) - 1, max(1, int(round(len(idx) * test_size))))
-        test.extend(idx[:n_test].tolist())
-    test_mask = np.zeros(len(y), dtype=bool)
-    test_mask[test] = True
-    return np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
 
 
 def metrics(y_true, y_pred, y_train, np) -> dict:
@@ -384,6 +385,22 @@ def coverage_at(proba, y, threshold: float | None, np) -> dict:
             "tickets": n}
 
 
+def cross_fitted_review(proba, y, fold, target: float, np) -> dict:
+    """What the review threshold gives on tickets it was not chosen on: each fold's tickets at the threshold chosen
+    on the other folds' (the threshold the model ships with is chosen on all of them)."""
+    chosen = right = 0
+    for f in range(int(fold.max()) + 1):
+        mine, others = fold == f, fold != f
+        threshold = review_threshold(proba[others], y[others], target, np)
+        if threshold is None:
+            continue
+        auto = proba[mine].max(axis=1) >= threshold
+        chosen += int(auto.sum())
+        right += int((proba[mine].argmax(axis=1)[auto] == y[mine][auto]).sum())
+    return {"coverage": round(chosen / len(y), 4), "precision": round(right / chosen, 4) if chosen else None,
+            "tickets": chosen, "measured": "each fold's tickets at the threshold chosen on the other folds'"}
+
+
 def chance_test(y_true, y_pred, seed: int, np) -> dict:
     """Is macro-F1 better than chance? A permutation test (labels shuffled against the predictions) and a
     bootstrap 95% interval of macro-F1."""
@@ -399,7 +416,7 @@ def chance_test(y_true, y_pred, seed: int, np) -> dict:
         "p_value": round(p_value, 4),
         "macro_f1_ci95": [round(float(np.percentile(boot, 2.5)), 4), round(float(np.percentile(boot, 97.5)), 4)],
         "better_than_chance": bool(p_value < SIGNIFICANCE),
-        "test": f"permutation test of macro-F1 on the held-out tickets, {PERMUTATIONS} shuffles, significance "
+        "test": f"permutation test of macro-F1 on the out-of-fold predictions, {PERMUTATIONS} shuffles, significance "
                 f"{SIGNIFICANCE}",
     }
 
@@ -543,23 +560,17 @@ def main(argv: list[str]) -> int:
     x, y, feature_names, spec_version, matrix_meta = load_matrix(matrix_path, np, pd)
     data_sha = sha256_file(matrix_path)
     terms = load_terms(matrix_path, matrix_meta, len(y), np)
-    rest_idx, test_idx = stratified_split(y, args.test_size, args.seed, np)
-    train_pos, calibration_pos = stratified_split(y[rest_idx], CALIBRATION_SHARE / (1 - args.test_size),
-                                                  args.seed + 3, np)
-    train_idx, calibration_idx = rest_idx[train_pos], rest_idx[calibration_pos]
+    fold = fold_of_rows(y, args.folds, args.seed, np)
+    folds = int(fold.max()) + 1
 
-    # The text layer learns from every row but the held-out ones: the training and calibration rows are scored out
-    # of fold (never by a regression that saw them), the held-out rows by the exported layer.
     layer_started = time.time()
-    layer = fit_text_layer(terms, y, rest_idx, args.text_c, args.class_weights == "balanced", args.seed + 5, np, sp)
-    scores = np.zeros((len(y), len(CLASSES)), dtype=np.float32)
-    scores[rest_idx] = layer["oof"]
-    scores[test_idx] = layer["x"][test_idx] @ layer["coef"].T + layer["intercept"]
+    layer = fit_text_layer(terms, y, fold, args.text_c, args.class_weights == "balanced", args.threads, np, sp)
+    scores = layer["oof"].astype(np.float32)
     x = np.hstack([x, scores])
     feature_names = feature_names + TEXT_SCORE_NAMES
-    held_out_layer = metrics(y[test_idx], scores[test_idx].argmax(axis=1), y[rest_idx], np)
+    layer_alone = metrics(y, scores.argmax(axis=1), y, np)
     print(f"train.py: text layer: {layer['terms_seen']} terms seen, C {layer['c']}, scale {layer['scale']}, fitted in "
-          f"{time.time() - layer_started:.1f}s; alone on the held-out rows macro-F1 {held_out_layer['macro_f1']:.4f}")
+          f"{time.time() - layer_started:.1f}s; alone, out of fold, macro-F1 {layer_alone['macro_f1']:.4f}")
 
     # A dropped feature keeps its column (the model's input stays the feature spec) but holds nothing to learn.
     dropped = [i for i, name in enumerate(feature_names) if any(name.startswith(p) for p in args.drop_prefix)]
@@ -569,66 +580,79 @@ def main(argv: list[str]) -> int:
     if any(feature_names[i] in TEXT_SCORE_NAMES for i in dropped):
         # The graph adds the text layer's live scores to the trees': a model blind to them exports a layer that
         # scores every ticket 0.
-        scores[:] = 0
-        layer["weights"][:] = 0
-        layer["bias"][:] = 0
+        for key in ("coef", "intercept", "weights", "bias"):
+            layer[key][:] = 0
     print(f"train.py: {len(y)} rows x {len(feature_names)} features ({matrix_path.name}, sha256 {data_sha[:12]}); "
-          f"train {len(train_idx)}, calibration {len(calibration_idx)}, held out {len(test_idx)}"
+          f"{folds} folds of about {len(y) // folds}"
           + (f"; {len(dropped)} features dropped ({', '.join(args.drop_prefix)}*)" if dropped else ""))
 
     def pool(rows, labels=None):
         """Rows for CatBoost, starting from their text layer scores (the last columns): the trees add to them."""
         return catboost.Pool(rows, labels, baseline=rows[:, -len(CLASSES):].astype(np.float64))
 
-    model = catboost.CatBoostClassifier(
-        loss_function="MultiClass", iterations=args.iterations, depth=args.depth, learning_rate=args.learning_rate,
-        random_seed=args.seed, thread_count=args.threads, class_names=list(range(len(CLASSES))), verbose=False,
-        allow_writing_files=False,
-        # The text layer's scores are where the trees start, not what they split on: out of fold they are noisy,
-        # and splits on them learnt that noise (bench/HISTORY.md, "Reading real text").
-        ignored_features=list(range(x.shape[1] - len(CLASSES), x.shape[1])),
-        # Trees are kept for as long as they improve what the model is judged by, not the log-loss: trees that only
-        # sharpen the text layer's probabilities can lower macro-F1 while they lower the loss. They are not weighted
-        # by class: they start from the text layer's scores, whose classes already are, and weighting both
-        # favoured the rare classes twice.
-        eval_metric="TotalF1:average=Macro",
-    )
-    # Early stopping on a validation split carved from the training rows (never the held-out rows): where the
-    # label carries no signal the model stops near a constant guess instead of memorising noise, so it does not
-    # look better than chance on the very tickets it was trained on.
-    fit_pos, valid_pos = stratified_split(y[train_idx], VALIDATION_SHARE, args.seed + 1, np)
-    fit_idx, valid_idx = train_idx[fit_pos], train_idx[valid_pos]
-    model.fit(pool(x[fit_idx], y[fit_idx]), eval_set=pool(x[valid_idx], y[valid_idx]),
-              early_stopping_rounds=None if args.keep_all_trees else EARLY_STOPPING_ROUNDS,
-              use_best_model=not args.keep_all_trees)
-    best_iteration = int(model.tree_count_)  # the trees kept (early stopping drops those after the best)
-    fit_seconds = time.time() - started
-    proba = model.predict_proba(pool(x[test_idx]))
-    held_out = metrics(y[test_idx], proba.argmax(axis=1), y[train_idx], np)
-    train_acc = float((model.predict_proba(pool(x[train_idx])).argmax(axis=1) == y[train_idx]).mean())
-    print(f"train.py: trained in {fit_seconds:.1f}s; held-out accuracy {held_out['accuracy']:.4f}, macro-F1 "
-          f"{held_out['macro_f1']:.4f} (chance {held_out['chance_baseline']['uniform_accuracy']}, majority class "
-          f"{held_out['chance_baseline']['majority_class_accuracy']}); train accuracy {train_acc:.4f}; "
-          f"{best_iteration} of {args.iterations} iterations kept (early stopping)")
+    def trees(iterations: int):
+        return catboost.CatBoostClassifier(
+            loss_function="MultiClass", iterations=iterations, depth=args.depth, learning_rate=args.learning_rate,
+            random_seed=args.seed, thread_count=args.threads, class_names=list(range(len(CLASSES))), verbose=False,
+            allow_writing_files=False,
+            # The text layer's scores are where the trees start, not what they split on: out of fold they are
+            # noisy, and splits on them learnt that noise (bench/HISTORY.md, "Reading real text").
+            ignored_features=list(range(x.shape[1] - len(CLASSES), x.shape[1])),
+            # Trees are counted by what the model is judged by, not the log-loss: trees that only sharpen the text
+            # layer's probabilities can lower macro-F1 while they lower the loss. They are not weighted by class:
+            # they start from the text layer's scores, whose classes already are, and weighting both favoured the
+            # rare classes twice.
+            eval_metric=EVAL_METRIC,
+        )
 
-    # Calibration and the review threshold come from the calibration rows; the held-out rows only measure.
-    calibration_raw = model.predict_proba(pool(x[calibration_idx]))
-    temperature = fit_temperature(calibration_raw, y[calibration_idx], np)
+    # Fold by fold: each fold's trees learn from the other folds and predict it. Boosting stops once a fold's
+    # macro-F1 has not improved for a while; the final model keeps the number of trees whose macro-F1, averaged
+    # over the folds, is best. Where the label carries no signal that is a handful of trees near a constant guess,
+    # not trees that memorised noise.
+    fold_models, curves = [], []
+    for f in range(folds):
+        fit, held = fold != f, fold == f
+        model = trees(args.iterations)
+        model.fit(pool(x[fit], y[fit]), eval_set=pool(x[held], y[held]),
+                  early_stopping_rounds=None if args.keep_all_trees else EARLY_STOPPING_ROUNDS, use_best_model=False)
+        fold_models.append(model)
+        curves.append(model.get_evals_result()["validation"][EVAL_METRIC])
+    common = min(len(c) for c in curves)
+    mean_curve = np.mean([c[:common] for c in curves], axis=0)
+    best_iteration = args.iterations if args.keep_all_trees else int(np.argmax(mean_curve)) + 1
+    proba = np.zeros((len(y), len(CLASSES)))
+    for f, model in enumerate(fold_models):
+        proba[fold == f] = model.predict_proba(pool(x[fold == f]), ntree_end=best_iteration)
+    held_out = metrics(y, proba.argmax(axis=1), y, np)
+
+    model = trees(best_iteration)
+    model.fit(pool(x, y))
+    fit_seconds = time.time() - started
+    train_acc = float((model.predict_proba(pool(x)).argmax(axis=1) == y).mean())
+    print(f"train.py: trained in {fit_seconds:.1f}s; out of fold accuracy {held_out['accuracy']:.4f}, macro-F1 "
+          f"{held_out['macro_f1']:.4f} (chance {held_out['chance_baseline']['uniform_accuracy']}, majority class "
+          f"{held_out['chance_baseline']['majority_class_accuracy']}); {best_iteration} of {args.iterations} trees "
+          f"kept (best macro-F1 over the folds); the final model, on all {len(y)} rows: train accuracy {train_acc:.4f}")
+
+    # Calibration and the review threshold come from the out-of-fold probabilities; the threshold's own figures
+    # from tickets it was not chosen on.
+    temperature = fit_temperature(proba, y, np)
     calibrated = temperature_scale(proba, temperature, np)
-    ece_before, _ = reliability(proba, y[test_idx], np)
-    ece_after, reliability_table = reliability(calibrated, y[test_idx], np)
-    verdict = chance_test(y[test_idx], proba.argmax(axis=1), args.seed + 4, np)
-    threshold = review_threshold(temperature_scale(calibration_raw, temperature, np), y[calibration_idx],
-                                 args.target_precision, np) if verdict["better_than_chance"] else None
-    at_threshold = coverage_at(calibrated, y[test_idx], threshold, np)
+    ece_before, _ = reliability(proba, y, np)
+    ece_after, reliability_table = reliability(calibrated, y, np)
+    verdict = chance_test(y, proba.argmax(axis=1), args.seed + 4, np)
+    better = verdict["better_than_chance"]
+    threshold = review_threshold(calibrated, y, args.target_precision, np) if better else None
+    at_threshold = cross_fitted_review(calibrated, y, fold, args.target_precision, np) if better \
+        else {"coverage": 0.0, "precision": None, "tickets": 0}
     curve = []
     for t in np.round(np.arange(0.25, 1.0001, 0.025), 3):
-        point = coverage_at(calibrated, y[test_idx], float(t), np)
+        point = coverage_at(calibrated, y, float(t), np)
         curve.append({"threshold": float(t), "coverage": point["coverage"], "precision": point["precision"]})
     print(f"train.py: temperature {temperature:.3f}; expected calibration error {ece_before:.4f} -> {ece_after:.4f}; "
           f"macro-F1 {verdict['macro_f1']} vs chance {verdict['chance_macro_f1']} (p = {verdict['p_value']}): "
-          f"{'better than chance' if verdict['better_than_chance'] else 'NOT better than chance: every ticket goes to review'}; "
-          f"threshold {threshold if threshold is None else round(threshold, 4)} -> held-out coverage "
+          f"{'better than chance' if better else 'NOT better than chance: every ticket goes to review'}; "
+          f"threshold {threshold if threshold is None else round(threshold, 4)} -> out of fold coverage "
           f"{at_threshold['coverage']}, precision {at_threshold['precision']} (target {args.target_precision})")
 
     today = dt.datetime.now(dt.timezone.utc)
@@ -645,7 +669,9 @@ def main(argv: list[str]) -> int:
 
         # Parity: the ONNX model against CatBoost's own probabilities.
         session = ort.InferenceSession(str(onnx_tmp), providers=["CPUExecutionProvider"])
-        checks = np.concatenate([x[test_idx], nan_injected(x[test_idx], np, args.seed, 4)])
+        rng = np.random.RandomState(args.seed + 2)
+        checked_rows = np.sort(rng.choice(len(y), size=min(len(y), PARITY_CHECK_ROWS), replace=False))
+        checks = np.concatenate([x[checked_rows], nan_injected(x, np, args.seed, 4)])
         expected = model.predict_proba(pool(checks))
         got = session.run([output_name], {input_name: checks})[0]
         if got.shape != expected.shape:
@@ -657,33 +683,32 @@ def main(argv: list[str]) -> int:
               f"max abs diff {max_diff:.2e}")
         onnx_bytes = onnx_tmp.read_bytes()
 
-    # The parity sample for the Deno test: held-out rows first, then some rows with NaN features.
-    rng = np.random.RandomState(args.seed + 2)
-    n_sample = min(args.parity_rows, len(test_idx))
-    sample_rows = x[np.sort(rng.choice(test_idx, size=n_sample, replace=False))]
-    sample_rows = np.concatenate([sample_rows, nan_injected(x[test_idx], np, args.seed, 4)[:10]])
+    # The parity sample for the Deno test: feature rows first, then some rows with NaN features.
+    n_sample = min(args.parity_rows, len(y))
+    sample_rows = x[np.sort(rng.choice(len(y), size=n_sample, replace=False))]
+    sample_rows = np.concatenate([sample_rows, nan_injected(x, np, args.seed, 4)[:10]])
     sample_proba = model.predict_proba(pool(sample_rows))
 
     def cell(v: float):
         return None if math.isnan(v) else float(v)
 
-    # The text layer as exported against scikit-learn's own scores, on every held-out row; a sample of them for the
-    # Deno parity test (each row's terms as bucket counts, and the scores they must give).
+    # The text layer as exported against scikit-learn's own scores (the folds' regressions averaged), on every row;
+    # a sample of them for the Deno parity test (each row's terms as bucket counts, and the scores they must give).
     layer_bin = text_layer_bytes(layer, np)
-    exported = exported_scores(terms[test_idx], layer, np, sp)
-    layer_diff = float(np.abs(exported - scores[test_idx]).max()) if len(test_idx) else 0.0
+    averaged = layer["x"] @ layer["coef"].T + layer["intercept"]
+    layer_diff = float(np.abs(exported_scores(terms, layer, np, sp) - averaged).max())
     if not layer_diff <= TEXT_LAYER_TOLERANCE:
         raise TrainError(f"the exported text layer's scores differ from scikit-learn's by {layer_diff}")
-    layer_rows = np.sort(rng.choice(test_idx, size=min(50, len(test_idx)), replace=False))
+    layer_rows = np.sort(rng.choice(len(y), size=min(50, len(y)), replace=False))
 
     def term_counts(row: int):
         counts = terms[row]
         return [[int(b), int(c)] for b, c in zip(counts.indices, counts.data)]
 
     parity = {
-        "about": "Held-out feature rows (null = NaN; the last rows have NaNs injected) with CatBoost's own "
-                 "predict_proba; the Deno parity test runs priority.onnx on them. text_layer: held-out rows' terms "
-                 "(bucket, count) with scikit-learn's scores of them.",
+        "about": "Feature rows (null = NaN; the last rows have NaNs injected) with CatBoost's own predict_proba; "
+                 "the Deno parity test runs priority.onnx on them. text_layer: rows' terms (bucket, count) with "
+                 "the scores scikit-learn's averaged regressions give them.",
         "model_version": model_version,
         "classes": CLASSES,
         "feature_names": feature_names,
@@ -691,7 +716,7 @@ def main(argv: list[str]) -> int:
         "rows": [{"features": [cell(v) for v in row], "probabilities": [float(p) for p in probs]}
                  for row, probs in zip(sample_rows.tolist(), sample_proba.tolist())],
         "text_layer": {"tolerance": TEXT_LAYER_TOLERANCE,
-                       "rows": [{"terms": term_counts(r), "scores": [float(v) for v in scores[r]]} for r in layer_rows]},
+                       "rows": [{"terms": term_counts(r), "scores": [float(v) for v in averaged[r]]} for r in layer_rows]},
     }
 
     metadata = {
@@ -708,7 +733,8 @@ def main(argv: list[str]) -> int:
             "buckets": int(terms.shape[1]), "classes": len(CLASSES), "terms_seen": layer["terms_seen"],
             "model": "logistic regression over (1 + ln count) * idf, scaled to unit length",
             "c": layer["c"], "folds": layer["folds"], "scale": layer["scale"],
-            "weights": "the folds' regressions averaged, times scale (fitted on their out-of-fold scores)", "held_out_macro_f1_alone": held_out_layer["macro_f1"],
+            "weights": "the folds' regressions averaged, times scale (fitted on their out-of-fold scores)", 
+            "out_of_fold_macro_f1_alone": layer_alone["macro_f1"],
             "parity_max_abs_diff": layer_diff,
         },
         "onnx": {
@@ -723,28 +749,27 @@ def main(argv: list[str]) -> int:
         "training_data": {
             "matrix_sha256": data_sha,
             "rows": int(len(y)),
-            "train_rows": int(len(train_idx)),
-            "calibration_rows": int(len(calibration_idx)),
-            "held_out_rows": int(len(test_idx)),
+            "folds": folds,
+            "evaluation": f"{folds}-fold cross-validation, stratified and seeded: every ticket's figures come from "
+                          f"models fitted on the other folds; the final model learnt from all {len(y)} tickets",
             "label_counts": {c: int((y == i).sum()) for i, c in enumerate(CLASSES)},
             "sources": args.source or matrix_meta.get("sources", []),
         },
         "params": {
             "loss_function": "MultiClass", "iterations": args.iterations, "depth": args.depth,
-            "learning_rate": args.learning_rate, "random_seed": args.seed, "test_size": args.test_size,
+            "learning_rate": args.learning_rate, "random_seed": args.seed, "folds": folds,
             "class_weights": args.class_weights, "baseline": "the text layer's scores (the trees add to them)",
-            "calibration_share": CALIBRATION_SHARE, "split": "stratified by label, seeded",
-            "dropped_feature_prefixes": args.drop_prefix,
-            "validation_share_of_training_rows": VALIDATION_SHARE, "early_stopping_rounds": EARLY_STOPPING_ROUNDS,
-            "iterations_kept": best_iteration,
+            "dropped_feature_prefixes": args.drop_prefix, "early_stopping_rounds": EARLY_STOPPING_ROUNDS,
+            "iterations_kept": best_iteration, "iterations_chosen_by": "macro-F1 averaged over the folds",
         },
-        "metrics": {"held_out": held_out, "train_accuracy": round(train_acc, 4)},
+        # "held_out": out of fold, every ticket predicted by trees and a text layer that never saw it.
+        "metrics": {"held_out": held_out, "held_out_is": "out of fold", "train_accuracy": round(train_acc, 4)},
         "calibration": {
             "method": "temperature",
             "temperature": round(temperature, 6),
-            "fitted_on": f"{len(calibration_idx)} calibration tickets (negative log-likelihood)",
+            "fitted_on": f"the out-of-fold probabilities of {len(y)} tickets (negative log-likelihood)",
             "expected_calibration_error": {"before": ece_before, "after": ece_after,
-                                           "on": f"{len(test_idx)} held-out tickets, {RELIABILITY_BINS} bins"},
+                                           "on": f"{len(y)} tickets out of fold, {RELIABILITY_BINS} bins"},
             "reliability": reliability_table,
         },
         "review": {
@@ -779,10 +804,11 @@ def main(argv: list[str]) -> int:
     write("text_layer.bin", layer_bin)
     write("priority.onnx", onnx_bytes)
     write("priority.json", (json.dumps(metadata, indent=2) + "\n").encode())
-    # Which matrix rows were held out, so that another model can be measured on the very same tickets.
-    write("held_out_rows.json", (json.dumps([int(i) for i in test_idx]) + "\n").encode())
+    # Each matrix row's out-of-fold prediction, so that another model can be measured on the very same tickets.
+    write("out_of_fold.json", (json.dumps({"classes": CLASSES, "predicted": proba.argmax(axis=1).tolist()})
+                               + "\n").encode())
     print(f"train.py: wrote {out_dir}/priority.onnx ({len(onnx_bytes) / 1024:.0f} KiB), priority.cbm, priority.json, "
-          f"parity_sample.json; model_version {model_version}")
+          f"parity_sample.json, out_of_fold.json; model_version {model_version}")
     return 0
 
 

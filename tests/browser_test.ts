@@ -59,6 +59,16 @@ const MOBILE = { width: 390, height: 844 };
 /** Every page of the site, as the site's navigation lists them. */
 const PAGES = config.pages.map(({ path }) => ({ path, name: path === "/" ? "overview" : path.slice(1) }));
 
+/** The Model page's card has a row of out-of-fold figures for each priority, in class order. */
+async function assertPerPriorityFigures(page: Page, where: string): Promise<void> {
+  const rows = page.locator("#model-per-class tbody tr");
+  await rows.first().waitFor({ timeout: 30_000 });
+  const priorities = (await rows.locator("td:first-child").allTextContents()).map((c) => c.trim());
+  deepEqual(priorities, ["Low", "Medium", "High", "Critical"], `${where}: per-priority figures`);
+  const f1 = (await rows.locator("td:last-child").allTextContents()).map((c) => c.trim());
+  ok(f1.every((v) => /^\d+(\.\d+)?%$/.test(v)), `${where}: each priority's F1 is a percentage: ${f1.join(", ")}`);
+}
+
 /** Records the upload progress bar's states (hidden, value; null value = indeterminate) as they change. */
 function recordProgress(): void {
   const states: { hidden: boolean; value: number | null }[] = [];
@@ -324,6 +334,7 @@ Deno.test(
                 const { page, watch, close } = await openPage(chromium, app, path, viewport);
                 try {
                   await screenshot(page, `${name}-${label}.png`);
+                  if (name === "model") await assertPerPriorityFigures(page, where);
                   await assertHostileShown(page, name);
                   await assertHarmless(page, where);
                   if (label === "mobile") await assertFitsWidth(page, where);

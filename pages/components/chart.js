@@ -44,16 +44,13 @@ export function described(plot, label) {
 }
 
 /**
- * The numbers behind a chart, in a table inside a <details> that can be expanded.
- * @param {object[]} rows the rows the chart draws
+ * A table of `rows`, one column per entry of `columns`, built with the DOM API: every value is set as text (category
+ * names come from uploads, and are shown as text only).
+ * @param {object[]} rows
  * @param {{caption: string, columns: {key: string, label: string, format?: (value: unknown) => string}[]}} options
  */
-export function numbersTable(rows, { caption, columns }) {
-  const details = document.createElement("details");
-  details.className = "chart-numbers";
-  const summary = details.appendChild(document.createElement("summary"));
-  summary.textContent = `The numbers: ${caption}`;
-  const table = details.appendChild(document.createElement("table"));
+export function dataTable(rows, { caption, columns }) {
+  const table = document.createElement("table");
   table.appendChild(document.createElement("caption")).textContent = caption;
   const head = table.appendChild(document.createElement("thead")).appendChild(document.createElement("tr"));
   for (const column of columns) {
@@ -66,7 +63,6 @@ export function numbersTable(rows, { caption, columns }) {
     const tr = body.appendChild(document.createElement("tr"));
     for (const column of columns) {
       const value = row[column.key];
-      // textContent: category names come from uploads, and are shown as text only.
       tr.appendChild(document.createElement("td")).textContent = value == null
         ? "–"
         : column.format
@@ -74,6 +70,19 @@ export function numbersTable(rows, { caption, columns }) {
         : String(value);
     }
   }
+  return table;
+}
+
+/**
+ * The numbers behind a chart, in a table inside a <details> that can be expanded.
+ * @param {object[]} rows the rows the chart draws
+ * @param {{caption: string, columns: {key: string, label: string, format?: (value: unknown) => string}[]}} options
+ */
+export function numbersTable(rows, options) {
+  const details = document.createElement("details");
+  details.className = "chart-numbers";
+  details.appendChild(document.createElement("summary")).textContent = `The numbers: ${options.caption}`;
+  details.appendChild(dataTable(rows, options));
   return details;
 }
 

@@ -17,7 +17,7 @@ const HELP = `Usage: deno task models [--url URL]
 
 models           prints the model versions of the registry, which one is live and how each did on held-out tickets
 models:promote   makes VERSION the live model; the web server and every scorer switch within seconds, without a
-                 restart. A version clearly worse than the live model on the same held-out tickets is refused
+                 restart. A version clearly worse than the live model on the same labelled tickets is refused
                  unless --force. Rolling back is promoting the previous version.
 rescore          scores every stored open ticket again with the live model, with progress
 

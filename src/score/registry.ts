@@ -21,7 +21,7 @@ export const SHIPPED_MODEL_DIR: string = new URL("../../models", import.meta.url
 /** The files of a model version (the comparison is optional). */
 export const MODEL_FILES = ["priority.onnx", "text_layer.bin", "priority.json", "parity_sample.json"] as const;
 
-/** How a challenger did against the live model on the same held-out tickets. */
+/** How a challenger did against the live model on the same tickets (the challenger's predictions out of fold). */
 export interface Comparison {
   live_version: string;
   held_out_tickets: number;
@@ -184,7 +184,7 @@ export class ModelRegistry {
     if (comparison?.clearly_worse && !force) {
       throw new PromotionRefused(
         `${version} is clearly worse than ${comparison.live_version} on the same ${comparison.held_out_tickets} ` +
-          `held-out tickets (macro-F1 ${comparison.challenger_macro_f1} vs ${comparison.live_macro_f1}, ` +
+          `tickets (macro-F1 ${comparison.challenger_macro_f1} vs ${comparison.live_macro_f1}, ` +
           `difference ${comparison.difference} with 95% interval ${comparison.difference_ci95.join(" to ")}); ` +
           "promote with force to do it anyway",
       );

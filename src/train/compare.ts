@@ -1,7 +1,9 @@
 /**
  * Measuring models on labelled tickets: macro-F1, and a challenger against the live model on the very same
- * held-out tickets, with a paired bootstrap interval of the difference (the same tickets resampled for both, so
- * the interval measures the models, not the luck of the draw).
+ * tickets, with a paired bootstrap interval of the difference (the same tickets resampled for both, so the
+ * interval measures the models, not the luck of the draw). The challenger is judged by its out-of-fold
+ * predictions (`models/train.py` writes them: each ticket predicted by a model that never saw it); the live
+ * model may have learnt from some of these tickets, which only favours it.
  *
  * @module
  */
@@ -31,26 +33,41 @@ const RESAMPLES = 1000;
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/**
- * Scores the labelled `tickets` with the challenger and the live model and compares their macro-F1, with a 95%
- * paired bootstrap interval of the difference. The challenger is clearly worse when the whole interval is below 0.
- */
-export async function compareModels(
-  challengerDir: string,
-  liveDir: string,
-  tickets: readonly Ticket[],
-): Promise<Comparison> {
-  const labels = tickets.map((t) => t.priority_label ?? "");
-  const predict = async (dir: string) => {
-    const model = await loadModel(dir);
-    try {
-      return { version: model.version, predicted: (await model.predict(tickets)).map((p) => p.priority_pred) };
-    } finally {
-      await model.close();
-    }
+/** A model's predictions of some tickets, in their order. */
+export interface Predictions {
+  version: string;
+  predicted: readonly string[];
+}
+
+/** The live model (or any model folder) predicting `tickets`. */
+export async function predictWith(dir: string, tickets: readonly Ticket[]): Promise<Predictions> {
+  const model = await loadModel(dir);
+  try {
+    return { version: model.version, predicted: (await model.predict(tickets)).map((p) => p.priority_pred) };
+  } finally {
+    await model.close();
+  }
+}
+
+/** A freshly trained model's out-of-fold predictions (`out_of_fold.json` in its folder), one per matrix row. */
+export async function outOfFold(dir: string): Promise<readonly string[]> {
+  const { classes, predicted } = JSON.parse(await Deno.readTextFile(`${dir}/out_of_fold.json`)) as {
+    classes: string[];
+    predicted: number[];
   };
-  const challenger = await predict(challengerDir);
-  const live = await predict(liveDir);
+  return predicted.map((i) => classes[i]);
+}
+
+/**
+ * Compares the challenger's and the live model's macro-F1 on the labelled `tickets`, with a 95% paired bootstrap
+ * interval of the difference. The challenger is clearly worse when the whole interval is below 0.
+ */
+export function compareModels(
+  challenger: Predictions,
+  live: Predictions,
+  tickets: readonly Ticket[],
+): Comparison {
+  const labels = tickets.map((t) => t.priority_label ?? "");
   const random = seededRandom(7);
   const differences: number[] = [];
   const idx = new Array<number>(tickets.length);

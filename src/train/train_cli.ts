@@ -1,7 +1,8 @@
 /**
  * Trains the priority model end to end (`deno task train`): labelled tickets → training matrix (the feature module,
  * via `matrix.ts`) → `models/train.py` run by the project's Python (`.venv`, made by `deno task setup`) → a new
- * version in the model registry, compared with the live model on the same held-out tickets; or, with `--out-dir`,
+ * version in the model registry, compared with the live model on the same tickets (its own predictions out of
+ * fold); or, with `--out-dir`,
  * a plain model folder (`MODEL_DIR` can serve one). Only training needs Python; the app never runs it.
  *
  * The tickets come from CSV files (the Excel sample by default), or, with `--from-store`, from a running app: its
@@ -20,7 +21,7 @@ import type { Mapping } from "../ingest/mapping.ts";
 import { openRegistry } from "../score/registry.ts";
 import { type Ticket, UPLOAD_COLUMNS } from "../ticket/schema.ts";
 import { appUrl, fetchApp } from "../web/client.ts";
-import { compareModels } from "./compare.ts";
+import { compareModels, outOfFold, predictWith } from "./compare.ts";
 import { matrixInput, writeMatrix } from "./matrix.ts";
 import { PROJECT_PYTHON, PROJECT_ROOT, pythonMissing, runTrainPy } from "./python.ts";
 
@@ -40,8 +41,10 @@ const HELP = `Usage: deno task train [OPTIONS] [FILE.csv ...]
 
 Trains the ticket priority model: labelled tickets -> feature matrix (src/score/features.ts,
 ${FEATURE_SPEC_VERSION}) -> models/train.py (CatBoost, exported to ONNX). The new model becomes a version in the
-model registry (MODEL_REGISTRY_DIR, default DATA_DIR/models), measured against the live model on the same held-out
-tickets; promote it with deno task models:promote VERSION. With --out-dir it is written as a plain folder instead.
+model registry (MODEL_REGISTRY_DIR, default DATA_DIR/models), measured against the live model on the same
+tickets (each predicted out of fold: by a model fitted without it); promote it with deno task models:promote
+VERSION. With --out-dir it is written as a plain folder instead. The final model learns from every labelled
+ticket given.
 
 Tickets: the CSV files given (default samples/tickets.csv, 8,469 labelled tickets), or with --from-store the
 labelled tickets a running app has stored (agents' overrides win over upload labels).
@@ -178,23 +181,26 @@ async function main(): Promise<number> {
       return 0;
     }
 
-    // Into the registry, measured against the live model on the tickets train.py held out.
+    // Into the registry, measured against the live model on every ticket it was trained on, by its out-of-fold
+    // predictions (the matrix rows are the tickets, in order).
     const config = loadConfig();
     const registry = await openRegistry(config.modelRegistryDir);
     const live = await registry.live();
-    const heldOut: number[] = JSON.parse(await Deno.readTextFile(join(outDir, "held_out_rows.json")));
-    const comparison = await compareModels(
-      outDir,
-      registry.versionDir(live.version),
-      heldOut.map((i) => set.tickets[i]),
-    );
+    const predicted = await outOfFold(outDir);
+    if (predicted.length !== set.tickets.length) {
+      throw new Error(
+        `train.py predicted ${predicted.length} tickets out of fold, not the ${set.tickets.length} given`,
+      );
+    }
+    const livePredictions = await predictWith(registry.versionDir(live.version), set.tickets);
+    const comparison = compareModels({ version: "new", predicted }, livePredictions, set.tickets);
     const version = await registry.add(outDir, comparison);
     const verdict = comparison.clearly_worse
       ? "clearly WORSE than the live model"
       : "not clearly worse than the live model";
     console.log(JSON.stringify({ version, registry: registry.dir, compared_with_live: comparison }, null, 2));
     log(
-      `train: ${version} in ${elapsed()}: held-out macro-F1 ${comparison.challenger_macro_f1} against ` +
+      `train: ${version} in ${elapsed()}: out-of-fold macro-F1 ${comparison.challenger_macro_f1} against ` +
         `${comparison.live_macro_f1} for the live ${comparison.live_version} on the same ${comparison.held_out_tickets} ` +
         `tickets (difference ${comparison.difference}, 95% interval ${comparison.difference_ci95.join(" to ")}): ` +
         `${verdict}. Promote it with: deno task models:promote ${version}`,
