@@ -12,6 +12,7 @@ import { startTask } from "../tests/support/task_start.ts";
 import { resampledCsv } from "./input.ts";
 import { median } from "./median.ts";
 import { journey } from "./run.ts";
+import { fileURLToPath } from "node:url";
 
 const HELP = `Usage: deno task bench:against --baseline DIR [--tickets N] [--pairs N] [--csv FILE]
 
@@ -33,7 +34,7 @@ if (import.meta.main) {
     const path = values.csv ?? await resampledCsv(Number(values.tickets ?? 1_000_000));
     const sides = [
       { name: "baseline", root: values.baseline, seconds: [] as number[] },
-      { name: "this", root: new URL("../", import.meta.url).pathname, seconds: [] as number[] },
+      { name: "this", root: fileURLToPath(new URL("../", import.meta.url)), seconds: [] as number[] },
     ];
     try {
       for (let pair = 1; pair <= pairs; pair++) {

@@ -56,6 +56,7 @@ import type { IngestedTicket, ScoredTicket } from "../src/ticket/schema.ts";
 import { topicSize } from "../tests/support/kafka.ts";
 import { ISO_SAMPLE } from "../tests/support/samples.ts";
 import { median } from "./median.ts";
+import { fileURLToPath } from "node:url";
 
 /** The clients a run can measure. */
 export const CLIENTS = ["kafkajs", "platformatic", "platformatic-one-send"] as const;
@@ -498,7 +499,7 @@ async function spawnRun(
       "run",
       "-A",
       DEPLOYED_V8_FLAGS,
-      new URL(import.meta.url).pathname,
+      fileURLToPath(new URL(import.meta.url)),
       "--child",
       client,
       ...Object.entries(args).flatMap(([name, value]) => [`--${name}`, value]),

@@ -24,6 +24,7 @@ import { type TreeMemory, watchMemory } from "./memory.ts";
 import { resampledCsv } from "./input.ts";
 import { measureKafka, measureKafkaLatency } from "./kafka.ts";
 import { median } from "./median.ts";
+import { fileURLToPath } from "node:url";
 
 const HELP = `Usage: deno task bench [--smoke] [--tickets N] [--no-kafka] [--scale] [--out FILE]
 
@@ -247,7 +248,7 @@ interface Reference {
  */
 async function startReference(args: string[]): Promise<Reference> {
   const child = new Deno.Command(PROJECT_PYTHON, {
-    args: [new URL("score_reference.py", import.meta.url).pathname, ...args, "--serve"],
+    args: [fileURLToPath(new URL("score_reference.py", import.meta.url)), ...args, "--serve"],
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -521,7 +522,7 @@ if (import.meta.main) {
       targets: targets(results, full),
       scale,
     };
-    const out = values.out ?? new URL("results.json", import.meta.url).pathname;
+    const out = values.out ?? fileURLToPath(new URL("results.json", import.meta.url));
     await Deno.writeTextFile(out, JSON.stringify(report, null, 2) + "\n");
 
     const fmt = (n: number | null) => n === null ? "-" : n >= 100 ? Math.round(n).toLocaleString("en") : n.toFixed(2);

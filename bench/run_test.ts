@@ -5,11 +5,12 @@
 import { equal, ok } from "node:assert/strict";
 import { needing } from "../tests/support/means.ts";
 import { textSignalTickets, ticketsCsv } from "../tests/support/synthetic.ts";
+import { fileURLToPath } from "node:url";
 
 /** Runs a script of this folder with `args`: its exit code and what it printed. */
 async function runScript(script: string, args: string[]): Promise<{ code: number; stdout: string }> {
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    args: ["run", "-A", fileURLToPath(new URL(script, import.meta.url)), ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();
@@ -49,7 +50,7 @@ Deno.test(
 );
 
 Deno.test("bench/against.ts runs two checkouts by turns and prints the ratio of their medians", async () => {
-  const root = new URL("../", import.meta.url).pathname;
+  const root = fileURLToPath(new URL("../", import.meta.url));
   const run = await runScript("./against.ts", ["--baseline", root, "--tickets", "2000", "--pairs", "1"]);
   const lines = run.stdout.trim().split("\n").filter((line) => line.startsWith("{"));
   equal(run.code, 0, lines.join("\n"));

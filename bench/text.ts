@@ -22,6 +22,7 @@ import { type Ticket, UPLOAD_COLUMNS } from "../src/ticket/schema.ts";
 import { macroF1 } from "../src/train/compare.ts";
 import { PROJECT_PYTHON, pythonMissing } from "../src/train/python.ts";
 import { seededRandom } from "../src/train/random.ts";
+import { fileURLToPath } from "node:url";
 
 const HELP = `Usage: deno task bench:text [--mapping M] [--test-share S] [--seed N] [--iterations N] FILE
 
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
     );
 
     let started = performance.now();
-    const trainCli = new URL("../src/train/train_cli.ts", import.meta.url).pathname;
+    const trainCli = fileURLToPath(new URL("../src/train/train_cli.ts", import.meta.url));
     await run(Deno.execPath(), ["run", "-A", trainCli, "--out-dir", modelDir, "--iterations", iterations, trainCsv]);
     const trainSeconds = (performance.now() - started) / 1000;
     const model = await loadModel(modelDir);
@@ -130,7 +131,7 @@ async function main(): Promise<number> {
     const reference = async (script: string, ...args: string[]) =>
       JSON.parse(
         await run(PROJECT_PYTHON, [
-          new URL(script, import.meta.url).pathname,
+          fileURLToPath(new URL(script, import.meta.url)),
           "--train",
           trainCsv,
           "--test",

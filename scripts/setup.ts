@@ -22,6 +22,7 @@ import { chdbMissing, installChdb } from "../tests/support/chdb.ts";
 import { buildComposeCheck, composeCheckMissing, findGo } from "../tests/support/compose_check.ts";
 import { chromiumMissing, commandWorks } from "../tests/support/means.ts";
 import { PROJECT_PYTHON, pythonMissing, REQUIREMENTS } from "../src/train/python.ts";
+import { fileURLToPath } from "node:url";
 
 const HELP = `Usage: deno task setup
 
@@ -31,7 +32,7 @@ with Go), Java 17 + Maven + the Kafka ${KAFKA_VERSION} jars (.kafka/lib/), Chrom
 installed with apt-get when run as root on Debian; otherwise the line for each says what to install. Safe to run
 any number of times; \`deno task test\` runs it first. Exit code 0, or 1 when something is missing and CI=true.`;
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** One part of the setup: how to tell whether it is there, and how to install it. */
 interface Part {

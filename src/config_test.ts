@@ -1,4 +1,4 @@
-import { deepStrictEqual, equal, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
 import { clientToken, ConfigError, loadConfig } from "./config.ts";
 
 Deno.test("defaults run the embedded app", () => {
@@ -32,4 +32,16 @@ Deno.test("loopback by default; beyond it only with AUTH_TOKEN, whose tokens may
   throws(() => loadConfig({ AUTH_TOKEN: "short" }), /AUTH_TOKEN: each token needs at least 16 characters/);
   equal(clientToken({ AUTH_TOKEN: "ana:0123456789abcdef,other-token-0123456" }), "0123456789abcdef");
   equal(clientToken({}), null);
+});
+
+Deno.test("deno task start --help names every setting the configuration reads", async () => {
+  const source = await Deno.readTextFile(new URL("./config.ts", import.meta.url));
+  const settings = [...new Set([...source.matchAll(/\("([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1]))];
+  const help = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./main.ts", import.meta.url).href, "--help"],
+  }).output();
+  const text = new TextDecoder().decode(help.stdout);
+  equal(help.code, 0);
+  deepStrictEqual(settings.filter((name) => !text.includes(name)), [], "settings missing from --help");
+  ok(settings.length >= 20, `read ${settings.length} settings from config.ts`);
 });

@@ -22,7 +22,10 @@ Environment (all optional):
                           browsers sign in at /login, API clients send "Authorization: Bearer TOKEN". /healthz
                           and /livez stay open.
   DATA_DIR                database, marts snapshot and built site (default ./data)
-  MODEL_DIR               the model to score with: priority.onnx + priority.json (default: the shipped models/)
+  MODEL_DIR               a model folder to score with, whatever the registry says (priority.onnx,
+                          priority.json, text_layer.bin; deno task train --out-dir writes one). Unset (default):
+                          the registry's live version, at first the shipped models/
+  MODEL_REGISTRY_DIR      the model registry: every trained version, and which is live (default DATA_DIR/models)
   MAX_UPLOAD_BYTES        largest upload accepted (default 536870912, 512 MiB)
   MAX_CONCURRENT_UPLOADS  uploads processed at once; more get 429 (default 2)
   UPLOAD_IDLE_SECONDS     an upload whose client sends nothing for this long is ended with 408 (default 60)
@@ -33,6 +36,9 @@ Environment (all optional):
   KAFKA_BROKERS           Kafka bootstrap servers (unset: in-process bus)
   RUN_SCORER              with Kafka: false when separate "deno task scorer" services score (default true)
   KAFKA_PARTITIONS        partitions of topics created if missing (default 6)
+  KAFKA_REPLICATION_FACTOR  replicas of topics created if missing (default: 3 with 3 brokers or more, else one
+                          per broker)
+  SCORER_PORT             health and metrics port of deno task scorer (default 8001; 0 picks a free port)
   CLICKHOUSE_URL          ClickHouse HTTP URL (unset: DuckDB file in DATA_DIR); with KAFKA_BROKERS, ClickHouse
                           reads scored tickets from Kafka itself (run deno task db:migrate first)
   CLICKHOUSE_USER, CLICKHOUSE_PASSWORD   ClickHouse credentials

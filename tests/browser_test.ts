@@ -37,6 +37,7 @@ import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE, JIRA_SAMPLE } from "./support/samples.ts";
 import { type StartedApp, startTask } from "./support/task_start.ts";
 import config from "../observablehq.config.ts";
+import { fileURLToPath } from "node:url";
 
 // Functions passed to page.evaluate / waitForFunction / addInitScript run in the browser. This file is type-checked
 // with Deno's libraries only (a DOM lib reference would leak into every module checked with it), so the browser
@@ -149,7 +150,7 @@ async function assertHostileShown(page: Page, name: string): Promise<void> {
 }
 
 async function screenshot(page: Page, file: string): Promise<void> {
-  await page.screenshot({ path: new URL(file, SCREENSHOTS).pathname, fullPage: true });
+  await page.screenshot({ path: fileURLToPath(new URL(file, SCREENSHOTS)), fullPage: true });
 }
 
 /** The site build seconds from the page's own POST /api/marts/refresh. */

@@ -36,6 +36,7 @@ import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
 import { needing } from "./support/means.ts";
 import { scoredTicket } from "./support/tickets.ts";
+import { fileURLToPath } from "node:url";
 
 const ROOT = new URL("../", import.meta.url);
 const DEPLOY = new URL("deploy/clickhouse/cluster/", ROOT);
@@ -144,7 +145,7 @@ Deno.test("cluster SQL: every single-node migration and view has its cluster cou
 
 Deno.test("cluster SQL: src/store/cluster_sql_cli.ts prints every statement in order, placeholders filled", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", new URL("../src/store/cluster_sql_cli.ts", import.meta.url).pathname],
+    args: ["run", "-A", "--no-check", fileURLToPath(new URL("../src/store/cluster_sql_cli.ts", import.meta.url))],
     env: { KAFKA_BROKERS: "kafka:9092" },
     stdout: "piped",
     stderr: "piped",

@@ -9,6 +9,7 @@ import { parse } from "csv-parse/sync";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { startApp, upload } from "./support/app.ts";
 import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "./support/samples.ts";
+import { fileURLToPath } from "node:url";
 
 // deno-lint-ignore no-explicit-any
 async function getJson(url: string): Promise<any> {
@@ -153,7 +154,7 @@ Deno.test("a team's own mapping: saved over the API or by deno task upload --map
         "--wait",
         `${dir}/tickets.csv`,
       ],
-      cwd: new URL("..", import.meta.url).pathname,
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
       stdout: "piped",
       stderr: "piped",
     }).output();

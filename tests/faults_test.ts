@@ -14,7 +14,15 @@ import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { DATABASE } from "../src/store/clickhouse_migrations.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { postCsvFile, waitForUpload } from "../src/ingest/upload_client.ts";
-import { eventually, refreshMarts, startApp, startPartialUpload, upload, utf8Bytes } from "./support/app.ts";
+import {
+  eventually,
+  refreshMarts,
+  startApp,
+  startPartialUpload,
+  startStalledMultipart,
+  upload,
+  utf8Bytes,
+} from "./support/app.ts";
 import { startClickHouseServer } from "./support/clickhouse_http.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
@@ -258,6 +266,38 @@ Deno.test("a client that stalls mid-upload holds up nobody, and is ended after U
       `fault: stalled client: another 8469-ticket upload stored and counted in ${otherSeconds.toFixed(1)} s ` +
         `meanwhile; the stalled one ended with 408 after ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("two multipart uploads that stall in the file part end with 408 and free their slots", async () => {
+  const app = await startApp({ UPLOAD_IDLE_SECONDS: "2", MAX_CONCURRENT_UPLOADS: "2" });
+  try {
+    const csv = await Deno.readTextFile(EXCEL_SAMPLE);
+    const head = csv.slice(0, csv.indexOf("\n", 20_000) + 30); // stops mid-row
+    const stalled = await Promise.all([startStalledMultipart(app.base, head), startStalledMultipart(app.base, head)]);
+    const started = performance.now();
+    for (const connection of stalled) {
+      // A server that never answers fails the test instead of hanging it: the connection is closed after 60 s.
+      const deadline = setTimeout(() => connection.close(), 60_000);
+      const answer = new Uint8Array(4096);
+      const n = await connection.read(answer).catch(() => null);
+      clearTimeout(deadline);
+      try {
+        connection.close();
+      } catch { /* closed at the deadline */ }
+      const text = new TextDecoder().decode(answer.subarray(0, n ?? 0));
+      match(text, /^HTTP\/1\.1 408/);
+      match(text, /The upload stalled: nothing arrived for 2 s/);
+    }
+    const ended = (performance.now() - started) / 1000;
+    const rows = (await json(`${app.base}/api/uploads`)).rows as { status: string; failure: string }[];
+    equal(rows.filter((u) => u.status === "failed" && /stalled/.test(u.failure)).length, 2, JSON.stringify(rows));
+    const next = await upload(app.base, csv);
+    equal(next.status, 201, "the next upload finds a free slot");
+    await waitForUpload(app.base, next.json.upload_id);
+    console.log(`fault: two stalled multipart uploads ended with 408 ${ended.toFixed(1)} s after they stalled`);
   } finally {
     await app.close();
   }

@@ -11,8 +11,9 @@ import { assertRendered } from "./support/browser.ts";
 import { needing } from "./support/means.ts";
 import { EXCEL_SAMPLE } from "./support/samples.ts";
 import { startTask } from "./support/task_start.ts";
+import { fileURLToPath } from "node:url";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
 /** What the app needs of the project to run; node_modules is linked, not copied. */
 const PROJECT_FILES = ["deno.json", "deno.lock", "observablehq.config.ts", "src", "sql", "pages", "loaders", "models"];
 

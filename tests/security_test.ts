@@ -171,6 +171,56 @@ Deno.test("a browser signs in once: HttpOnly SameSite=Strict session; failed sig
   });
 });
 
+Deno.test("a token named with a dot (jane.doe) signs in and reaches the pages", async () => {
+  await withApp({ AUTH_TOKEN: `jane.doe:${TOKEN}` }, async ({ base }) => {
+    const signedIn = await fetch(`${base}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+      body: new URLSearchParams({ token: TOKEN, next: "/" }),
+    });
+    await signedIn.body?.cancel();
+    equal(signedIn.status, 303);
+    const session = (signedIn.headers.get("set-cookie") ?? "").split(";")[0];
+    const page = await fetch(`${base}/`, { redirect: "manual", headers: { cookie: session } });
+    await page.body?.cancel();
+    equal(page.headers.get("location"), null, "/ does not send the signed-in browser back to /login");
+    const queue = await fetch(`${base}/api/queue`, { headers: { cookie: session } });
+    await queue.body?.cancel();
+    equal(queue.status, 200, "the session reaches the API");
+    await upload(base, SMALL_CSV, { "content-type": "text/csv", cookie: session });
+    const uploads = await (await fetch(`${base}/api/uploads`, { headers: { cookie: session } })).json();
+    equal(uploads.rows[0].uploaded_by, "jane.doe", "the upload records who made it");
+  });
+});
+
+Deno.test("guessing bearer tokens is limited like the form: 429 after 5 failures, the right token too", async () => {
+  await withApp({ AUTH_TOKEN: TOKEN }, async ({ base }) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const answer = await fetch(`${base}/api/queue`, { headers: { authorization: `Bearer guess-${i}-guess-guess` } });
+      await answer.body?.cancel();
+      statuses.push(answer.status);
+      if (answer.status === 429) {
+        ok(Number(answer.headers.get("retry-after")) > 0, "a 429 says how long to wait");
+        break;
+      }
+    }
+    deepStrictEqual(statuses, [401, 401, 401, 401, 401, 429]);
+    const right = await fetch(`${base}/api/queue`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    await right.body?.cancel();
+    equal(right.status, 429, "the address waits out the limit, whatever it sends");
+    const form = await fetch(`${base}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+      body: new URLSearchParams({ token: TOKEN, next: "/" }),
+    });
+    await form.body?.cancel();
+    equal(form.status, 429, "one limiter for the form and bearer tokens");
+  });
+});
+
 Deno.test("a state-changing request from another site answers 403, authentication on or off", async () => {
   const settings: Record<string, string>[] = [{}, { AUTH_TOKEN: TOKEN }];
   for (const env of settings) {

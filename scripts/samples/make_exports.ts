@@ -18,6 +18,7 @@
  * @module
  */
 import { commandLine, runCommand } from "../../src/cli.ts";
+import { fileURLToPath } from "node:url";
 
 const HELP = `Usage: deno run -A scripts/samples/make_exports.ts [--out DIR]
 
@@ -26,7 +27,7 @@ each, in each product's CSV export layout (docs/exports.md). Deterministic: the 
 
   --out DIR   write the three files into DIR instead of samples/`;
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** Tickets per file. */
 const TICKETS = 300;
 

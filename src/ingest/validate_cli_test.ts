@@ -1,9 +1,10 @@
 import { equal, ok } from "node:assert/strict";
 import { ISO_SAMPLE } from "../../tests/support/samples.ts";
+import { fileURLToPath } from "node:url";
 
 async function validate(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./validate_cli.ts", import.meta.url).pathname, ...args],
+    args: ["run", "-A", fileURLToPath(new URL("./validate_cli.ts", import.meta.url)), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -249,3 +249,32 @@ Deno.test("a model file ONNX Runtime cannot read is refused as a ModelLoadError 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("the shipped model loads from a checkout whose path has a space", async () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  const parent = await Deno.makeTempDir({ prefix: "checkout-" });
+  const checkout = `${parent}/my checkout`;
+  try {
+    await Deno.mkdir(checkout);
+    for (const entry of ["src", "models", "deno.json", "deno.lock"]) {
+      const copied = await new Deno.Command("cp", { args: ["-R", `${root}${entry}`, `${checkout}/`] }).output();
+      assert(copied.success, `copying ${entry}`);
+    }
+    await Deno.symlink(`${root}node_modules`, `${checkout}/node_modules`);
+    await Deno.writeTextFile(
+      `${checkout}/probe.ts`,
+      'import { loadModel } from "./src/score/model.ts";\n' +
+        "const model = await loadModel();\nconsole.log(model.version);\nawait model.close();\n",
+    );
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", `${checkout}/deno.json`, `${checkout}/probe.ts`],
+      cwd: parent,
+    }).output();
+    const out = new TextDecoder().decode(run.stdout).trim(), err = new TextDecoder().decode(run.stderr);
+    assert(run.success, `the probe failed: ${err.slice(-500)}`);
+    const shipped = JSON.parse(await Deno.readTextFile(`${MODELS}/priority.json`)).model_version;
+    assertEquals(out, shipped);
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});

@@ -11,12 +11,13 @@
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import { fileURLToPath } from "node:url";
 
 /**
  * The model shipped with the project, the registry's first live version. Here rather than beside `loadModel` so that
  * what reads the registry (the site's model loaders) does not load ONNX Runtime.
  */
-export const SHIPPED_MODEL_DIR: string = new URL("../../models", import.meta.url).pathname;
+export const SHIPPED_MODEL_DIR: string = fileURLToPath(new URL("../../models", import.meta.url));
 
 /** The files of a model version (the comparison is optional). */
 export const MODEL_FILES = ["priority.onnx", "text_layer.bin", "priority.json", "parity_sample.json"] as const;

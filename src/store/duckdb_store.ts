@@ -24,6 +24,7 @@ import {
   STALE_UPLOAD_FAILURE,
   type Store,
   type StoredUpload,
+  tableIdentifier,
   ticketConditions,
   type TicketQuery,
   UPLOAD_LISTING_COLUMNS,
@@ -457,7 +458,7 @@ export class DuckDbStore implements Store {
   }
 
   readMart(name: string): Promise<Row[]> {
-    return this.#reads.run(() => readAll(this.#reader, `SELECT * FROM ${name}`));
+    return this.#reads.run(() => readAll(this.#reader, `SELECT * FROM "${tableIdentifier(name)}"`));
   }
 
   getTicket(id: string): Promise<Row | null> {
@@ -610,7 +611,7 @@ export async function openMartsSnapshot(dataDir: string): Promise<Pick<Store, "r
   const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
   const connection = await instance.connect();
   return {
-    readMart: (name) => readAll(connection, `SELECT * FROM ${name}`),
+    readMart: async (name) => await readAll(connection, `SELECT * FROM "${tableIdentifier(name)}"`),
     close: () => {
       connection.closeSync();
       instance.closeSync();

@@ -5,6 +5,10 @@ import type { ScoredTicket } from "../ticket/schema.ts";
 import { checkUploadContract } from "../../tests/support/store_contract.ts";
 import { scoredTicket } from "../../tests/support/tickets.ts";
 import { DATABASE_FILE, openDuckDbStore } from "./duckdb_store.ts";
+import type { Row } from "./store.ts";
+
+/** Rows in ticket id order. */
+const byTicketId = (rows: Row[]) => rows.toSorted((a, b) => String(a.ticket_id).localeCompare(String(b.ticket_id)));
 
 Deno.test("dates and instants are stored as UTC, nulls as nulls", async () => {
   const store = await openDuckDbStore(":memory:");
@@ -30,7 +34,7 @@ Deno.test("text comes back as written, whatever characters it holds; instants wi
       // A lone surrogate can only come from a hand-made bus message; it is stored as U+FFFD, not refused.
       scoredTicket({ ticket_id: "b", ticket_subject: "half \ud800 a pair" }),
     ]);
-    const rows = await store.readMart("tickets_latest ORDER BY ticket_id");
+    const rows = await store.readMart("tickets_latest").then(byTicketId);
     equal(rows.length, 2);
     equal(rows[0].ticket_description, awkward);
     equal(rows[0].ingested_at, "2023-06-02T10:00:00.000Z");
@@ -74,7 +78,7 @@ Deno.test("batches whose file cannot be written fail their writes, in turn, and 
 Deno.test("batches written while a load runs are loaded together, in order, and each write answers for itself", async () => {
   const store = await openDuckDbStore(":memory:");
   try {
-    const ids = () => store.readMart("tickets ORDER BY rowid").then((rows) => rows.map((row) => row.ticket_id));
+    const ids = () => store.readMart("tickets").then((rows) => rows.map((row) => row.ticket_id));
     // Written at once: the first load has not begun when the others arrive, so they wait and go in together.
     await Promise.all(["a", "b", "c", "d"].map((id) => store.writeScored([scoredTicket({ ticket_id: id })])));
     deepStrictEqual(await ids(), ["a", "b", "c", "d"]);
@@ -105,7 +109,7 @@ Deno.test("staged batches are stored at a flush, each upload answering for its o
     await store.flushStaged("u1");
     await rejects(store.flushStaged("u2"), /model_version/);
     await store.flushStaged(); // u2's failure was reported to its own flush
-    const ids = (await store.readMart("tickets ORDER BY ticket_id")).map((row) => row.ticket_id);
+    const ids = (await store.readMart("tickets").then(byTicketId)).map((row) => row.ticket_id);
     deepStrictEqual(ids, ["a", "b", "c", "d"]);
   } finally {
     await store.close();
@@ -135,7 +139,7 @@ Deno.test("one row per ticket: the latest score wins, a tie goes to the later wr
     await store.writeScored([at("5", "second"), at("1", "other ticket", "2")]);
     await store.writeScored([at("2", "older score, written later")]);
     await store.writeScored([at("5", "same time, written later")]);
-    const latest = await store.readMart("tickets_latest ORDER BY ticket_id");
+    const latest = await store.readMart("tickets_latest").then(byTicketId);
     equal(latest.map((r) => r.model_version).join(" | "), "same time, written later | other ticket");
     equal((await store.readMart("tickets")).length, 4);
     await store.withMartSession(() => Promise.resolve());
@@ -161,7 +165,7 @@ Deno.test("the tickets table follows the schema: a column it lacks is added, a c
 
     store = await openDuckDbStore(dir);
     await store.writeScored([scoredTicket({ ticket_id: "new", resolution: "replaced" })]);
-    const rows = await store.readMart("tickets_latest ORDER BY ticket_id");
+    const rows = await store.readMart("tickets_latest").then(byTicketId);
     deepStrictEqual(rows.map((r) => [r.ticket_id, r.resolution]), [["new", "replaced"], ["old", null]]);
     await store.close();
 
@@ -181,7 +185,19 @@ Deno.test("uploads count only once done; the latest counted copy wins; failed up
   try {
     await checkUploadContract(store);
     // Compaction dropped the failed upload's copies.
-    equal((await store.readMart("tickets WHERE upload_id = 'c'")).length, 0);
+    equal((await store.readMart("tickets")).filter((row) => row.upload_id === "c").length, 0);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("reading a mart takes a table name only: SQL in the name is refused and runs nowhere", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.writeScored([scoredTicket()]);
+    await rejects(store.readMart("tickets_latest; DROP TABLE tickets"), /not a table name/);
+    await rejects(store.readMart('tickets_latest" --'), /not a table name/);
+    equal((await store.readMart("tickets_latest")).length, 1, "the tickets are still there");
   } finally {
     await store.close();
   }

@@ -99,7 +99,7 @@ export interface Store {
    * throws, nothing changes.
    */
   withMartSession<T>(build: (session: MartSession) => Promise<T>): Promise<T>;
-  /** Reads a mart (a name from `sql/marts`, checked by the caller). */
+  /** Reads a mart (a name from `sql/marts`); a name that is not a plain SQL identifier is refused. */
   readMart(name: string): Promise<Row[]>;
   /** One stored ticket (its latest score, its current label), or null when there is none with that id. */
   getTicket(id: string): Promise<Row | null>;
@@ -307,4 +307,13 @@ export function uploadFromRow(row: Row): StoredUpload {
     summary: row.summary === null ? null : JSON.parse(String(row.summary)),
     scored: Number(row.scored),
   };
+}
+
+/**
+ * `name` when it is a plain SQL identifier (letters, digits, underscores), to be put into a query where a table name
+ * goes and no parameter can; otherwise an error, so that no caller's string ever becomes SQL.
+ */
+export function tableIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a table name: ${JSON.stringify(name)}`);
+  return name;
 }

@@ -88,11 +88,17 @@ export function refreshSummary(report: RefreshReport): Record<string, unknown> {
   };
 }
 
-/** Serves a file of the built site, honouring Framework's clean URLs (`/model` → `model.html`). */
-async function serveSite(siteDir: string, path: string): Promise<Response | null> {
+/**
+ * Serves a file of the built site, honouring Framework's clean URLs (`/model` → `model.html`). Framework's own
+ * folders (`/_file/`, `/_observablehq/`, `/_npm/`...) hold content-hashed names, cached for a year; pages are
+ * checked again each time.
+ */
+export async function serveSite(siteDir: string, path: string): Promise<Response | null> {
   const relative = normalize(path).replace(/^(\.\.(\/|$))+/, "");
   const base = join(siteDir, relative);
   if (!base.startsWith(normalize(siteDir))) return null;
+  // Decided on the path inside the site, never on where the site lives (a DATA_DIR under /srv/_data is no asset).
+  const hashed = /^\/?_/.test(relative);
   const candidates = relative.endsWith("/")
     ? [join(base, "index.html")]
     : [base, `${base}.html`, join(base, "index.html")];
@@ -106,7 +112,7 @@ async function serveSite(siteDir: string, path: string): Promise<Response | null
           "content-type": getMimeType(file) ?? "application/octet-stream",
           "content-length": String(info.size),
           "x-content-type-options": "nosniff",
-          "cache-control": file.includes("/_") ? "public, max-age=31536000, immutable" : "no-cache",
+          "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
         },
       });
     } catch (error) {

@@ -8,7 +8,8 @@
  *   sign-in page needs a token.
  *   API clients send `Authorization: Bearer <token>`; a browser signs in once on `/login` and then carries an
  *   HttpOnly, SameSite=Strict session cookie (Secure behind TLS), signed with a key derived from the tokens.
- *   Tokens are compared in constant time; failed sign-ins are rate-limited per client address. A token given as
+ *   Tokens are compared in constant time; failed sign-ins, by the form or a bearer token, are rate-limited per client
+ *   address. A token given as
  *   `name:token` names who made the request (recorded with uploads and overrides).
  *
  * @module
@@ -21,9 +22,10 @@ import type { AuthToken } from "../config.ts";
 const SESSION = "triage_session";
 /** How long a browser session lasts. */
 const SESSION_SECONDS = 12 * 60 * 60;
-/** Failed sign-ins allowed per client address per window, and the window. */
+/** Failed sign-ins allowed per client address per window, the window, and how many addresses are remembered. */
 const FAILED_SIGN_INS = 5;
 const SIGN_IN_WINDOW_MS = 60_000;
+const TRACKED_ADDRESSES = 10_000;
 
 /** The request context's key for who made the request. */
 const AGENT = "agent";
@@ -70,11 +72,60 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(hash(a), hash(b));
 }
 
+/**
+ * Failed sign-ins by client address, whatever the means (the form or a bearer token): after `limit` failures in a
+ * window the address waits for the window's end, the right token included. Memory stays bounded: past `tracked`
+ * addresses, those whose window has passed are forgotten, then the oldest.
+ */
+export class SignInLimiter {
+  readonly #failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    readonly limit = FAILED_SIGN_INS,
+    readonly windowMs = SIGN_IN_WINDOW_MS,
+    readonly tracked = TRACKED_ADDRESSES,
+  ) {}
+
+  /** Seconds `address` must wait before trying again; 0 when it may try now. */
+  wait(address: string, now = Date.now()): number {
+    const failures = this.#failures.get(address);
+    if (!failures || now - failures.since >= this.windowMs || failures.count < this.limit) return 0;
+    return Math.ceil((failures.since + this.windowMs - now) / 1000);
+  }
+
+  failed(address: string, now = Date.now()): void {
+    const failures = this.#failures.get(address);
+    const recent = failures && now - failures.since < this.windowMs ? failures : { count: 0, since: now };
+    this.#failures.delete(address); // re-inserted last: the map's order is the order of last failure
+    this.#failures.set(address, { count: recent.count + 1, since: recent.since });
+    if (this.#failures.size > this.tracked) this.#forget(now);
+  }
+
+  succeeded(address: string): void {
+    this.#failures.delete(address);
+  }
+
+  /** How many addresses are remembered. */
+  get size(): number {
+    return this.#failures.size;
+  }
+
+  #forget(now: number): void {
+    for (const [address, failures] of this.#failures) {
+      if (now - failures.since >= this.windowMs) this.#failures.delete(address);
+    }
+    for (const address of this.#failures.keys()) {
+      if (this.#failures.size <= this.tracked) break;
+      this.#failures.delete(address);
+    }
+  }
+}
+
 /** The guard and sign-in routes for a set of tokens. */
 export class Authentication {
   readonly #tokens: readonly AuthToken[];
   readonly #key: Buffer;
-  readonly #failures = new Map<string, { count: number; since: number }>();
+  readonly #limiter = new SignInLimiter();
 
   constructor(tokens: readonly AuthToken[]) {
     this.#tokens = tokens;
@@ -102,9 +153,12 @@ export class Authentication {
 
   /** The owner of a valid, unexpired session cookie value, else null. */
   #sessionOwner(value: string | undefined): string | null {
-    const parts = value?.split(".");
-    if (!parts || parts.length !== 3) return null;
-    const [owner, expires, signature] = parts;
+    // owner.expires.signature, read from the right: an owner's name may hold dots (jane.doe).
+    const signatureAt = value?.lastIndexOf(".") ?? -1;
+    const expiresAt = signatureAt > 0 ? value!.lastIndexOf(".", signatureAt - 1) : -1;
+    if (expiresAt < 0) return null;
+    const owner = value!.slice(0, expiresAt), expires = value!.slice(expiresAt + 1, signatureAt);
+    const signature = value!.slice(signatureAt + 1);
     if (!sameSecret(signature, this.#sign(`${owner}.${expires}`)) || Number(expires) * 1000 < Date.now()) return null;
     try {
       return decodeURIComponent(owner);
@@ -119,7 +173,20 @@ export class Authentication {
       const path = c.req.path;
       if (path === "/healthz" || path === "/livez" || path === "/login") return await next();
       const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-      const owner = bearer !== undefined ? this.#owner(bearer) : this.#sessionOwner(cookie(c, SESSION));
+      let owner: string | null;
+      if (bearer !== undefined) {
+        // A bearer token is a sign-in too: guessing one is limited as the form is.
+        const address = clientAddress(c), wait = this.#limiter.wait(address);
+        if (wait > 0) {
+          c.header("retry-after", String(wait));
+          return c.json({ error: "too many failed sign-ins from this address: wait a minute and try again" }, 429);
+        }
+        owner = this.#owner(bearer);
+        if (owner === null) this.#limiter.failed(address);
+        else this.#limiter.succeeded(address);
+      } else {
+        owner = this.#sessionOwner(cookie(c, SESSION));
+      }
       if (owner === null) {
         if (path.startsWith("/api/") || c.req.method !== "GET") {
           return c.json({ error: "authentication required: send Authorization: Bearer <token>" }, 401);
@@ -139,22 +206,19 @@ export class Authentication {
     });
     app.get("/login", (c) => c.html(loginPage(safeNext(c.req.query("next")), null)));
     app.post("/login", async (c) => {
-      const address = clientAddress(c);
-      const failures = this.#failures.get(address);
-      const now = Date.now();
-      if (failures && now - failures.since < SIGN_IN_WINDOW_MS && failures.count >= FAILED_SIGN_INS) {
-        c.header("retry-after", String(Math.ceil((failures.since + SIGN_IN_WINDOW_MS - now) / 1000)));
+      const address = clientAddress(c), wait = this.#limiter.wait(address);
+      if (wait > 0) {
+        c.header("retry-after", String(wait));
         return c.html(loginPage("/", "Too many failed sign-ins: wait a minute and try again."), 429);
       }
       const form = await c.req.parseBody().catch(() => ({} as Record<string, unknown>));
       const next = safeNext(typeof form.next === "string" ? form.next : undefined);
       const owner = typeof form.token === "string" ? this.#owner(form.token) : null;
       if (owner === null) {
-        const recent = failures && now - failures.since < SIGN_IN_WINDOW_MS ? failures : { count: 0, since: now };
-        this.#failures.set(address, { count: recent.count + 1, since: recent.since });
+        this.#limiter.failed(address);
         return c.html(loginPage(next, "That token is not right."), 401);
       }
-      this.#failures.delete(address);
+      this.#limiter.succeeded(address);
       const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
       c.header(
         "set-cookie",

@@ -76,29 +76,32 @@ function readWithin(body: ReadableStream<Uint8Array>, limit: number, idleMs: num
   });
 }
 
-/** Streams the `file` field of a multipart form. */
+/**
+ * Streams the `file` field of a multipart form. The body's own failures (stalled, too large, cut off: see
+ * {@linkcode readWithin}) end the file stream with the same error, so a multipart upload meets the same limits as
+ * a `text/csv` one.
+ */
 function multipartFile(request: Request, body: ReadableStream<Uint8Array>): Promise<UploadBody> {
   return new Promise((resolve, reject) => {
-    let found = false;
+    let file: Readable | null = null;
+    const fail = (error: Error) => file ? file.destroy(error) : reject(error);
     const parser = busboy({ headers: Object.fromEntries(request.headers), limits: { files: 1 } });
-    parser.on("file", (field, file, info) => {
-      if (field !== "file" || found) return void file.resume();
-      found = true;
+    parser.on("file", (field, stream, info) => {
+      if (field !== "file" || file) return void stream.resume();
+      file = stream;
       resolve({
-        stream: Readable.toWeb(file) as unknown as ReadableStream<Uint8Array>,
+        stream: Readable.toWeb(stream) as unknown as ReadableStream<Uint8Array>,
         filename: info.filename ?? null,
         bytes: null,
       });
     });
     parser.on("error", (error) => {
-      if (!found) reject(new UploadError(400, `The multipart body could not be read: ${(error as Error).message}`));
+      fail(new UploadError(400, `The multipart body could not be read: ${(error as Error).message}`));
     });
     parser.on("close", () => {
-      if (!found) reject(new UploadError(400, 'The form has no file field named "file"'));
+      if (!file) reject(new UploadError(400, 'The form has no file field named "file"'));
     });
-    Readable.fromWeb(body as import("node:stream/web").ReadableStream).on("error", (error) => {
-      if (!found) reject(error);
-    }).pipe(parser);
+    Readable.fromWeb(body as import("node:stream/web").ReadableStream).on("error", fail).pipe(parser);
   });
 }
 

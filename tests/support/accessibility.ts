@@ -13,6 +13,7 @@ import config from "../../observablehq.config.ts";
 import { assertClean, openPage } from "./browser.ts";
 import { hostileCsv } from "./hostile.ts";
 import type { StartedApp } from "./task_start.ts";
+import { fileURLToPath } from "node:url";
 
 // Functions given to page.evaluate run in the browser (axe-core injected); their globals are declared for this
 // module only (a DOM lib reference would leak into every module type-checked with it).
@@ -136,7 +137,7 @@ export async function auditEveryPage(browser: Browser, app: StartedApp): Promise
         try {
           const name = path === "/" ? "overview" : path.slice(1);
           await page.screenshot({
-            path: new URL(`${name}-${colorScheme}-${viewport.width}.png`, SCREENSHOTS).pathname,
+            path: fileURLToPath(new URL(`${name}-${colorScheme}-${viewport.width}.png`, SCREENSHOTS)),
             fullPage: true,
           });
           violations.push(...await audit(page, `${path} (${colorScheme}, ${viewport.width} px)`));
@@ -157,7 +158,7 @@ export async function auditEveryPage(browser: Browser, app: StartedApp): Promise
       await page.setInputFiles("#upload-file", file);
       await page.waitForSelector("#upload-rejected", { timeout: 60_000 });
       await page.screenshot({
-        path: new URL(`upload-result-${colorScheme}-1280.png`, SCREENSHOTS).pathname,
+        path: fileURLToPath(new URL(`upload-result-${colorScheme}-1280.png`, SCREENSHOTS)),
         fullPage: true,
       });
       violations.push(...await audit(page, `/upload with its result (${colorScheme}, 1280 px)`));

@@ -93,6 +93,27 @@ export async function startPartialUpload(
   return connection;
 }
 
+/**
+ * Starts a multipart form upload sent in chunks (no Content-Length, as a browser streaming a form may do) whose
+ * file part holds `sent`, and sends nothing more: a client that stalls inside the file. The connection answers
+ * once the server gives up on it.
+ */
+export async function startStalledMultipart(base: string, sent: string): Promise<Deno.TcpConn> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(base).port) });
+  const boundary = "stalled-form-boundary";
+  const part = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="tickets.csv"\r\n` +
+    `Content-Type: text/csv\r\n\r\n${sent}`;
+  const encoder = new TextEncoder();
+  const body = encoder.encode(part);
+  const head = `POST /api/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+    `Content-Type: multipart/form-data; boundary=${boundary}\r\nTransfer-Encoding: chunked\r\n\r\n` +
+    `${body.length.toString(16)}\r\n`;
+  for (const chunk of [encoder.encode(head), body, encoder.encode("\r\n")]) {
+    for (let written = 0; written < chunk.length;) written += await connection.write(chunk.subarray(written));
+  }
+  return connection;
+}
+
 /** The size of `text` in UTF-8, as a Content-Length counts it. */
 export const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
 

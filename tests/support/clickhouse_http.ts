@@ -25,6 +25,7 @@
  * @module
  */
 import { CHDB_CONFIG_ENV, type ChdbSession, chdbSession, exitChdbProcess } from "./chdb.ts";
+import { fileURLToPath } from "node:url";
 
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(["query", "query_id", "session_id", "database", "role", "default_format"]);
@@ -107,7 +108,7 @@ export async function startClickHouseServer(
   options: { configFile?: string; env?: Record<string, string> } = {},
 ): Promise<ClickHouseServer> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", new URL(import.meta.url).pathname],
+    args: ["run", "-A", "--no-check", fileURLToPath(new URL(import.meta.url))],
     env: { ...options.env, ...(options.configFile ? { [CHDB_CONFIG_ENV]: options.configFile } : {}) },
     stdin: "null",
     stdout: "piped",
