@@ -16,6 +16,7 @@
 import type { Hono } from "hono";
 import { join } from "node:path";
 import { type Bus, TOPICS } from "./bus/bus.ts";
+import { deadLetterRecord } from "./bus/dead_letter.ts";
 import type { KafkaBus } from "./bus/kafka_bus.ts";
 import { openBus } from "./bus/open.ts";
 import { type Config, ConfigError } from "./config.ts";
@@ -144,9 +145,11 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
         config.kafkaBrokers.length === 0,
       );
     }
-    await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", (messages) => {
+    // Dead letters are recorded against their upload, so that its status accounts for every ticket: stored or
+    // dead-lettered, with why.
+    await bus.subscribe(TOPICS.deadLetter, "dead-letter-log", async (messages) => {
       for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
-      return Promise.resolve();
+      await store!.recordDeadLetters(messages.map((m) => deadLetterRecord(m)));
     });
     const http = createApp({
       config,

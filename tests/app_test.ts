@@ -4,6 +4,8 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
+import { TOPICS } from "../src/bus/bus.ts";
+import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { startApp, upload } from "./support/app.ts";
 import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "./support/samples.ts";
 
@@ -194,6 +196,31 @@ Deno.test("a page opened before a site rebuild still gets its data files: the pr
     const gone = await fetch(`${app.base}/_file/data/marts/mart_overview.ffffffff.json`);
     equal(gone.status, 404);
     await gone.body?.cancel();
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("a message of an upload the scorer cannot use is recorded against it: stored + dead-lettered is all", async () => {
+  const app = await startApp();
+  try {
+    const csv = (await Deno.readTextFile(ISO_SAMPLE)).split("\n").slice(0, 21).join("\n") + "\n";
+    const { status, json } = await upload(app.base, csv);
+    equal(status, 201);
+    const uploadId = json.upload_id;
+    await waitForUpload(app.base, uploadId);
+    // A message on the tickets topic that claims this upload but is no ticket (as a broken producer might send).
+    await app.bus.publish(TOPICS.tickets, [{
+      key: "broken-1",
+      value: { ticket_id: "broken-1", upload_id: uploadId, ticket_channel: 42 },
+    }]);
+    const answer = await (await fetch(`${app.base}/api/uploads/${uploadId}`)).json();
+    deepStrictEqual([answer.scored, answer.dead_lettered], [20, 1]);
+    const [letter] = await app.app.store!.readMart("dead_letters");
+    deepStrictEqual([letter.upload_id, letter.ticket_id, letter.stage], [uploadId, "broken-1", "scorer"]);
+    ok(String(letter.reason).length > 0, "the reason is kept");
+    const done = await waitForUpload(app.base, uploadId);
+    equal(done.scored + (done.dead_lettered ?? 0), 21, "waiting ends with every message accounted for");
   } finally {
     await app.close();
   }

@@ -65,6 +65,7 @@ Deno.test(
           "0004_overrides.sql",
           "0005_upload_progress.sql",
           "0006_subject_text.sql",
+          "0007_dead_letters.sql",
         ]);
         assert.deepEqual(await store.migrate({ kafkaBrokers: ["127.0.0.1:9"] }), [], "a second run applies nothing");
         // Every statement is idempotent on its own as well (a run cut off half-way is run again).
@@ -83,6 +84,7 @@ Deno.test(
           tickets_dead_letter: "MergeTree",
           tickets_scored_mv: "MaterializedView",
           tickets_scored_dead_letter_mv: "MaterializedView",
+          dead_letters: "MergeTree",
           overrides: "MergeTree",
         });
         const [ddl] = await chdb.sql(
@@ -520,10 +522,10 @@ Deno.test(
         };
         assert.match(
           await run(),
-          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, 0005_upload_progress.sql, 0006_subject_text.sql, view tickets_scored.sql/,
+          /applied: 0001_tickets.sql, 0002_uploads.sql, 0003_kafka_ingest.sql, 0004_overrides.sql, 0005_upload_progress.sql, 0006_subject_text.sql, 0007_dead_letters.sql, view tickets_scored.sql/,
         );
         assert.match(await run(), /the schema is up to date/);
-        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 6);
+        assert.equal((await chdb.sql(`SELECT count() AS n FROM ${DATABASE}.schema_migrations FINAL`))[0].n, 7);
       } finally {
         await chdb.close();
       }

@@ -197,6 +197,8 @@ export function uploadPanel(
     error.hidden = false;
   };
 
+  let deadLettered = 0;
+
   async function waitForScoring(upload) {
     const url = `${uploads}/${encodeURIComponent(upload.upload_id)}`;
     let failures = 0;
@@ -215,12 +217,19 @@ export function uploadPanel(
       }
       failures = 0;
       // A ticket id repeated in the file is one ticket: wait for the distinct ones.
-      const scored = Number(body?.scored ?? 0);
+      // A ticket the scorer or the store could not use is dead-lettered (the server log says why): accounted for.
+      const scored = Number(body?.scored ?? 0), dead = Number(body?.dead_lettered ?? 0);
       const expected = Number(body?.tickets ?? upload.tickets ?? body?.accepted ?? upload.accepted);
-      progress.value = expected > 0 ? Math.min(1, scored / expected) : 1;
-      say(`Scoring: ${formatCount(scored)} of ${formatCount(expected)} tickets scored.`);
+      progress.value = expected > 0 ? Math.min(1, (scored + dead) / expected) : 1;
+      say(
+        `Scoring: ${formatCount(scored)} of ${formatCount(expected)} tickets scored` +
+          (dead > 0 ? `; ${formatCount(dead)} could not be scored or stored (dead-lettered).` : "."),
+      );
       if (body?.status === "failed") throw new Error(`the upload failed: ${body.failure ?? "no reason given"}`);
-      if (scored >= expected) return;
+      if (scored + dead >= expected) {
+        deadLettered = dead;
+        return;
+      }
       await sleep(POLL_MS);
     }
   }
@@ -234,7 +243,12 @@ export function uploadPanel(
       throw new Error(`the marts and site were not rebuilt (${reasonOf(response.status, body, response.statusText)})`);
     }
     progress.value = 1;
-    say("Done: the marts and the site are rebuilt.");
+    say(
+      "Done: the marts and the site are rebuilt." +
+        (deadLettered > 0
+          ? ` ${formatCount(deadLettered)} ticket(s) could not be scored or stored; the server log says why.`
+          : ""),
+    );
     done.replaceChildren(html`<a id="upload-overview-link" href=${overview}>See the refreshed Overview →</a>`);
     done.hidden = false;
   }

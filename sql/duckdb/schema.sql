@@ -62,3 +62,13 @@ CREATE TABLE IF NOT EXISTS overrides (
     agent           VARCHAR,
     overridden_at   TIMESTAMP NOT NULL
 );
+
+-- Tickets a stage could not use, with why (the dead-letter topic's messages, recorded by the app): every ticket of
+-- an upload is stored or dead-lettered, and the upload's status counts both.
+CREATE TABLE IF NOT EXISTS dead_letters (
+    upload_id   VARCHAR,
+    ticket_id   VARCHAR,
+    stage       VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
+);

@@ -15,8 +15,9 @@ import { postCsvFile, waitForUpload } from "./upload_client.ts";
 const HELP = `Usage: deno task upload [--url URL] [--mapping M] [--date-order DMY|MDY] [--wait] FILE
 
 Uploads a ticket CSV to the app (default http://localhost:$PORT, PORT defaulting to 8000) and prints the
-summary JSON. With --wait, also waits until every accepted ticket is scored, then refreshes the marts and the
-site. Exit code: 0 uploaded with no rejected rows, 1 uploaded with rejected rows, 2 refused or failed.
+summary JSON. With --wait, also waits until every accepted ticket is scored and stored (or dead-lettered: a
+ticket the scorer or the store could not use, with its reason), then refreshes the marts and the site. Exit code:
+0 uploaded with no rejected rows, 1 uploaded with rejected rows or dead-lettered tickets, 2 refused or failed.
 
 Options:
   --mapping M         how the file names its columns: a preset (bundled, zendesk, freshdesk, jira), a mapping
@@ -81,10 +82,17 @@ async function main(): Promise<number> {
   if (response.status === 401) throw new UsageError("the app asks for a token: set AUTH_TOKEN to one of its tokens");
   if (response.status !== 201) return 2;
   console.error(`uploaded ${response.bytes} bytes in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  let deadLettered = 0;
   if (values.wait) {
-    await waitForUpload(base, answer.upload_id, {
+    const done = await waitForUpload(base, answer.upload_id, {
       onProgress: (status) => console.error(`scored ${status.scored} of ${status.tickets ?? status.accepted}`),
     });
+    deadLettered = done.dead_lettered ?? 0;
+    if (deadLettered > 0) {
+      console.error(
+        `${deadLettered} ticket(s) could not be scored or stored and were dead-lettered; the server log says why`,
+      );
+    }
     const refresh = await fetchApp(`${base}/api/marts/refresh`, { method: "POST" });
     const report = await refresh.json();
     console.error(
@@ -95,7 +103,7 @@ async function main(): Promise<number> {
       return 2;
     }
   }
-  return answer.rejected > 0 ? 1 : 0;
+  return answer.rejected > 0 || deadLettered > 0 ? 1 : 0;
 }
 
 if (import.meta.main) runCommand(main);

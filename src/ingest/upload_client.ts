@@ -73,12 +73,15 @@ export interface UploadStatus {
   tickets?: number;
   /** Distinct tickets of the upload stored with their scores so far. */
   scored: number;
+  /** Distinct tickets of the upload a stage could not use (dead letters, each with its reason in the store). */
+  dead_lettered?: number;
   // deno-lint-ignore no-explicit-any
   [field: string]: any;
 }
 
 /**
- * Waits until every ticket of an upload is stored with its score, asking the API every `intervalMs`.
+ * Waits until every ticket of an upload is accounted for, stored with its score or dead-lettered, asking the API
+ * every `intervalMs`.
  *
  * @example
  * ```ts
@@ -99,9 +102,13 @@ export async function waitForUpload(
     options.onProgress?.(status);
     if (status.status === "failed") throw new Error(`upload ${uploadId} failed: ${status.failure}`);
     const expected = status.tickets ?? status.accepted;
-    if (status.status === "done" && status.scored >= expected) return status;
+    const accounted = status.scored + (status.dead_lettered ?? 0);
+    if (status.status === "done" && accounted >= expected) return status;
     if (Date.now() > deadline) {
-      throw new Error(`upload ${uploadId}: ${status.scored} of ${expected} stored after the time allowed`);
+      throw new Error(
+        `upload ${uploadId}: ${status.scored} of ${expected} stored and ${status.dead_lettered ?? 0} dead-lettered ` +
+          "after the time allowed",
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
   }

@@ -1,12 +1,15 @@
 /**
  * The scorer stage: consumes tickets, scores each batch with one model run, publishes scored tickets. A message it
  * cannot use (not decodable, not a ticket of the schema's types, or one the model cannot score) goes to the
- * dead-letter topic with the reason, and the rest of the batch goes on: no message can stall a partition.
+ * dead-letter topic with the reason, and the rest of the batch goes on: no message can stall a partition. A fault
+ * that is not the data's (the model fails on a plain ticket too) fails the batch instead: it comes again from
+ * Kafka, and in one process the upload fails with the reason; nothing is dead-lettered for it.
  *
  * @module
  */
 import { type Bus, type BusMessage, TOPICS } from "../bus/bus.ts";
-import { INGESTED_SOURCES, type IngestedTicket, type ScoredTicket } from "../ticket/schema.ts";
+import { deadLetter } from "../bus/dead_letter.ts";
+import { emptyTicket, INGESTED_SOURCES, type IngestedTicket, type ScoredTicket } from "../ticket/schema.ts";
 import { markChecked, ticketReader } from "../ticket/validate.ts";
 import type { PriorityModel } from "./model.ts";
 
@@ -20,16 +23,35 @@ export async function scoreTickets(
   return tickets.map((ticket, i) => ({ ...ticket, ...predictions[i], scored_at: scoredAt }));
 }
 
+/** Pauses before a ticket the model failed on is tried again: a passing fault gets another chance. */
+const RETRY_DELAYS_MS = [20, 200];
+
+/** A ticket with nothing in it but an id and a line of text: any working model scores it. */
+const PLAIN_TICKET: IngestedTicket = {
+  ...emptyTicket(),
+  ticket_id: "plain",
+  ticket_subject: "Cannot sign in",
+  upload_id: "plain",
+  ingested_at: "2024-01-01T00:00:00.000Z",
+} as IngestedTicket;
+
+/** One ticket scored, tried again after each pause of {@linkcode RETRY_DELAYS_MS} while it fails. */
+async function scoreOne(model: Pick<PriorityModel, "predict">, ticket: IngestedTicket): Promise<ScoredTicket> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return (await scoreTickets(model, [ticket]))[0];
+    } catch (error) {
+      if (attempt >= RETRY_DELAYS_MS.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+    }
+  }
+}
+
 /** Running totals of one scorer. */
 export interface ScorerStats {
   scored: number;
   deadLettered: number;
   batches: number;
-}
-
-/** A message as it goes to the dead letters: as it came, with why and where in the `error` and `stage` headers. */
-export function deadLetter(message: BusMessage<unknown>, reason: string, stage: string): BusMessage<unknown> {
-  return { key: message.key, value: message.value, headers: { ...message.headers, error: reason, stage } };
 }
 
 /** Subscribes the scorer to the `tickets` topic as consumer group `group`; the returned totals keep counting. */
@@ -55,16 +77,25 @@ export async function startScorer(
     if (readable.length > 0) {
       try {
         scored = await scoreTickets(model, readable);
-      } catch {
-        // One ticket the model chokes on must not hold back the others: score them one by one.
+      } catch (batchError) {
+        // One ticket the model chokes on must not hold back the others: score them one by one, each tried again.
+        const failed: [number, Error][] = [];
         for (const [i, ticket] of readable.entries()) {
           try {
-            scored.push(...await scoreTickets(model, [ticket]));
+            scored.push(await scoreOne(model, ticket));
           } catch (error) {
-            dead.push(
-              deadLetter(readableMessages[i], `the model could not score it: ${(error as Error).message}`, "scorer"),
-            );
+            failed.push([i, error as Error]);
           }
+        }
+        if (failed.length > 0) {
+          // A model that cannot score a plain ticket either is at fault, not these tickets: the batch fails.
+          const faulty = await scoreTickets(model, [PLAIN_TICKET]).then(() => null, (error: Error) => error);
+          if (faulty !== null) {
+            throw new Error(`the model cannot score tickets: ${faulty.message || (batchError as Error).message}`);
+          }
+        }
+        for (const [i, error] of failed) {
+          dead.push(deadLetter(readableMessages[i], `the model could not score it: ${error.message}`, "scorer"));
         }
       }
     }

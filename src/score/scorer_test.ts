@@ -81,3 +81,24 @@ Deno.test("property: whatever the messages, each is scored or dead-lettered with
     await model.close();
   }
 });
+
+Deno.test("a model that cannot score at all fails the batch with the reason, and dead-letters nothing", async () => {
+  const model = await loadModel();
+  const bus = new MemoryBus();
+  const dead: BusMessage<unknown>[] = [];
+  try {
+    await startScorer(bus, model);
+    await bus.subscribe<ScoredTicket>(TOPICS.scored, "test", () => Promise.resolve());
+    await bus.subscribe(TOPICS.deadLetter, "test", (m) => Promise.resolve(void dead.push(...m)));
+    await model.close(); // the model's session is gone: no ticket can be scored, whatever it holds
+    const envelope = { upload_id: "u1", ingested_at: "2023-06-02T10:00:00.000Z" };
+    const failure = await bus.publish<unknown>(TOPICS.tickets, [
+      { key: "1", value: { ...ticket({ ticket_id: "1" }), ...envelope } },
+      { key: "2", value: { ...ticket({ ticket_id: "2" }), ...envelope } },
+    ]).then(() => null, (error: Error) => error);
+    ok(failure?.message.startsWith("the model cannot score tickets"), String(failure));
+    deepStrictEqual(dead, [], "a fault of the model is not the tickets' fault");
+  } finally {
+    await bus.close();
+  }
+});

@@ -17,6 +17,7 @@ import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@c
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
 import {
+  type DeadLetter,
   listingFromRow,
   type MartSession,
   overrideOf,
@@ -227,7 +228,11 @@ export class ClickHouseStore implements Store {
       this.#client,
       `SELECT u.upload_id, u.created_at, u.updated_at, u.filename, u.bytes, u.uploaded_by, u.status, u.summary,
               u.failure,
-              (SELECT uniqExact(ticket_id) FROM ${DATABASE}.tickets WHERE upload_id = {id:String}) AS scored
+              (SELECT uniqExact(ticket_id) FROM ${DATABASE}.tickets WHERE upload_id = {id:String}) AS scored,
+              (SELECT uniqExact(ticket_id) FROM ${DATABASE}.dead_letters
+               WHERE upload_id = {id:String}
+                 AND ticket_id NOT IN (SELECT ticket_id FROM ${DATABASE}.tickets WHERE upload_id = {id:String})
+              ) AS dead_lettered
        FROM ${DATABASE}.uploads AS u FINAL
        WHERE u.upload_id = {id:String}`,
       { id },
@@ -403,6 +408,15 @@ export class ClickHouseStore implements Store {
     const [params, dialect] = this.#dialect();
     const where = ticketConditions(query, dialect).join(" AND ");
     return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${where}`, "ticket_id", params, query);
+  }
+
+  async recordDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.#client.insert({
+      table: `${DATABASE}.dead_letters`,
+      values: letters.map((l) => ({ ...l, recorded_at: l.recorded_at.replace("T", " ").replace(/Z$/, "") })),
+      format: "JSONEachRow",
+    });
   }
 
   async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {

@@ -12,6 +12,7 @@ import { DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from "@duc
 import { join } from "node:path";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import {
+  type DeadLetter,
   listingFromRow,
   type MartSession,
   overrideOf,
@@ -375,7 +376,11 @@ export class DuckDbStore implements Store {
     return this.#reads.run(async () => {
       const [row] = await readAll(
         this.#reader,
-        `SELECT u.*, (SELECT count(DISTINCT t.ticket_id) FROM tickets AS t WHERE t.upload_id = u.upload_id) AS scored
+        `SELECT u.*, (SELECT count(DISTINCT t.ticket_id) FROM tickets AS t WHERE t.upload_id = u.upload_id) AS scored,
+                (SELECT count(DISTINCT d.ticket_id) FROM dead_letters AS d
+                 WHERE d.upload_id = u.upload_id
+                   AND d.ticket_id NOT IN (SELECT t.ticket_id FROM tickets AS t WHERE t.upload_id = u.upload_id)
+                ) AS dead_lettered
          FROM uploads AS u WHERE u.upload_id = $id`,
         { id },
       );
@@ -472,6 +477,19 @@ export class DuckDbStore implements Store {
     const [values, dialect] = this.#dialect();
     const where = ticketConditions(query, dialect).join(" AND ");
     return this.#page(`FROM tickets_current WHERE ${where}`, "ticket_id", values, query);
+  }
+
+  recordDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    // Dead letters are few (a ticket a stage could not use): one parameterised insert each.
+    return this.#writes.run(async () => {
+      for (const letter of letters) {
+        await this.#writer.run(
+          `INSERT INTO dead_letters (upload_id, ticket_id, stage, reason, recorded_at)
+           VALUES ($upload_id, $ticket_id, $stage, $reason, $recorded_at::TIMESTAMPTZ::TIMESTAMP)`,
+          { ...letter } as Record<string, string>,
+        );
+      }
+    });
   }
 
   async overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null> {

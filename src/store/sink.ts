@@ -9,7 +9,7 @@
  * @module
  */
 import { type Bus, TOPICS } from "../bus/bus.ts";
-import { deadLetter } from "../score/scorer.ts";
+import { deadLetter } from "../bus/dead_letter.ts";
 import type { ScoredTicket } from "../ticket/schema.ts";
 import { ticketReader } from "../ticket/validate.ts";
 import type { Store } from "./store.ts";

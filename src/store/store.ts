@@ -83,10 +83,12 @@ export interface Store {
   /** Creates or updates an upload record (the store notes when: `updated_at`). */
   saveUpload(upload: UploadRecord): Promise<void>;
   /**
-   * An upload record, when it was last saved, and how many distinct tickets of it are stored with their scores
-   * (counted or not yet), or null if unknown.
+   * An upload record, when it was last saved, how many distinct tickets of it are stored with their scores
+   * (counted or not yet) and how many were dead-lettered instead, or null if unknown.
    */
   getUpload(id: string): Promise<StoredUpload | null>;
+  /** Records tickets a stage could not use, with why (the dead-letter topic's messages). */
+  recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   /** The latest upload records, newest first (without their summaries' row lists or scored counts). */
   listUploads(limit: number): Promise<UploadListing[]>;
   /**
@@ -250,7 +252,16 @@ export function queueConditions(query: QueueQuery, dialect: SqlDialect): string[
 }
 
 /** An upload record as the store has it. */
-export type StoredUpload = UploadRecord & { updated_at: string; scored: number };
+export type StoredUpload = UploadRecord & { updated_at: string; scored: number; dead_lettered: number };
+
+/** A ticket a stage could not use: which (when the message says), where, why, and when it was recorded. */
+export interface DeadLetter {
+  upload_id: string | null;
+  ticket_id: string | null;
+  stage: string;
+  reason: string;
+  recorded_at: string;
+}
 
 /** An upload in a list: what became of it and its counts. */
 export type UploadListing = Omit<UploadRecord, "summary"> & {
@@ -300,12 +311,13 @@ export function isOutOfSpace(error: unknown): boolean {
 export const STALE_UPLOAD_FAILURE =
   "the server stopped while this upload was being received; none of its tickets count";
 
-/** An upload record from a stored row (`summary` is stored as JSON text), with its scored count. */
+/** An upload record from a stored row (`summary` is stored as JSON text), with its scored and dead-lettered counts. */
 export function uploadFromRow(row: Row): StoredUpload {
   return {
     ...uploadFields(row),
     summary: row.summary === null ? null : JSON.parse(String(row.summary)),
     scored: Number(row.scored),
+    dead_lettered: Number(row.dead_lettered ?? 0),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What every store engine must do with uploads, whatever it is (the DuckDB test and the ClickHouse test both run
  * these on a fresh store): a ticket counts only once its upload is done, the latest counted copy wins, a failed
- * upload never counts, and uploads left receiving by a dead server are found stale.
+ * upload never counts, uploads left receiving by a dead server are found stale, and dead letters count against their
+ * upload.
  *
  * @module
  */
@@ -104,4 +105,18 @@ export async function checkUploadContract(store: Store): Promise<void> {
   equal(await store.failStaleUploads(10), 1);
   const e = await store.getUpload("e");
   deepStrictEqual([e?.status, /stopped/.test(String(e?.failure))], ["failed", true]);
+
+  // Dead letters count against their upload: a ticket dead-lettered twice (redelivered) counts once, one stored
+  // after all counts as stored, and one without an upload counts nowhere.
+  const letter = (ticket_id: string | null, upload_id: string | null) => ({
+    upload_id,
+    ticket_id,
+    stage: "scorer",
+    reason: "the model could not score it",
+    recorded_at: "2024-01-05T00:00:00.000Z",
+  });
+  await store.recordDeadLetters([letter("7", "b"), letter("7", "b"), letter("8", "b"), letter("3", "b")]);
+  await store.recordDeadLetters([letter(null, null)]);
+  deepStrictEqual([(await store.getUpload("b"))?.scored, (await store.getUpload("b"))?.dead_lettered], [4, 2]);
+  equal((await store.getUpload("a"))?.dead_lettered, 0);
 }
