@@ -225,3 +225,46 @@ Deno.test("a message of an upload the scorer cannot use is recorded against it: 
     await app.close();
   }
 });
+
+Deno.test("a rescore scores every open ticket again and keeps an agent's override apart from the upload's label", async () => {
+  const app = await startApp();
+  try {
+    const csv = (await Deno.readTextFile(ISO_SAMPLE)).split("\n").slice(0, 41).join("\n") + "\n";
+    const { json } = await upload(app.base, csv);
+    await waitForUpload(app.base, json.upload_id);
+    const ticketOf = async (id: string) => await (await fetch(`${app.base}/api/tickets/${id}`)).json();
+    const listing = await (await fetch(`${app.base}/api/queue?limit=500`)).json(); // the open tickets
+    const chosen = listing.rows.find((t: { priority_label: string | null }) => t.priority_label !== null);
+    const before = await ticketOf(chosen.ticket_id);
+    const other = ["Low", "Medium", "High", "Critical"].find((p) => p !== before.priority_label)!;
+    const put = await fetch(`${app.base}/api/tickets/${chosen.ticket_id}/priority`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ priority: other }),
+    });
+    equal(put.status, 200);
+    await put.body?.cancel();
+
+    const rescore = await fetch(`${app.base}/api/rescore`, { method: "POST" });
+    equal(rescore.status, 200);
+    const lines = (await rescore.text()).trim().split("\n").map((line) => JSON.parse(line));
+    const last = lines.at(-1);
+    deepStrictEqual(
+      [last.done, last.published, last.total],
+      [true, listing.total, listing.total],
+      JSON.stringify(last),
+    );
+    deepStrictEqual(await app.app.store!.readMart("dead_letters"), [], "every rescored ticket is stored again");
+    await fetch(`${app.base}/api/marts/refresh`, { method: "POST" }).then((r) => r.body?.cancel());
+
+    const after = await ticketOf(chosen.ticket_id);
+    ok(after.scored_at > before.scored_at, `scored again: ${before.scored_at} then ${after.scored_at}`);
+    deepStrictEqual(
+      [after.priority_label, after.label_source, after.upload_label],
+      [other, "agent", before.priority_label],
+      "the override reads as the label, and the upload's own label is kept",
+    );
+  } finally {
+    await app.close();
+  }
+});

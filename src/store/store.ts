@@ -133,13 +133,15 @@ export interface TicketQuery {
 
 /**
  * The tickets of `tickets` (one row each) as they currently read: the label is the latest agent override when
- * there is one, else the upload's, and `label_source` says which (`agent`, `upload`, or null for no label).
+ * there is one, else the upload's, and `label_source` says which (`agent`, `upload`, or null for no label);
+ * `upload_label` keeps the label the upload carried (what a rescore sends again: an override stays an override).
  * `latestOverrides` is the engine's query of each ticket's latest override (`ticket_id`, `priority`).
  */
 export function withOverrides(tickets: string, latestOverrides: string): string {
   return `SELECT t.* REPLACE (coalesce(o.priority, t.priority_label) AS priority_label),
       CASE WHEN o.priority IS NOT NULL THEN 'agent' WHEN t.priority_label IS NOT NULL THEN 'upload' END
-        AS label_source
+        AS label_source,
+      t.priority_label AS upload_label
     FROM ${tickets} AS t
     LEFT JOIN ${latestOverrides} AS o ON o.ticket_id = t.ticket_id`;
 }

@@ -93,12 +93,18 @@ export function rescoreRoute(app: Hono, store: Store, bus: Bus, model: LiveModel
   });
 }
 
-/** A stored ticket as it came in: its upload fields and where it came from, ready to be scored again. */
+/**
+ * A stored ticket as it came in: its upload fields (with the label its upload carried, not an agent's override,
+ * which stays in the overrides) and where it came from, ready to be scored again.
+ */
 function ingestedTicketOf(row: Row): IngestedTicket {
   const ticket = Object.fromEntries(
-    [...UPLOAD_COLUMNS, ...TICKET_COLUMNS.filter((c) => c.source === "origin")].map((
-      c,
-    ) => [c.name, row[c.name] ?? null]),
+    [...UPLOAD_COLUMNS, ...TICKET_COLUMNS.filter((c) => c.source === "origin")].map((c) => {
+      const value = row[c.name] ?? null;
+      // The store answers a date as an instant at midnight; a ticket carries the date (YYYY-MM-DD).
+      return [c.name, c.type === "date" && typeof value === "string" ? value.slice(0, 10) : value];
+    }),
   );
+  ticket.priority_label = "upload_label" in row ? row.upload_label : row.priority_label;
   return ticket as unknown as IngestedTicket;
 }
