@@ -74,9 +74,9 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
   };
   await deps.store.saveUpload(record);
   // Saves go one after another, so a heartbeat never lands after the final record.
-  let saving: Promise<void> = Promise.resolve();
+  let saving: Promise<boolean> = Promise.resolve(true);
   const save = (update: Partial<UploadRecord>) => {
-    saving = saving.catch(() => {}).then(() => deps.store.saveUpload({ ...record, ...update }));
+    saving = saving.catch(() => true).then(() => deps.store.saveUpload({ ...record, ...update }));
     return saving;
   };
   let progress: Readonly<IngestSummary> | null = null;
@@ -121,7 +121,11 @@ export async function runUpload(deps: UploadDeps, request: UploadRequest): Promi
     // On the in-process bus the store may hold the last batches for a larger load: they are stored before "done".
     await deps.store.flushStaged(record.upload_id);
     clearInterval(heartbeat);
-    await save({ status: "done", summary });
+    if (!await save({ status: "done", summary })) {
+      // Marked failed meanwhile (found stale by a server that thought this one dead): an ended upload stays ended.
+      const ended = await deps.store.getUpload(record.upload_id);
+      throw new UploadError(409, `This upload had already ended as ${ended?.status}: ${ended?.failure ?? "no reason"}`);
+    }
     return { upload_id: record.upload_id, ...summary };
   } catch (error) {
     clearInterval(heartbeat);

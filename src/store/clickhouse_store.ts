@@ -118,6 +118,9 @@ function runner(client: ClickHouseClient): SqlRunner {
   };
 }
 
+/** Added to the version of an ended upload's record (done or failed): above any receiving one until 2128. */
+const ENDED_VERSION = 4e15;
+
 /** An ISO instant as ClickHouse reads a DateTime64 in UTC. */
 function toClickHouseInstant(iso: string): string {
   return new Date(iso).toISOString().replace("T", " ").replace("Z", "");
@@ -195,12 +198,19 @@ export class ClickHouseStore implements Store {
   }
 
   /** A version that grows with every save from this process (ReplacingMergeTree keeps the highest). */
+  /** Versions of uploads' records: microseconds of this process's clock, kept increasing. */
   #nextVersion(): number {
     this.#version = Math.max(this.#version + 1, Date.now() * 1000);
     return this.#version;
   }
 
-  async saveUpload(upload: UploadRecord): Promise<void> {
+  async saveUpload(upload: UploadRecord): Promise<boolean> {
+    const [ended] = await readRows(
+      this.#client,
+      `SELECT count() AS n FROM ${DATABASE}.uploads FINAL WHERE upload_id = {id:String} AND status != 'receiving'`,
+      { id: upload.upload_id },
+    );
+    if (Number(ended.n) > 0) return false;
     await this.#client.insert({
       table: `${DATABASE}.uploads`,
       format: "JSONEachRow",
@@ -208,7 +218,7 @@ export class ClickHouseStore implements Store {
       values: [{
         upload_id: upload.upload_id,
         created_at: toClickHouseInstant(upload.created_at),
-        updated_at: toClickHouseInstant(new Date().toISOString()),
+        // updated_at is left to the server's clock (the column's default), the clock failStaleUploads reads.
         filename: upload.filename,
         bytes: upload.bytes,
         uploaded_by: upload.uploaded_by,
@@ -218,9 +228,11 @@ export class ClickHouseStore implements Store {
         rejected: upload.summary?.rejected ?? 0,
         summary: upload.summary === null ? null : JSON.stringify(upload.summary),
         failure: upload.failure,
-        version: this.#nextVersion(),
+        // An ended record outranks every receiving one, whichever process saved it and whatever its clock says.
+        version: this.#nextVersion() + (upload.status === "receiving" ? 0 : ENDED_VERSION),
       }],
     });
+    return true;
   }
 
   async getUpload(id: string): Promise<StoredUpload | null> {

@@ -333,14 +333,22 @@ export class DuckDbStore implements Store {
     return this.#reads.run(async () => void await this.#reader.run("SELECT 1"));
   }
 
-  saveUpload(upload: UploadRecord): Promise<void> {
+  saveUpload(upload: UploadRecord): Promise<boolean> {
     return this.#writes.run(async () => {
-      await this.#writer.run(
-        `INSERT OR REPLACE INTO uploads
+      const saved = await readAll(
+        this.#writer,
+        `INSERT INTO uploads
            (upload_id, created_at, updated_at, filename, bytes, uploaded_by, status, received, accepted, rejected,
             summary, failure)
          VALUES ($id, $created_at::TIMESTAMPTZ::TIMESTAMP, now()::TIMESTAMP, $filename, $bytes::BIGINT, $uploaded_by,
-                 $status, $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure)`,
+                 $status, $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure)
+         ON CONFLICT (upload_id) DO UPDATE SET
+           updated_at = excluded.updated_at, filename = excluded.filename, bytes = excluded.bytes,
+           uploaded_by = excluded.uploaded_by, status = excluded.status, received = excluded.received,
+           accepted = excluded.accepted, rejected = excluded.rejected, summary = excluded.summary,
+           failure = excluded.failure
+         WHERE uploads.status = 'receiving'
+         RETURNING upload_id`,
         {
           id: upload.upload_id,
           created_at: upload.created_at,
@@ -355,6 +363,7 @@ export class DuckDbStore implements Store {
           failure: upload.failure,
         } as Record<string, string>,
       );
+      return saved.length > 0;
     });
   }
 

@@ -80,8 +80,12 @@ export interface Store {
    * readable; throws why when one of them could not be stored.
    */
   flushStaged(uploadId?: string): Promise<void>;
-  /** Creates or updates an upload record (the store notes when: `updated_at`). */
-  saveUpload(upload: UploadRecord): Promise<void>;
+  /**
+   * Creates or updates an upload record (the store notes when, by its own clock: `updated_at`). An upload's status
+   * goes `receiving → done` or `receiving → failed`, nothing else: a save of an upload that has ended (done or
+   * failed) changes nothing and answers false.
+   */
+  saveUpload(upload: UploadRecord): Promise<boolean>;
   /**
    * An upload record, when it was last saved, how many distinct tickets of it are stored with their scores
    * (counted or not yet) and how many were dead-lettered instead, or null if unknown.

@@ -106,6 +106,17 @@ export async function checkUploadContract(store: Store): Promise<void> {
   const e = await store.getUpload("e");
   deepStrictEqual([e?.status, /stopped/.test(String(e?.failure))], ["failed", true]);
 
+  // An upload's status goes receiving → done or receiving → failed, nothing else: a later save of an ended upload
+  // (a late heartbeat, a failure found after it was done, done after it was found stale) changes nothing.
+  equal(await store.saveUpload(upload("f")), true);
+  equal(await store.saveUpload(upload("f", "done")), true);
+  equal(await store.saveUpload(upload("f")), false, "no heartbeat after done");
+  equal(await store.saveUpload({ ...upload("f", "failed"), failure: "late" }), false, "no failure after done");
+  equal((await store.getUpload("f"))?.status, "done");
+  equal(await store.saveUpload(upload("c", "done")), false, "a failed upload is never saved as done");
+  deepStrictEqual([(await store.getUpload("c"))?.status, (await store.getUpload("c"))?.failure], ["failed", "cut off"]);
+  equal(await martTickets(store), 6, "so its tickets never count");
+
   // Dead letters count against their upload: a ticket dead-lettered twice (redelivered) counts once, one stored
   // after all counts as stored, and one without an upload counts nowhere.
   const letter = (ticket_id: string | null, upload_id: string | null) => ({
