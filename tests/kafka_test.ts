@@ -69,6 +69,29 @@ function startScorerProcess(brokers: string, app: TestApp) {
 
 Deno.test(
   await needing(["kafka"], {
+    name: "kafka: tickets written in other scripts are sent in requests the broker takes, sized in bytes",
+    fn: async () => {
+      await withKafka({}, async ({ app, kafka }) => {
+        // 60 tickets of 30,000 CJK characters each (three bytes apiece in UTF-8, about 90 KB a ticket): counted in
+        // characters, one request would carry 5.4 MB; the broker takes at most 1 MiB.
+        const text = "顧客の注文が届きません。".repeat(2_500);
+        const rows = Array.from({ length: 60 }, (_, i) => `cjk-${i},注文が届かない ${i},"${text}",High`);
+        const csv = `Ticket ID,Ticket Subject,Ticket Description,Ticket Priority\n${rows.join("\n")}\n`;
+        const { status, json } = await upload(app.base, csv);
+        equal(status, 201, JSON.stringify(json).slice(0, 500));
+        equal(json.accepted, 60);
+        const done = await waitForUpload(app.base, json.upload_id);
+        deepStrictEqual([done.scored, done.dead_lettered], [60, 0]);
+        const stored = await (await fetch(`${app.base}/api/tickets/cjk-7`)).json();
+        equal(stored.ticket_description, text, "the text arrives whole");
+        equal(await topicSize(kafka, TOPICS.deadLetter), 0);
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["kafka"], {
     name: "kafka: the Excel export is scored and stored once, with nothing dead-lettered",
     fn: async () => {
       await withKafka({}, async ({ app, kafka }) => {

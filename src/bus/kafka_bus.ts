@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { BatchHandler, Bus, BusMessage, ConsumerHealth } from "./bus.ts";
 
@@ -176,7 +177,8 @@ export class KafkaBus implements Bus {
       let bytes = 0;
       for (const message of list) {
         chunk.push(message);
-        bytes += message.value.length + message.key.length;
+        // Bytes, not characters: text in other scripts takes two to four bytes a character.
+        bytes += Buffer.byteLength(message.value) + Buffer.byteLength(message.key);
         if (bytes >= MAX_REQUEST_BYTES) {
           await this.#send(topic, chunk);
           chunk = [];

@@ -3,6 +3,7 @@ import { EXCEL_SAMPLE, HEADER } from "../../tests/support/samples.ts";
 import type { Ticket } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";
+import { MAX_TEXT_CHARS } from "./row.ts";
 
 function row(id: string, overrides: Record<number, string> = {}): string {
   const cells = [
@@ -203,4 +204,14 @@ Deno.test("the Excel sample: 8469 tickets, day-first dates, multi-line descripti
   equal(summary.date_order.order, "DMY");
   equal(first!.date_of_purchase, "2021-03-22");
   equal(first!.first_response_at, "2023-06-01 12:15:00");
+});
+
+Deno.test("a text longer than a ticket keeps is cut to MAX_TEXT_CHARS, with a warning naming its lines", async () => {
+  const long = "x".repeat(MAX_TEXT_CHARS + 500);
+  const { summary, tickets } = await ingest(`${HEADER}\n${row("1", { 9: long })}\n${row("2")}\n`, 1000);
+  equal(summary.accepted, 2);
+  equal(tickets[0].ticket_description, long.slice(0, MAX_TEXT_CHARS));
+  equal(tickets[1].ticket_description, "It broke.");
+  deepStrictEqual(summary.warnings["Ticket Description"]?.first_lines, [2]);
+  match(summary.warnings["Ticket Description"].reason, /longer than 32000 characters/);
 });

@@ -39,6 +39,12 @@ export const FIRST_LINES_KEPT = 10;
 /** Longest value kept in a rejection report; the rest is cut (reports are for people, not for replay). */
 const REPORTED_VALUE_CHARS = 200;
 
+/**
+ * Longest text a ticket keeps per field; the rest is cut, with a warning. It bounds a ticket's size wherever it
+ * goes: three such fields stay under the 1 MiB a Kafka broker takes in one message, even written out as JSON.
+ */
+export const MAX_TEXT_CHARS = 32_000;
+
 /** Why a cell could not be read. Only unreadable cells make one: a cell read is its value, nothing wrapped. */
 class Unreadable {
   constructor(readonly reason: string) {}
@@ -165,7 +171,10 @@ export class RowReader {
       // A header the export repeats once per value (Jira's Component/s): the first value given.
       for (let k = 1; k < indices.length && raw.trim() === ""; k++) raw = record[indices[k]];
       const cell = readCell(spec.type, raw, this.#order, priorities);
-      if (!(cell instanceof Unreadable)) {
+      if (typeof cell === "string" && cell.length > MAX_TEXT_CHARS) {
+        values[this.#slots[i]] = cell.slice(0, MAX_TEXT_CHARS);
+        warned.push([header, `longer than ${MAX_TEXT_CHARS} characters: the rest was cut`]);
+      } else if (!(cell instanceof Unreadable)) {
         values[this.#slots[i]] = cell;
       } else {
         values[this.#slots[i]] = null;
