@@ -271,6 +271,7 @@ Deno.test(
             tickets_scored_queue: "Kafka",
             tickets_dead_letter_local: "ReplicatedMergeTree",
             tickets_dead_letter: "Distributed",
+            dead_letters: "ReplicatedMergeTree",
             overrides: "ReplicatedMergeTree",
             tickets_scored_mv: "MaterializedView",
             tickets_scored_dead_letter_mv: "MaterializedView",
@@ -283,6 +284,7 @@ Deno.test(
           assert.deepEqual(
             replicas,
             [
+              ["dead_letters", "all"],
               ["overrides", "all"],
               ["tickets_dead_letter_local", shard],
               ["tickets_local", shard],
@@ -301,6 +303,7 @@ Deno.test(
               ["uploads", "uploads"],
               ["tickets_dead_letter_local", "tickets_dead_letter"],
               ["overrides", "overrides"],
+              ["dead_letters", "dead_letters"],
             ]
           ) {
             const { columns, info } = await describe(server, table);

@@ -20,6 +20,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { SCORED_SOURCES } from "../ticket/schema.ts";
+import { clickhouseTicketCheck } from "../ticket/validate.ts";
 import type { Row } from "./store.ts";
 import { clickhouseColumnsFromJson, clickhouseTicketColumns, clickhouseType, compareTable } from "./ticket_table.ts";
 
@@ -82,7 +84,10 @@ async function readSqlFiles(dir: URL, pattern: RegExp, values: MigrationValues):
       .replaceAll("{{kafka_group}}", group)
       .replaceAll("{{ticket_columns}}", clickhouseTicketColumns())
       .replaceAll("{{tickets_engine}}", TICKETS_ENGINE)
-      .replaceAll("{{ticket_columns_from_json}}", clickhouseColumnsFromJson());
+      .replaceAll("{{ticket_columns_from_json}}", clickhouseColumnsFromJson())
+      // A function, not a string: the check's regular expressions hold `$'`, which a replacement string reads as a
+      // pattern.
+      .replaceAll("{{scored_ticket_check}}", () => clickhouseTicketCheck(SCORED_SOURCES));
     files.push({ version: file.replace(/(_.*)?\.sql$/, ""), file, statements: splitStatements(text) });
   }
   return files;

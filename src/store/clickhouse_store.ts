@@ -241,9 +241,14 @@ export class ClickHouseStore implements Store {
       `SELECT u.upload_id, u.created_at, u.updated_at, u.filename, u.bytes, u.uploaded_by, u.status, u.summary,
               u.failure,
               (SELECT uniqExact(ticket_id) FROM ${DATABASE}.tickets WHERE upload_id = {id:String}) AS scored,
-              (SELECT uniqExact(ticket_id) FROM ${DATABASE}.dead_letters
-               WHERE upload_id = {id:String}
-                 AND ticket_id NOT IN (SELECT ticket_id FROM ${DATABASE}.tickets WHERE upload_id = {id:String})
+              (SELECT uniqExact(ticket_id) FROM (
+                 SELECT ticket_id FROM ${DATABASE}.dead_letters WHERE upload_id = {id:String}
+                 UNION ALL
+                 -- What the Kafka engine's view refused (it never reaches the app): the ticket in the raw message.
+                 SELECT JSONExtractString(raw_message, 'value', 'ticket_id') FROM ${DATABASE}.tickets_dead_letter
+                 WHERE JSONExtractString(raw_message, 'value', 'upload_id') = {id:String}
+               )
+               WHERE ticket_id NOT IN (SELECT ticket_id FROM ${DATABASE}.tickets WHERE upload_id = {id:String})
               ) AS dead_lettered
        FROM ${DATABASE}.uploads AS u FINAL
        WHERE u.upload_id = {id:String}`,

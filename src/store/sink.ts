@@ -10,7 +10,7 @@
  */
 import { type Bus, TOPICS } from "../bus/bus.ts";
 import { deadLetter } from "../bus/dead_letter.ts";
-import type { ScoredTicket } from "../ticket/schema.ts";
+import { SCORED_SOURCES, type ScoredTicket } from "../ticket/schema.ts";
 import { ticketReader } from "../ticket/validate.ts";
 import type { Store } from "./store.ts";
 
@@ -35,7 +35,7 @@ export async function startStoreSink(
   stage = false,
 ): Promise<SinkStats> {
   const stats: SinkStats = { stored: 0, deadLettered: 0 };
-  const readScored = ticketReader<ScoredTicket>(["upload", "score", "origin"]);
+  const readScored = ticketReader<ScoredTicket>(SCORED_SOURCES);
   await bus.subscribe<unknown>(TOPICS.scored, group, async (messages) => {
     const tickets: ScoredTicket[] = [];
     const dead = [];

@@ -131,6 +131,9 @@ export type ScoredTicket = IngestedTicket & Fields<Extract<Column, { source: "sc
 /** The sources of an {@linkcode IngestedTicket}'s columns. */
 export const INGESTED_SOURCES: readonly ColumnSource[] = ["upload", "origin"];
 
+/** The sources of a scored ticket's columns: what the store checks a message on `tickets_scored` against. */
+export const SCORED_SOURCES: readonly ColumnSource[] = ["upload", "origin", "score"];
+
 /** The columns an upload can carry (those with a header), in table order. */
 export const UPLOAD_COLUMNS: readonly ColumnSpec[] = TICKET_COLUMNS.filter((c: ColumnSpec) => c.source === "upload");
 

@@ -2,18 +2,16 @@
 -- versioned: the migration runner recreates them whenever this text changes, e.g. when the ticket schema gains a
 -- column (the ticket_columns_from_json placeholder reads every column of src/ticket/schema.ts out of a message).
 -- Consumer offsets belong to the Kafka table's group, so recreated views go on from where the old ones stopped.
--- A message is a scored ticket when it parsed, has schema_version 1, a ticket id, a known predicted priority and
--- readable instants; the dead-letter view takes exactly the others.
+-- A message is a scored ticket when it parsed, has schema_version 1 and passes the scored_ticket_check placeholder:
+-- the ticket schema's own check of every column (src/ticket/validate.ts, the one the store sink of a process makes);
+-- the dead-letter view takes exactly the others.
 CREATE MATERIALIZED VIEW IF NOT EXISTS db_tickets.tickets_scored_mv TO db_tickets.tickets AS
 SELECT
 {{ticket_columns_from_json}}
 FROM db_tickets.tickets_scored_queue
 WHERE length(_error) = 0
     AND schema_version = 1
-    AND JSONExtractString(value, 'ticket_id') <> ''
-    AND JSONExtractString(value, 'priority_pred') IN ('Low', 'Medium', 'High', 'Critical')
-    AND isNotNull(parseDateTime64BestEffortOrNull(JSONExtractString(value, 'scored_at'), 3, 'UTC'))
-    AND isNotNull(parseDateTime64BestEffortOrNull(JSONExtractString(value, 'ingested_at'), 3, 'UTC'));
+    AND {{scored_ticket_check}};
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS db_tickets.tickets_scored_dead_letter_mv TO db_tickets.tickets_dead_letter AS
 SELECT
@@ -23,14 +21,11 @@ SELECT
     multiIf(
         length(_error) > 0, _error,
         schema_version <> 1, concat('unknown schema_version ', toString(schema_version)),
-        'not a scored ticket (ticket_id, priority_pred, ingested_at or scored_at missing or unreadable)'
+        'not a scored ticket of the schema (a column missing, or a value not of its type)'
     ) AS error,
     if(length(_error) > 0, _raw_message,
         concat('{"schema_version":', toString(schema_version), ',"value":', value, '}')) AS raw_message
 FROM db_tickets.tickets_scored_queue
 WHERE length(_error) > 0
     OR schema_version <> 1
-    OR JSONExtractString(value, 'ticket_id') = ''
-    OR JSONExtractString(value, 'priority_pred') NOT IN ('Low', 'Medium', 'High', 'Critical')
-    OR isNull(parseDateTime64BestEffortOrNull(JSONExtractString(value, 'scored_at'), 3, 'UTC'))
-    OR isNull(parseDateTime64BestEffortOrNull(JSONExtractString(value, 'ingested_at'), 3, 'UTC'));
+    OR NOT ({{scored_ticket_check}});
