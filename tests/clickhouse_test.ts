@@ -15,7 +15,7 @@ import { readTicketFile } from "../src/ingest/read_file.ts";
 import { loadModel } from "../src/score/model.ts";
 import { scoreTickets } from "../src/score/scorer.ts";
 import { DATABASE, loadMigrations, loadViews } from "../src/store/clickhouse_migrations.ts";
-import { BUILD_DATABASE, ClickHouseStore, openClickHouseStore } from "../src/store/clickhouse_store.ts";
+import { BUILD_DATABASE, ClickHouseStore, MARTS_DATABASE, openClickHouseStore } from "../src/store/clickhouse_store.ts";
 import { openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { openMartReader, openStore } from "../src/store/open.ts";
 import type { Row } from "../src/store/store.ts";
@@ -272,6 +272,51 @@ Deno.test(
         assert.ok((await buildMarts(store)).ok);
         assert.ok(Date.now() >= lapses, `the build waited for the dead holder's lease (${Date.now() - waited} ms)`);
         assert.deepEqual(await chdb.sql(`SELECT name FROM system.tables WHERE name = 'marts_build_lease'`), []);
+
+        // Two processes that find the same lapsed lease: one takes it over, the other waits; their builds never
+        // overlap.
+        await chdb.sql(
+          `CREATE TABLE ${DATABASE}.marts_build_lease (holder String) ENGINE = Memory COMMENT '${
+            Date.now() - 1
+          } dead/2/y'`,
+        );
+        const spans: [number, number][] = [];
+        const timed = (s: ClickHouseStore) =>
+          s.withMartSession(async () => {
+            const begun = performance.now();
+            await new Promise((resolve) => setTimeout(resolve, 400));
+            spans.push([begun, performance.now()]);
+          });
+        const second = await openClickHouseStore({ url: chdb.url });
+        await Promise.all([timed(store), timed(second)]).finally(() => second.close());
+        spans.sort((a, b) => a[0] - b[0]);
+        assert.ok(spans[1][0] >= spans[0][1], `the two builds overlapped: ${JSON.stringify(spans)}`);
+      });
+    },
+  }),
+);
+
+Deno.test(
+  await needing(["chdb"], {
+    name: "marts are published whole: a reader pinned to one build reads all of it while the next is published",
+    fn: async () => {
+      await withClickHouse(async (store, chdb) => {
+        await store.writeScored(scoredTickets(6));
+        assert.ok((await buildMarts(store)).ok);
+        const reader = await openMartReader(loadConfig({ CLICKHOUSE_URL: chdb.url }));
+        try {
+          await store.writeScored(scoredTickets(9));
+          for (let i = 0; i < 2; i++) assert.ok((await buildMarts(store)).ok);
+          assert.equal((await reader.readMart("mart_overview"))[0].tickets, 6, "the pinned reader's build");
+          assert.equal((await store.readMart("mart_overview"))[0].tickets, 9, "the newest build");
+        } finally {
+          await reader.close();
+        }
+        for (let i = 0; i < 2; i++) assert.ok((await buildMarts(store)).ok);
+        const published = await chdb.sql(
+          `SELECT name FROM system.databases WHERE startsWith(name, '${MARTS_DATABASE}')`,
+        );
+        assert.equal(published.length, 3, "the newest builds are kept, older ones dropped");
       });
     },
   }),

@@ -5,10 +5,11 @@
  * tests, and writes to the same ReplacingMergeTree, so a ticket written twice is read once (FINAL).
  *
  * Marts are built in a scratch database (`db_tickets_build_<random>`): staging views, mart tables and data tests
- * all run there; only if every test passes is each mart swapped into `db_tickets` (EXCHANGE TABLES, atomic per
- * table; the set of marts is swapped one table after another, within milliseconds). One build runs at a time
- * across every process of a deployment (the web servers' schedules, the `marts` service): a build holds a lease,
- * and the holder first drops scratch databases that crashed builds left behind.
+ * all run there; only if every test passes is the database published, renamed whole to `db_tickets_marts_<time>`
+ * (one atomic rename: a reader sees every mart of one build). Readers read the newest such database. One build
+ * runs at a time across every process of a deployment (the web servers' schedules, the `marts` service): a build
+ * holds a lease, taken over atomically when its holder died, and the holder first drops scratch databases that
+ * crashed builds left behind.
  *
  * @module
  */
@@ -45,6 +46,15 @@ import { INSTANT_COLUMNS } from "./ticket_table.ts";
  * building at once (the web app's cron and the marts service) never share a scratch database.
  */
 export const BUILD_DATABASE = "db_tickets_build";
+
+/**
+ * Published marts: each build's database, renamed whole to `<prefix>_<server time in ms>_<random>` when it is
+ * published, so that readers see every mart of one build or of the next, never some of each (one rename is atomic;
+ * a table-by-table swap was not). Readers take the newest; the few before it stay for readers still on them.
+ */
+export const MARTS_DATABASE = "db_tickets_marts";
+/** Published marts databases kept: the newest and those a reader that began a moment ago may still be reading. */
+const MARTS_GENERATIONS_KEPT = 3;
 
 /**
  * The marts lease: a table that exists while a build holds it. Creating a table is atomic in ClickHouse, so of two
@@ -118,6 +128,9 @@ function runner(client: ClickHouseClient): SqlRunner {
   };
 }
 
+/** Twelve random word characters, for names no other process picks. */
+const randomWord = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+
 /** Added to the version of an ended upload's record (done or failed): above any receiving one until 2128. */
 const ENDED_VERSION = 4e15;
 
@@ -166,6 +179,8 @@ export class ClickHouseStore implements Store {
   readonly #client: ClickHouseClient;
   readonly #options: ClickHouseOptions;
   #marts: Promise<unknown> = Promise.resolve();
+  /** The marts database a reader pinned ({@linkcode ClickHouseStore.pinMarts}), or null to read the newest. */
+  #pinnedMarts: string | null = null;
   #version = 0;
 
   constructor(client: ClickHouseClient, options: ClickHouseOptions) {
@@ -290,17 +305,56 @@ export class ClickHouseStore implements Store {
   }
 
   async #buildAndPublish<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
-    const release = await this.#acquireLease();
+    const lease = await this.#acquireLease();
     try {
       await this.#dropScratchDatabases();
-      return await this.#buildAndSwap(build);
+      return await this.#buildAndSwap(build, async (database) => {
+        // A holder whose lease lapsed (it stalled past LEASE_MS) and was taken over publishes nothing.
+        if (!await lease.held()) throw new Error("the marts lease lapsed during the build; nothing was published");
+        const [{ now }] = await readRows(this.#client, "SELECT toUnixTimestamp64Milli(now64(3)) AS now");
+        const generation = `${MARTS_DATABASE}_${String(now).padStart(13, "0")}_${randomWord()}`;
+        await this.#client.command({ query: `RENAME DATABASE ${database} TO ${generation}` });
+        await this.#dropOldMarts();
+      });
     } finally {
-      await release();
+      await lease.release();
     }
   }
 
-  /** Waits for the marts lease and takes it, renewing it until given back; answers how to give it back. */
-  async #acquireLease(): Promise<() => Promise<void>> {
+  /** The published marts databases, oldest first. */
+  async #martsDatabases(): Promise<string[]> {
+    return (await readRows(
+      this.#client,
+      "SELECT name FROM system.databases WHERE startsWith(name, {prefix:String}) ORDER BY name",
+      { prefix: `${MARTS_DATABASE}_` },
+    )).map((r) => String(r.name)).filter((name) => /^\w+$/.test(name));
+  }
+
+  async #dropOldMarts(): Promise<void> {
+    const databases = await this.#martsDatabases();
+    for (const name of databases.slice(0, -MARTS_GENERATIONS_KEPT)) {
+      await this.#client.command({ query: `DROP DATABASE IF EXISTS ${name} SYNC` });
+    }
+  }
+
+  /** The database the marts are read from: the pinned one, else the newest published (else, before any, the old place). */
+  async #martsDatabase(): Promise<string> {
+    return this.#pinnedMarts ?? (await this.#martsDatabases()).at(-1) ?? DATABASE;
+  }
+
+  /**
+   * Reads every later mart from the marts published now, whatever is published meanwhile: a reader of several marts
+   * (the site's loader) gets them all from one build.
+   */
+  async pinMarts(): Promise<void> {
+    this.#pinnedMarts = await this.#martsDatabase();
+  }
+
+  /**
+   * Waits for the marts lease and takes it, renewing it until given back; answers whether it is still held and how
+   * to give it back.
+   */
+  async #acquireLease(): Promise<{ held: () => Promise<boolean>; release: () => Promise<void> }> {
     const holder = `${Deno.hostname().replace(/[^\w.-]/g, "_")}/${Deno.pid}/${crypto.randomUUID()}`;
     // Both values are made here (digits, and a host name cut to word characters), never from input.
     const comment = () => `'${Date.now() + LEASE_MS} ${holder}'`;
@@ -317,7 +371,7 @@ export class ClickHouseStore implements Store {
           if (!/already exists/i.test((error as Error).message)) throw error; // another process was quicker
         }
       } else if (Number(current.split(" ")[0]) < Date.now()) {
-        await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` }); // its holder died
+        await this.#takeOverLapsed(current); // its holder died
         continue;
       }
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
@@ -330,11 +384,36 @@ export class ClickHouseStore implements Store {
         }
       }).catch((error) => console.error(`marts lease: could not renew: ${(error as Error).message}`));
     }, LEASE_RENEW_MS);
-    return async () => {
-      clearInterval(renew);
-      await renewing;
-      if (await ours()) await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` });
+    return {
+      held: ours,
+      release: async () => {
+        clearInterval(renew);
+        await renewing;
+        if (await ours()) await this.#client.command({ query: `DROP TABLE IF EXISTS ${LEASE_TABLE} SYNC` });
+      },
     };
+  }
+
+  /**
+   * Removes a lapsed lease whose comment read `seen`, and only that one: it is renamed out of the way first (one of
+   * two processes doing this at once gets it), and put back if what was renamed was by then somebody's fresh lease.
+   */
+  async #takeOverLapsed(seen: string): Promise<void> {
+    const aside = `${LEASE_TABLE}_lapsed_${randomWord()}`;
+    try {
+      await this.#client.command({ query: `RENAME TABLE ${LEASE_TABLE} TO ${aside}` });
+    } catch {
+      return; // another process moved it first
+    }
+    const [row] = await readRows(
+      this.#client,
+      "SELECT comment FROM system.tables WHERE database = {db:String} AND name = {name:String}",
+      { db: DATABASE, name: aside.split(".")[1] },
+    );
+    if (row && String(row.comment) !== seen) {
+      await this.#client.command({ query: `RENAME TABLE ${aside} TO ${LEASE_TABLE}` }).catch(() => {});
+    }
+    await this.#client.command({ query: `DROP TABLE IF EXISTS ${aside} SYNC` });
   }
 
   /** The lease's comment (`<until ms> <holder>`), or null when nobody holds it. */
@@ -360,9 +439,12 @@ export class ClickHouseStore implements Store {
     }
   }
 
-  async #buildAndSwap<T>(build: (session: MartSession) => Promise<T>): Promise<T> {
+  async #buildAndSwap<T>(
+    build: (session: MartSession) => Promise<T>,
+    publish: (database: string) => Promise<void>,
+  ): Promise<T> {
     const admin = this.#client;
-    const buildDatabase = `${BUILD_DATABASE}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+    const buildDatabase = `${BUILD_DATABASE}_${randomWord()}`;
     await admin.command({ query: `CREATE DATABASE ${buildDatabase}` });
     const scratch = createClient({
       url: this.#options.url,
@@ -388,17 +470,7 @@ export class ClickHouseStore implements Store {
         count: async (table) => Number((await readRows(scratch, `SELECT count() AS n FROM ${table}`))[0].n),
       };
       const result = await build(session);
-      const existing = new Set(
-        (await readRows(admin, "SELECT name FROM system.tables WHERE database = {db:String}", { db: DATABASE }))
-          .map((r) => String(r.name)),
-      );
-      for (const table of tables) {
-        await admin.command({
-          query: existing.has(table)
-            ? `EXCHANGE TABLES ${buildDatabase}.${table} AND ${DATABASE}.${table}`
-            : `RENAME TABLE ${buildDatabase}.${table} TO ${DATABASE}.${table}`,
-        });
-      }
+      await publish(buildDatabase);
       return result;
     } finally {
       await scratch.close();
@@ -406,10 +478,13 @@ export class ClickHouseStore implements Store {
     }
   }
 
-  readMart(name: string): Promise<Row[]> {
-    if (!/^mart_\w+$/.test(name)) return Promise.reject(new Error(`not a mart name: ${name}`));
+  async readMart(name: string): Promise<Row[]> {
+    if (!/^mart_\w+$/.test(name)) throw new Error(`not a mart name: ${name}`);
     // One thread reads the single part in the order the build wrote it (the mart's ORDER BY).
-    return readRows(this.#client, `SELECT * FROM ${DATABASE}.${name} SETTINGS max_threads = 1`);
+    return await readRows(
+      this.#client,
+      `SELECT * FROM ${await this.#martsDatabase()}.${name} SETTINGS max_threads = 1`,
+    );
   }
 
   async getTicket(id: string): Promise<Row | null> {

@@ -27,8 +27,12 @@ export function openStore(config: Config, log: (line: string) => void = console.
 /**
  * Opens the marts for reading from another process (the site's data loaders): with DuckDB that is the snapshot
  * written after each marts build, since the app holds the database file itself; with ClickHouse the published
- * marts in `db_tickets`, which the server serves to any number of readers.
+ * marts of the newest build (`db_tickets_marts_*`), which the server serves to any number of readers.
  */
-export function openMartReader(config: Config): Promise<Pick<Store, "readMart" | "close">> {
-  return config.clickhouseUrl ? openClickHouseStore(clickhouseOptions(config)) : openMartsSnapshot(config.dataDir);
+export async function openMartReader(config: Config): Promise<Pick<Store, "readMart" | "close">> {
+  if (!config.clickhouseUrl) return await openMartsSnapshot(config.dataDir);
+  // Every mart this reader reads comes from one build, whatever is published meanwhile.
+  const store = await openClickHouseStore(clickhouseOptions(config));
+  await store.pinMarts();
+  return store;
 }
