@@ -75,10 +75,15 @@ export class TextLayer {
   readonly classes: number;
   readonly #idfUnseen: number;
   readonly #bias: Float32Array;
-  readonly #idf: Float32Array;
-  readonly #weights: Float32Array;
-  /** Bucket → row in `#idf` and `#weights`, or -1 for a bucket training never saw. */
-  readonly #row: Int32Array;
+  /** Per trained bucket, its idf then its class weights: one read brings a term's numbers together. */
+  readonly #table: Float32Array;
+  /**
+   * Per bucket, four slots: its row in `#table` (-1 for a bucket training never saw), the ticket it last counted
+   * for, and where in that ticket's list it is. Side by side, so that a term costs one cache line, and a ticket's
+   * terms are counted without sorting them.
+   */
+  readonly #slots: Int32Array;
+  #ticket = 0;
   readonly #buckets = new Int32Array(TERMS_PER_TICKET);
   readonly #counts = new Int32Array(TERMS_PER_TICKET);
   /** The class sums, in double precision as scikit-learn adds them. */
@@ -95,23 +100,23 @@ export class TextLayer {
     this.classes = classes;
     this.#sums = new Float64Array(classes);
     this.#idfUnseen = view.getFloat32(8, true);
-    const floats = (at: number, length: number) => {
-      const out = new Float32Array(length);
-      for (let i = 0; i < length; i++) out[i] = view.getFloat32(at + 4 * i, true);
-      return out;
-    };
     let at = 12;
-    this.#bias = floats(at, classes);
+    this.#bias = new Float32Array(classes);
+    for (let c = 0; c < classes; c++) this.#bias[c] = view.getFloat32(at + 4 * c, true);
     at += 4 * classes;
-    this.#row = new Int32Array(TERM_BUCKETS).fill(-1);
+    this.#slots = new Int32Array(4 * TERM_BUCKETS);
+    for (let b = 0; b < TERM_BUCKETS; b++) this.#slots[4 * b] = -1;
+    const idfAt = at + 4 * n, weightsAt = idfAt + 4 * n, stride = 1 + classes;
+    this.#table = new Float32Array(n * stride);
     for (let i = 0; i < n; i++) {
       const bucket = view.getInt32(at + 4 * i, true);
       if (bucket < 0 || bucket >= TERM_BUCKETS) throw new TextLayerError(`text_layer.bin: bucket ${bucket}`);
-      this.#row[bucket] = i;
+      this.#slots[4 * bucket] = i * stride;
+      this.#table[i * stride] = view.getFloat32(idfAt + 4 * i, true);
+      for (let c = 0; c < classes; c++) {
+        this.#table[i * stride + 1 + c] = view.getFloat32(weightsAt + 4 * (i * classes + c), true);
+      }
     }
-    at += 4 * n;
-    this.#idf = floats(at, n);
-    this.#weights = floats(at + 4 * n, n * classes);
   }
 
   /** Reads the layer `metadata` names, in `dir`. */
@@ -125,21 +130,41 @@ export class TextLayer {
 
   /** Writes the class scores of the terms in `sink` into `out[offset .. offset + classes)`; empties the sink. */
   score(sink: TermSink, out: Float32Array, offset: number): void {
-    this.scoreCounts(this.#buckets, this.#counts, bucketCounts(sink, this.#buckets, this.#counts), out, offset);
+    // Each bucket counted once per ticket: the slot remembers which ticket last counted it, and where.
+    const slots = this.#slots, buckets = this.#buckets, counts = this.#counts, hashes = sink.hashes;
+    let ticket = this.#ticket = (this.#ticket + 1) | 0;
+    if (ticket === 0) { // wrapped round: no slot may claim the new ticket
+      for (let slot = 1; slot < slots.length; slot += 4) slots[slot] = 0;
+      ticket = this.#ticket = 1;
+    }
+    let n = 0;
+    for (let i = 0; i < sink.count; i++) {
+      const bucket = hashes[i] & (TERM_BUCKETS - 1), slot = 4 * bucket;
+      if (slots[slot + 1] === ticket) {
+        counts[slots[slot + 2]]++;
+      } else {
+        slots[slot + 1] = ticket;
+        slots[slot + 2] = n;
+        buckets[n] = bucket;
+        counts[n++] = 1;
+      }
+    }
     sink.count = 0;
+    this.scoreCounts(buckets, counts, n, out, offset);
   }
 
-  /** {@linkcode TextLayer.score} of terms already counted: `n` buckets (ascending) and their counts. */
+  /** {@linkcode TextLayer.score} of terms already counted: `n` distinct buckets and their counts. */
   scoreCounts(buckets: Int32Array, counts: Int32Array, n: number, out: Float32Array, offset: number): void {
-    const classes = this.classes, row = this.#row, idf = this.#idf, weights = this.#weights, sums = this.#sums;
+    const classes = this.classes, slots = this.#slots, table = this.#table, sums = this.#sums;
     sums.fill(0);
     let norm = 0;
     for (let i = 0; i < n; i++) {
-      const r = row[buckets[i]];
-      const w = (1 + Math.log(counts[i])) * (r < 0 ? this.#idfUnseen : idf[r]);
+      const row = slots[4 * buckets[i]], count = counts[i];
+      const tf = count === 1 ? 1 : 1 + Math.log(count);
+      const w = tf * (row < 0 ? this.#idfUnseen : table[row]);
       norm += w * w;
-      if (r < 0) continue;
-      for (let c = 0; c < classes; c++) sums[c] += w * weights[r * classes + c];
+      if (row < 0) continue;
+      for (let c = 0; c < classes; c++) sums[c] += w * table[row + 1 + c];
     }
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     for (let c = 0; c < classes; c++) out[offset + c] = this.#bias[c] + sums[c] * scale;
