@@ -20,6 +20,16 @@ function outsideAddress(): string | null {
   return Deno.networkInterfaces().find((i) => i.family === "IPv4" && !i.address.startsWith("127."))?.address ?? null;
 }
 
+/** Posts the sign-in form, as a browser on the app's own page does. */
+function signIn(base: string, token: string, next = "/"): Promise<Response> {
+  return fetch(`${base}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+    body: new URLSearchParams({ token, next }),
+  });
+}
+
 async function withApp(env: Record<string, string>, body: (app: TestApp) => Promise<void>): Promise<void> {
   const app = await startApp(env);
   try {
@@ -129,20 +139,13 @@ Deno.test("a browser signs in once: HttpOnly SameSite=Strict session; failed sig
     const form = await login.text();
     ok(!form.includes('"><script>'), "the next address is escaped in the form");
 
-    const signIn = (token: string, next = "/open-tickets") =>
-      fetch(`${base}/login`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-        body: new URLSearchParams({ token, next }),
-      });
-    const ok1 = await signIn(`${TOKEN}-bo`);
+    const ok1 = await signIn(base, `${TOKEN}-bo`, "/open-tickets");
     equal(ok1.status, 303);
     equal(ok1.headers.get("location"), "/open-tickets");
     const cookie = ok1.headers.get("set-cookie") ?? "";
     match(cookie, /^triage_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     const session = cookie.split(";")[0];
-    const offsite = await signIn(`${TOKEN}-bo`, "//evil.example/");
+    const offsite = await signIn(base, `${TOKEN}-bo`, "//evil.example/");
     equal(offsite.headers.get("location"), "/", "never sent to another site after signing in");
 
     // The session reaches the API, and an override records who made it.
@@ -160,12 +163,12 @@ Deno.test("a browser signs in once: HttpOnly SameSite=Strict session; failed sig
 
     const failures = [];
     for (let i = 0; i < 6; i++) {
-      const failed = await signIn("guess-guess-guess");
+      const failed = await signIn(base, "guess-guess-guess", "/open-tickets");
       await failed.body?.cancel();
       failures.push(failed.status);
     }
     deepStrictEqual(failures, [401, 401, 401, 401, 401, 429]);
-    const blocked = await signIn(TOKEN);
+    const blocked = await signIn(base, TOKEN);
     await blocked.body?.cancel();
     equal(blocked.status, 429, "even the right token waits out the limit");
   });
@@ -173,12 +176,7 @@ Deno.test("a browser signs in once: HttpOnly SameSite=Strict session; failed sig
 
 Deno.test("a token named with a dot (jane.doe) signs in and reaches the pages", async () => {
   await withApp({ AUTH_TOKEN: `jane.doe:${TOKEN}` }, async ({ base }) => {
-    const signedIn = await fetch(`${base}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-      body: new URLSearchParams({ token: TOKEN, next: "/" }),
-    });
+    const signedIn = await signIn(base, TOKEN);
     await signedIn.body?.cancel();
     equal(signedIn.status, 303);
     const session = (signedIn.headers.get("set-cookie") ?? "").split(";")[0];
@@ -210,12 +208,7 @@ Deno.test("guessing bearer tokens is limited like the form: 429 after 5 failures
     const right = await fetch(`${base}/api/queue`, { headers: { authorization: `Bearer ${TOKEN}` } });
     await right.body?.cancel();
     equal(right.status, 429, "the address waits out the limit, whatever it sends");
-    const form = await fetch(`${base}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
-      body: new URLSearchParams({ token: TOKEN, next: "/" }),
-    });
+    const form = await signIn(base, TOKEN);
     await form.body?.cancel();
     equal(form.status, 429, "one limiter for the form and bearer tokens");
   });
