@@ -78,24 +78,21 @@ export async function startScorer(
       try {
         scored = await scoreTickets(model, readable);
       } catch (batchError) {
+        // A model that cannot score a plain ticket either is at fault, not these tickets: the batch fails (and comes
+        // again), at once rather than after every ticket's retries.
+        const faulty = await scoreTickets(model, [PLAIN_TICKET]).then(() => null, (error: Error) => error);
+        if (faulty !== null) {
+          throw new Error(`the model cannot score tickets: ${faulty.message || (batchError as Error).message}`);
+        }
         // One ticket the model chokes on must not hold back the others: score them one by one, each tried again.
-        const failed: [number, Error][] = [];
         for (const [i, ticket] of readable.entries()) {
           try {
             scored.push(await scoreOne(model, ticket));
           } catch (error) {
-            failed.push([i, error as Error]);
+            dead.push(
+              deadLetter(readableMessages[i], `the model could not score it: ${(error as Error).message}`, "scorer"),
+            );
           }
-        }
-        if (failed.length > 0) {
-          // A model that cannot score a plain ticket either is at fault, not these tickets: the batch fails.
-          const faulty = await scoreTickets(model, [PLAIN_TICKET]).then(() => null, (error: Error) => error);
-          if (faulty !== null) {
-            throw new Error(`the model cannot score tickets: ${faulty.message || (batchError as Error).message}`);
-          }
-        }
-        for (const [i, error] of failed) {
-          dead.push(deadLetter(readableMessages[i], `the model could not score it: ${error.message}`, "scorer"));
         }
       }
     }

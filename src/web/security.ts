@@ -9,8 +9,7 @@
  *   API clients send `Authorization: Bearer <token>`; a browser signs in once on `/login` and then carries an
  *   HttpOnly, SameSite=Strict session cookie (Secure behind TLS), signed with a key derived from the tokens.
  *   Tokens are compared in constant time; failed sign-ins, by the form or a bearer token, are rate-limited per client
- *   address. A token given as
- *   `name:token` names who made the request (recorded with uploads and overrides).
+ *   address. A token given as `name:token` names who made the request (recorded with uploads and overrides).
  *
  * @module
  */
