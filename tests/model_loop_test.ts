@@ -6,6 +6,7 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
+import type { Prediction } from "../src/score/model.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { macroF1 } from "../src/train/compare.ts";
 import { eventually, heldUpload, startApp, type TestApp, upload } from "./support/app.ts";
@@ -102,6 +103,37 @@ Deno.test(
             } s`,
         );
         ok(unseen >= 0.85, `macro-F1 on unseen tickets ${unseen}`);
+
+        // Each ticket read over the API carries its description and why the model predicts what it does, in its
+        // own words; without its strongest term the model is less sure of that priority.
+        let lowered = 0;
+        for (const row of rows.slice(0, 20)) {
+          const read = await (await fetch(`${app.base}/api/tickets/${row.ticket_id}`)).json();
+          ok(typeof read.ticket_description === "string" && read.ticket_description.length > 0, "a description");
+          const { explanation } = read;
+          equal(explanation.model_version, trained.version);
+          ok(explanation.terms.length > 0, `terms for ${row.ticket_id}: ${JSON.stringify(explanation)}`);
+          const words = new Set(
+            `${read.ticket_subject ?? ""} ${read.ticket_description}`.toLowerCase().split(/[^\p{L}\p{N}']+/u),
+          );
+          for (const { term, weight } of explanation.terms) {
+            ok(weight > 0 && term.toLowerCase().split(" ").every((w: string) => words.has(w)), `"${term}" is its own`);
+          }
+          const top = explanation.terms[0].term.split(" ")[0];
+          const without = (text: string | null) => text?.replace(new RegExp(`\\b${top}\\b`, "gi"), "") ?? null;
+          const [before, after] = await app.app.model.predict([
+            read,
+            {
+              ...read,
+              ticket_subject: without(read.ticket_subject),
+              ticket_description: without(read.ticket_description),
+            },
+          ]);
+          const key = `p_${explanation.predicted.toLowerCase()}` as "p_low" | "p_medium" | "p_high" | "p_critical";
+          const p = (x: Prediction) => x[key];
+          if (p(after) < p(before)) lowered++;
+        }
+        equal(lowered, 20, "removing each ticket's strongest term lowers the probability of its predicted priority");
 
         // A challenger blind to the text is clearly worse than the live text model: refused, unless forced.
         const blind = await trainFromStore(app, ["--drop-prefix", "text_", "--drop-prefix", "description_"]);

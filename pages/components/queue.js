@@ -7,6 +7,39 @@ import { el } from "./dom.js";
 import { formatAge, formatPercent } from "./format.js";
 import { PRIORITY_DOMAIN, PRIORITY_RANGE } from "./priority.js";
 
+/**
+ * `text` with the words of the explanation's terms marked (`<mark>`), every part inserted as text; "–" for none.
+ * @param {string | null | undefined} text
+ * @param {{term: string}[] | undefined} terms
+ */
+function highlighted(text, terms) {
+  if (!text) return "–";
+  const words = [...new Set((terms ?? []).flatMap((t) => t.term.toLowerCase().split(" ")))];
+  if (words.length === 0) return text;
+  const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}'])(${escaped.join("|")})(?![\\p{L}\\p{N}'])`, "giu");
+  const out = document.createDocumentFragment();
+  let at = 0;
+  for (const match of text.matchAll(pattern)) {
+    out.append(text.slice(at, match.index));
+    const mark = document.createElement("mark");
+    mark.textContent = match[0];
+    out.append(mark);
+    at = match.index + match[0].length;
+  }
+  out.append(text.slice(at));
+  return out;
+}
+
+/** The explanation in words: the terms behind the prediction, strongest first, and what else counted. */
+function reasons(why) {
+  if (!why) return "–";
+  const terms = why.terms.map((t) => `“${t.term}” +${t.weight.toFixed(2)}`).join(", ");
+  return `${terms || "no word of the ticket"}; everything else ${why.other.weight >= 0 ? "+" : ""}${
+    why.other.weight.toFixed(2)
+  } (the model ${why.model_version})`;
+}
+
 /** The keys, as the page lists them (the `?` key opens the list). */
 export const QUEUE_KEYS = [
   ["↓ or j", "next ticket"],
@@ -122,8 +155,11 @@ export function queueTable(rows, page) {
     const response = await fetch(`/api/tickets/${encodeURIComponent(tr.row.ticket_id)}`);
     const ticket = response.ok ? await response.json() : null;
     const p = ticket?.probabilities ?? {};
+    const why = ticket?.explanation;
     const facts = ticket == null ? [["Ticket", `not found (${response.status})`]] : [
-      ["Subject", ticket.ticket_subject ?? "–"],
+      ["Subject", highlighted(ticket.ticket_subject, why?.terms)],
+      ["Description", highlighted(ticket.ticket_description, why?.terms)],
+      ["Why " + (why?.predicted ?? "this priority"), reasons(why)],
       ["Probabilities", PRIORITY_DOMAIN.map((name) => `${name} ${formatPercent(p[name])}`).join(", ")],
       ["Model", ticket.model_version ?? "–"],
       ["Language, sentiment", `${ticket.language ?? "unknown"}, ${ticket.sentiment?.toFixed(2) ?? "–"}`],

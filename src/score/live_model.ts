@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { loadModel, type Prediction, type PriorityModel } from "./model.ts";
+import { type Explanation, loadModel, type Prediction, type PriorityModel } from "./model.ts";
 import type { ModelRegistry } from "./registry.ts";
 import type { Ticket } from "../ticket/schema.ts";
 
@@ -44,6 +44,18 @@ export class LiveModel {
     using.batches++;
     try {
       return await using.model.predict(tickets);
+    } finally {
+      using.batches--;
+      if (using.retired && using.batches === 0) await using.model.close();
+    }
+  }
+
+  /** Explains a ticket's prediction by the model live when it starts (see `Explanation`). */
+  async explain(ticket: Ticket): Promise<Explanation> {
+    const using = this.#current;
+    using.batches++;
+    try {
+      return await using.model.explain(ticket);
     } finally {
       using.batches--;
       if (using.retired && using.batches === 0) await using.model.close();

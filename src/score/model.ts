@@ -17,10 +17,12 @@ import {
   FEATURE_SPEC_VERSION,
   FeatureSpec,
   TEXT_SCORE_NAMES,
+  ticketText,
   type Vocabularies,
   vocabulariesProblem,
 } from "./features.ts";
-import { TextLayer, type TextLayerMetadata } from "./text_layer.ts";
+import { termsOf, TEXT_SEED } from "./text.ts";
+import { TERMS_PER_TICKET, TextLayer, type TextLayerMetadata } from "./text_layer.ts";
 import { SHIPPED_MODEL_DIR } from "./registry.ts";
 
 /** The model's answer for one ticket. Probabilities sum to 1; `priority_pred` is the most probable class. */
@@ -60,9 +62,28 @@ export interface PriorityModel {
    * test compares them with CatBoost's own.
    */
   probabilities(features: Float32Array): Promise<Float32Array>;
+  /** Why the model predicts what it does for `ticket`, in the ticket's own words (see {@linkcode Explanation}). */
+  explain(ticket: Ticket): Promise<Explanation>;
   /** Releases the ONNX session. */
   close(): Promise<void>;
 }
+
+/**
+ * Why a model predicts `predicted` for a ticket, from the model itself: its score for `predicted` against the
+ * classes' average (the log-probabilities' margin, before calibration) split into what the ticket's own words and
+ * word pairs add through the text layer (`terms`, strongest first, at most {@linkcode EXPLAINED_TERMS}) and the rest
+ * (`other`: its other terms, the layer's bias and the trees over every other feature). The same model and ticket
+ * always give the same explanation.
+ */
+export interface Explanation {
+  predicted: Priority;
+  model_version: string;
+  terms: { term: string; weight: number }[];
+  other: { weight: number };
+}
+
+/** Terms an explanation names. */
+export const EXPLAINED_TERMS = 8;
 
 /** The parts of `priority.json` scoring relies on (the file holds more: metrics, hashes, versions). */
 export interface ModelMetadata {
@@ -289,6 +310,29 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
         }
       }
       return out;
+    },
+    async explain(ticket) {
+      const raw = await run(spec.encode([ticket]).features, 1);
+      let best = 0;
+      for (let c = 1; c < classes; c++) if (raw[c] > raw[best]) best = c;
+      let meanLog = 0;
+      for (let c = 0; c < classes; c++) meanLog += Math.log(Math.max(raw[c], 1e-12)) / classes;
+      const margin = Math.log(Math.max(raw[best], 1e-12)) - meanLog;
+      const text = ticketText(ticket);
+      const contributions = text === null
+        ? []
+        : textLayer.contributions(termsOf(text, TEXT_SEED, TERMS_PER_TICKET), best);
+      const terms = contributions.filter((t) => t.weight > 0)
+        .sort((a, b) => b.weight - a.weight || a.term.localeCompare(b.term))
+        .slice(0, EXPLAINED_TERMS);
+      const named = terms.reduce((sum, t) => sum + t.weight, 0);
+      const round = (x: number) => Math.round(x * 10_000) / 10_000;
+      return {
+        predicted: PRIORITIES[best],
+        model_version: metadata.model_version,
+        terms: terms.map((t) => ({ term: t.term, weight: round(t.weight) })),
+        other: { weight: round(margin - named) },
+      };
     },
     close: () => session.release(),
   };

@@ -49,6 +49,38 @@ export function wordHash(word: string, seed: number): number {
   return mix(h);
 }
 
+/** A term of a text: a word or a pair of neighbouring words as written, and its hash as {@linkcode readText} makes it. */
+export interface Term {
+  term: string;
+  hash: number;
+}
+
+/**
+ * The terms of `text` as written, in the order {@linkcode readText} hands their hashes to a sink (each word, then
+ * the pair it ends), at most `limit` of them: what a term's hash stands for, to explain a prediction in the
+ * ticket's own words. Slower than a reading (it makes strings); for one ticket at a time.
+ */
+export function termsOf(text: string, seed: number, limit: number): Term[] {
+  const terms: Term[] = [];
+  let start = -1, previous: Term | null = null;
+  for (let i = 0; i <= text.length && terms.length < limit; i++) {
+    const inWord = i < text.length && isWordChar(text.charCodeAt(i));
+    if (inWord && start < 0) start = i;
+    if (inWord || start < 0) continue;
+    const word = { term: text.slice(start, i), hash: wordHash(text.slice(start, i), seed) };
+    start = -1;
+    terms.push(word);
+    if (previous !== null && terms.length < limit) {
+      terms.push({
+        term: `${previous.term} ${word.term}`,
+        hash: mix(Math.imul(previous.hash, 0x9e3779b1) ^ word.hash),
+      });
+    }
+    previous = word;
+  }
+  return terms;
+}
+
 /** What a word list says of one word. */
 export interface WordEntry {
   /** Sentiment valence (AFINN: -5 to 5); 0 when the word has none. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { HASH_BUCKETS, readText, type TermSink, TEXT_SEED } from "./text.ts";
+import { HASH_BUCKETS, readText, type Term, type TermSink, TEXT_SEED } from "./text.ts";
 
 /** Buckets of the text layer's terms: a power of two, far more than the trees' hashed text has. */
 export const TERM_BUCKETS = 1 << 18;
@@ -151,6 +151,37 @@ export class TextLayer {
     }
     sink.count = 0;
     this.scoreCounts(buckets, counts, n, out, offset);
+  }
+
+  /**
+   * What each of a ticket's terms (`termsOf` its text) adds to class `target`'s score against the classes' average:
+   * the term's TF-IDF weight times its class weight less its mean class weight. One entry per distinct term, in the
+   * order of first appearance; a term's repeats and the terms sharing its bucket count with it. The contributions
+   * of all the ticket's terms sum to the layer's score of `target` less its mean score, bias apart.
+   */
+  contributions(terms: readonly Term[], target: number): { term: string; weight: number }[] {
+    const classes = this.classes, slots = this.#slots, table = this.#table;
+    const byBucket = new Map<number, { term: string; count: number }>();
+    for (const { term, hash } of terms) {
+      const bucket = hash & (TERM_BUCKETS - 1), seen = byBucket.get(bucket);
+      if (seen) seen.count++;
+      else byBucket.set(bucket, { term, count: 1 });
+    }
+    let norm = 0;
+    const weighted: { term: string; w: number; row: number }[] = [];
+    for (const [bucket, { term, count }] of byBucket) {
+      const row = slots[4 * bucket], tf = count === 1 ? 1 : 1 + Math.log(count);
+      const w = tf * (row < 0 ? this.#idfUnseen : table[row]);
+      norm += w * w;
+      weighted.push({ term, w, row });
+    }
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    return weighted.map(({ term, w, row }) => {
+      if (row < 0) return { term, weight: 0 };
+      let mean = 0;
+      for (let c = 0; c < classes; c++) mean += table[row + 1 + c] / classes;
+      return { term, weight: w * scale * (table[row + 1 + target] - mean) };
+    });
   }
 
   /** {@linkcode TextLayer.score} of terms already counted: `n` distinct buckets and their counts. */

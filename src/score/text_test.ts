@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok as assert, throws as assertThrows } from "node:assert/strict";
 import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
-import { HASH_BUCKETS, readText, TEXT_SEED, wordHash, WordLists } from "./text.ts";
+import { HASH_BUCKETS, readText, termsOf, TEXT_SEED, wordHash, WordLists } from "./text.ts";
+import fc from "fast-check";
 
 /** The hashed words of `text` alone. */
 function hashed(text: string, seed = TEXT_SEED): Float32Array {
@@ -77,4 +78,29 @@ Deno.test("word lists: one probe table finds every word, colliding slots include
   }
   for (const unknown of [5 + 192, 5 + 256, 7, 0, -1]) assertEquals(lists.lookup(unknown), 0, `${unknown}`);
   assertThrows(() => new WordLists(new Map([[1, { valence: 6 }]]), 7), RangeError);
+});
+
+Deno.test("property: termsOf names the very terms a reading hands the text layer, hash for hash", () => {
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "grapheme-composite", maxLength: 200 }),
+      fc.stringMatching(/^[A-Za-zÀ-ÿ' .,!?\n0-9-]{0,200}$/),
+      (a, b) => {
+        for (const text of [a, b]) {
+          const sink = { hashes: new Int32Array(64), count: 0 };
+          readText(text, TEXT_SEED, new Float32Array(HASH_BUCKETS), 0, null, sink);
+          const terms = termsOf(text, TEXT_SEED, 64);
+          assertEquals(terms.map((t) => t.hash), [...sink.hashes.subarray(0, sink.count)]);
+        }
+      },
+    ),
+    { numRuns: 500 },
+  );
+  assertEquals(termsOf("Printer ON fire!", TEXT_SEED, 10).map((t) => t.term), [
+    "Printer",
+    "ON",
+    "Printer ON",
+    "fire",
+    "ON fire",
+  ]);
 });

@@ -224,7 +224,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ rows: await store.readMart(name) });
   });
 
-  ticketRoutes(app, store);
+  ticketRoutes(app, store, deps.model);
   mappingRoutes(app, deps.mappings, log);
   modelRoutes(app, deps.registry, deps.model, log);
   rescoreRoute(app, store, bus, deps.model, log);

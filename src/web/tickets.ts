@@ -11,7 +11,8 @@
  */
 import type { Hono } from "hono";
 import type { QueueQuery, Row, Store } from "../store/store.ts";
-import { PRIORITIES, type Priority } from "../ticket/schema.ts";
+import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import type { LiveModel } from "../score/live_model.ts";
 import { agentOf } from "./security.ts";
 
 /** The most tickets one page answers. */
@@ -57,10 +58,14 @@ function flag(value: string | undefined, name: string): boolean | undefined {
 }
 
 /** Adds the ticket routes to `app`. */
-export function ticketRoutes(app: Hono, store: Store): void {
+export function ticketRoutes(app: Hono, store: Store, model: Pick<LiveModel, "explain">): void {
   app.get("/api/tickets/:id", async (c) => {
     const row = await store.getTicket(c.req.param("id"));
-    return row ? c.json(apiTicket(row)) : c.json({ error: "no ticket with that id" }, 404);
+    if (!row) return c.json({ error: "no ticket with that id" }, 404);
+    // Why the live model predicts what it does, in the ticket's own words (the stored prediction may be an older
+    // model's: the explanation names its model).
+    const explanation = await model.explain(row as unknown as Ticket);
+    return c.json({ ...apiTicket(row), explanation });
   });
 
   app.get("/api/tickets", async (c) => {

@@ -86,7 +86,12 @@ export async function keyboardQueue(browser: Browser, app: StartedApp): Promise<
     await page.keyboard.press("Enter");
     await page.waitForSelector("tr.queue-details dl");
     await announced(`Ticket ${ids[1]}: details open`);
-    ok((await page.locator("tr.queue-details").textContent())?.includes("Probabilities"), "the details show");
+    const opened = await page.locator("tr.queue-details").textContent() ?? "";
+    ok(opened.includes("Probabilities") && opened.includes("Description"), "the details show, the description too");
+    // The words behind the prediction are marked in the ticket's own text, and weighed under "Why".
+    const marked = await page.locator("tr.queue-details mark").allTextContents();
+    ok(marked.length > 0 && marked.every((m) => opened.includes(m)), `marked terms: ${marked.join(", ")}`);
+    ok(/Why (Low|Medium|High|Critical)/.test(opened), "the details say why");
     await page.keyboard.press("Escape");
     equal(await page.locator("tr.queue-details").count(), 0, "Escape closes the details");
 
