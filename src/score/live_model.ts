@@ -39,23 +39,21 @@ export class LiveModel {
   }
 
   /** Scores a batch with the model live when it starts. */
-  async predict(tickets: readonly Ticket[]): Promise<Prediction[]> {
-    const using = this.#current;
-    using.batches++;
-    try {
-      return await using.model.predict(tickets);
-    } finally {
-      using.batches--;
-      if (using.retired && using.batches === 0) await using.model.close();
-    }
+  predict(tickets: readonly Ticket[]): Promise<Prediction[]> {
+    return this.#withLive((model) => model.predict(tickets));
   }
 
   /** Explains a ticket's prediction by the model live when it starts (see `Explanation`). */
-  async explain(ticket: Ticket): Promise<Explanation> {
+  explain(ticket: Ticket): Promise<Explanation> {
+    return this.#withLive((model) => model.explain(ticket));
+  }
+
+  /** Runs `work` on the live model, which is not closed under it if another is made live meanwhile. */
+  async #withLive<T>(work: (model: PriorityModel) => Promise<T>): Promise<T> {
     const using = this.#current;
     using.batches++;
     try {
-      return await using.model.explain(ticket);
+      return await work(using.model);
     } finally {
       using.batches--;
       if (using.retired && using.batches === 0) await using.model.close();
