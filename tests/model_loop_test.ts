@@ -16,7 +16,12 @@ import { textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
 /** `deno task train` against the app, as a user runs it while the app runs; answers its JSON report. */
 async function trainFromStore(app: TestApp, extra: string[] = []): Promise<{
   version: string;
-  compared_with_live: { challenger_macro_f1: number; live_macro_f1: number; clearly_worse: boolean };
+  compared_with_live: {
+    challenger_macro_f1: number;
+    live_macro_f1: number;
+    clearly_worse: boolean;
+    worse_segments: unknown[];
+  };
 }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "train", "--from-store", "--url", app.base, ...extra],
@@ -87,6 +92,27 @@ Deno.test(
         ok(listed.versions.some((v: { version: string }) => v.version === trained.version));
         equal((await promote(app, "no-such-version")).status, 404);
 
+        // What promoting it would change: the open tickets' predictions by each model, and both by segment.
+        const preview = await (await fetch(`${app.base}/api/models/${trained.version}/preview`)).json();
+        ok(
+          preview.open_tickets > 0 && preview.changed > 0 && preview.changed <= preview.open_tickets,
+          JSON.stringify(preview),
+        );
+        equal(
+          Object.values(preview.transitions as Record<string, number>).reduce((a, b) => a + b, 0),
+          preview.changed,
+        );
+        ok(
+          Object.keys(preview.transitions).every((t) =>
+            /^(Low|Medium|High|Critical)→(Low|Medium|High|Critical)$/.test(t)
+          ),
+        );
+        ok(preview.review_share.live >= 0 && preview.review_share.candidate >= 0);
+        const segmentsBy = new Set(preview.segments.map((s: { by: string }) => s.by));
+        ok(["channel", "type"].every((by) => segmentsBy.has(by)), `segments by ${[...segmentsBy]}`);
+        deepStrictEqual(preview.worse_segments, [], "better than the shipped model on every segment");
+        equal((await fetch(`${app.base}/api/models/no-such-version/preview`)).status, 404);
+
         const promoted = Date.now();
         const answer = await (await promote(app, trained.version)).json();
         equal(answer.scoring, trained.version, "this process scores with it at once");
@@ -138,6 +164,7 @@ Deno.test(
         // A challenger blind to the text is clearly worse than the live text model: refused, unless forced.
         const blind = await trainFromStore(app, ["--drop-prefix", "text_", "--drop-prefix", "description_"]);
         ok(blind.compared_with_live.clearly_worse, JSON.stringify(blind.compared_with_live));
+        ok(blind.compared_with_live.worse_segments.length > 0, "and worse on its segments");
         const refused = await promote(app, blind.version);
         equal(refused.status, 409);
         ok((await refused.json()).error.includes("clearly worse"));

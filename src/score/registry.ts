@@ -34,6 +34,22 @@ export interface Comparison {
   difference_ci95: [number, number];
   /** True when the whole interval is below zero: the challenger is clearly worse. */
   clearly_worse: boolean;
+  /**
+   * Both models by segment of the same tickets (language, channel, type, product; segments of at least
+   * `SEGMENT_MIN_TICKETS` labelled tickets), and those where the challenger loses more than `SEGMENT_MAX_LOSS`
+   * macro-F1: promotion is refused while there are any, unless forced.
+   */
+  segments?: SegmentComparison[];
+  worse_segments?: SegmentComparison[];
+}
+
+/** Two models on one segment of labelled tickets. */
+export interface SegmentComparison {
+  by: "language" | "channel" | "type" | "product";
+  value: string;
+  tickets: number;
+  live: { macro_f1: number };
+  candidate: { macro_f1: number };
 }
 
 /** One version as `GET /api/models` answers it. */
@@ -171,7 +187,8 @@ export class ModelRegistry {
 
   /**
    * Makes `version` the live model. Refused for a challenger that was clearly worse than the model live when it
-   * was trained, unless `force`.
+   * was trained, or clearly worse on a segment of its tickets (a language, channel, type or product), unless
+   * `force`.
    *
    * @throws {UnknownVersion} for a version the registry does not hold.
    * @throws {PromotionRefused} for a clearly worse challenger without `force`.
@@ -187,6 +204,16 @@ export class ModelRegistry {
         `${version} is clearly worse than ${comparison.live_version} on the same ${comparison.held_out_tickets} ` +
           `tickets (macro-F1 ${comparison.challenger_macro_f1} vs ${comparison.live_macro_f1}, ` +
           `difference ${comparison.difference} with 95% interval ${comparison.difference_ci95.join(" to ")}); ` +
+          "promote with force to do it anyway",
+      );
+    }
+    const worse = comparison?.worse_segments ?? [];
+    if (worse.length > 0 && !force) {
+      const named = worse.map((s) =>
+        `${s.by} ${s.value} (${s.tickets} tickets: macro-F1 ${s.candidate.macro_f1} vs ${s.live.macro_f1})`
+      );
+      throw new PromotionRefused(
+        `${version} is worse than ${comparison!.live_version} on ${named.join("; ")}; ` +
           "promote with force to do it anyway",
       );
     }

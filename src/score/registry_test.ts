@@ -45,3 +45,35 @@ Deno.test("after an upgrade, a live model of another feature spec gives way to t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a version clearly worse on one segment is refused promotion, unless forced, though not worse overall", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "registry-test-" });
+  try {
+    const registry = await openRegistry(dir);
+    const segment = (live: number, candidate: number) => ({
+      by: "channel" as const,
+      value: "Email",
+      tickets: 120,
+      live: { macro_f1: live },
+      candidate: { macro_f1: candidate },
+    });
+    const version = await registry.add(SHIPPED_MODEL_DIR, {
+      live_version: await shippedVersion(),
+      held_out_tickets: 1000,
+      challenger_macro_f1: 0.81,
+      live_macro_f1: 0.8,
+      difference: 0.01,
+      difference_ci95: [-0.01, 0.03],
+      clearly_worse: false,
+      segments: [segment(0.8, 0.7), segment(0.8, 0.79)],
+      worse_segments: [segment(0.8, 0.7)],
+    });
+    const refused = await registry.promote(version).then(() => null, (error: Error) => error);
+    equal(refused?.name, "PromotionRefused");
+    match(refused!.message, /channel Email \(120 tickets: macro-F1 0\.7 vs 0\.8\)/);
+    equal((await registry.live()).version, await shippedVersion(), "the live model stays");
+    equal((await registry.promote(version, { force: true })).version, version);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -8,7 +8,7 @@
  * @module
  */
 import { loadModel } from "../score/model.ts";
-import type { Comparison } from "../score/registry.ts";
+import type { Comparison, SegmentComparison } from "../score/registry.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { seededRandom } from "./random.ts";
 
@@ -33,17 +33,27 @@ const RESAMPLES = 1000;
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
-/** A model's predictions of some tickets, in their order. */
+/** A model's predictions of some tickets, in their order (and the language it read in each, when it says). */
 export interface Predictions {
   version: string;
   predicted: readonly string[];
+  languages?: readonly (string | null)[];
 }
+
+/** Segments compared need at least this many labelled tickets; a candidate losing more there is refused. */
+export const SEGMENT_MIN_TICKETS = 50;
+export const SEGMENT_MAX_LOSS = 0.05;
 
 /** The live model (or any model folder) predicting `tickets`. */
 export async function predictWith(dir: string, tickets: readonly Ticket[]): Promise<Predictions> {
   const model = await loadModel(dir);
   try {
-    return { version: model.version, predicted: (await model.predict(tickets)).map((p) => p.priority_pred) };
+    const predictions = await model.predict(tickets);
+    return {
+      version: model.version,
+      predicted: predictions.map((p) => p.priority_pred),
+      languages: predictions.map((p) => p.language),
+    };
   } finally {
     await model.close();
   }
@@ -89,5 +99,43 @@ export function compareModels(
     difference: round(challengerF1 - liveF1),
     difference_ci95: [round(low), round(high)],
     clearly_worse: high < 0,
+    ...segmentsOf(challenger, live, tickets),
   };
+}
+
+/**
+ * Both models' macro-F1 on each segment of the tickets with at least {@linkcode SEGMENT_MIN_TICKETS} of them (by
+ * the language the live model read, channel, type and product), and the segments where the challenger loses more
+ * than {@linkcode SEGMENT_MAX_LOSS}.
+ */
+export function segmentsOf(
+  challenger: Predictions,
+  live: Predictions,
+  tickets: readonly Ticket[],
+): { segments: SegmentComparison[]; worse_segments: SegmentComparison[] } {
+  const labels = tickets.map((t) => t.priority_label ?? "");
+  const dimensions: [SegmentComparison["by"], (i: number) => string | null][] = [
+    ["language", (i) => live.languages?.[i] ?? null],
+    ["channel", (i) => tickets[i].ticket_channel],
+    ["type", (i) => tickets[i].ticket_type],
+    ["product", (i) => tickets[i].product_purchased],
+  ];
+  const segments: SegmentComparison[] = [];
+  for (const [by, valueOf] of dimensions) {
+    const groups = Map.groupBy(tickets.keys(), valueOf);
+    for (const [value, members] of groups) {
+      if (value === null || members.length < SEGMENT_MIN_TICKETS) continue;
+      const f1 = (p: Predictions) => round(macroF1(members.map((i) => labels[i]), members.map((i) => p.predicted[i])));
+      segments.push({
+        by,
+        value,
+        tickets: members.length,
+        live: { macro_f1: f1(live) },
+        candidate: { macro_f1: f1(challenger) },
+      });
+    }
+  }
+  segments.sort((a, b) => a.by.localeCompare(b.by) || b.tickets - a.tickets || a.value.localeCompare(b.value));
+  const worse = segments.filter((s) => s.live.macro_f1 - s.candidate.macro_f1 > SEGMENT_MAX_LOSS);
+  return { segments, worse_segments: worse };
 }

@@ -226,7 +226,7 @@ export function createApp(deps: AppDeps): Hono {
 
   ticketRoutes(app, store, deps.model);
   mappingRoutes(app, deps.mappings, log);
-  modelRoutes(app, deps.registry, deps.model, log);
+  modelRoutes(app, deps.registry, deps.model, store, log);
   rescoreRoute(app, store, bus, deps.model, log);
 
   app.post("/api/marts/refresh", async (c) => {

@@ -1,6 +1,7 @@
 /**
- * Model versions over HTTP: the registry (`GET /api/models`), promotion (`POST /api/models/:version/promote`,
- * body `{"force": true}` to promote a challenger that was clearly worse than the live model) and a rescore of the
+ * Model versions over HTTP: the registry (`GET /api/models`), what a version would change if promoted
+ * (`GET /api/models/:version/preview`), promotion (`POST /api/models/:version/promote`, body `{"force": true}` to
+ * promote a challenger that was clearly worse than the live model, overall or on a segment) and a rescore of the
  * open tickets (`POST /api/rescore`). A promotion takes effect in this process at once and in every scorer
  * watching the registry within seconds.
  *
@@ -10,7 +11,8 @@ import type { Hono } from "hono";
 import { type Bus, TOPICS } from "../bus/bus.ts";
 import type { LiveModel } from "../score/live_model.ts";
 import type { Row, Store } from "../store/store.ts";
-import { type IngestedTicket, TICKET_COLUMNS, UPLOAD_COLUMNS } from "../ticket/schema.ts";
+import { type IngestedTicket, type Ticket, TICKET_COLUMNS, UPLOAD_COLUMNS } from "../ticket/schema.ts";
+import { loadModel } from "../score/model.ts";
 import { type ModelRegistry, PromotionRefused, UnknownVersion } from "../score/registry.ts";
 
 /** Adds the model routes to `app`. Without a registry (`MODEL_DIR` pins the model) they say so. */
@@ -18,6 +20,7 @@ export function modelRoutes(
   app: Hono,
   registry: ModelRegistry | null,
   model: LiveModel,
+  store: Store,
   log: (line: string) => void,
 ): void {
   const pinned = (c: { json: (body: unknown, status: 409) => Response }) =>
@@ -32,6 +35,48 @@ export function modelRoutes(
       scoring: model.version,
       versions: await registry.versions(),
     });
+  });
+
+  // What promoting a version would change: the open tickets' predictions by the live model and by it, and how the
+  // two compared by segment on the labelled tickets it was trained on (its predictions out of fold).
+  app.get("/api/models/:version/preview", async (c) => {
+    if (!registry) return pinned(c);
+    const version = c.req.param("version");
+    if (!(await registry.has(version))) return c.json({ error: `no model version "${version}" in the registry` }, 404);
+    const candidate = await loadModel(registry.versionDir(version));
+    try {
+      let open = 0, changed = 0, liveReview = 0, candidateReview = 0;
+      const transitions: Record<string, number> = {};
+      for (let offset = 0;; offset += PREVIEW_PAGE) {
+        const page = await store.listTickets({ open: true, limit: PREVIEW_PAGE, offset });
+        if (page.rows.length === 0) break;
+        const tickets = page.rows as unknown as Ticket[];
+        const [now, then] = [await model.predict(tickets), await candidate.predict(tickets)];
+        for (let i = 0; i < tickets.length; i++) {
+          open++;
+          if (now[i].needs_review) liveReview++;
+          if (then[i].needs_review) candidateReview++;
+          if (now[i].priority_pred === then[i].priority_pred) continue;
+          changed++;
+          const move = `${now[i].priority_pred}→${then[i].priority_pred}`;
+          transitions[move] = (transitions[move] ?? 0) + 1;
+        }
+      }
+      const share = (n: number) => open === 0 ? null : Math.round((n / open) * 10_000) / 10_000;
+      const compared = (await registry.versions()).find((v) => v.version === version)?.compared_with_live;
+      return c.json({
+        version,
+        live: model.version,
+        open_tickets: open,
+        changed,
+        transitions,
+        review_share: { live: share(liveReview), candidate: share(candidateReview) },
+        segments: compared?.segments ?? [],
+        worse_segments: compared?.worse_segments ?? [],
+      });
+    } finally {
+      await candidate.close();
+    }
   });
 
   app.post("/api/models/:version/promote", async (c) => {
@@ -50,6 +95,9 @@ export function modelRoutes(
     }
   });
 }
+
+/** Open tickets scored at a time by a preview. */
+const PREVIEW_PAGE = 1000;
 
 /** Tickets re-published at a time by a rescore. */
 const RESCORE_PAGE = 1000;
