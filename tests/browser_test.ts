@@ -70,6 +70,18 @@ async function assertPerPriorityFigures(page: Page, where: string): Promise<void
   ok(f1.every((v) => /^\d+(\.\d+)?%$/.test(v)), `${where}: each priority's F1 is a percentage: ${f1.join(", ")}`);
 }
 
+/** The Model page previews what promoting a version would change, from the open tickets, on a click. */
+async function assertPreview(page: Page): Promise<void> {
+  await page.locator("#model-preview-run").click();
+  await page.waitForFunction(
+    () => /open tickets would change priority/.test(document.getElementById("model-preview-result")?.textContent ?? ""),
+    undefined,
+    { timeout: 60_000 },
+  );
+  const text = await page.locator("#model-preview-result").textContent() ?? "";
+  ok(/^\d[\d,]* of [\d,]+ open tickets would change priority/.test(text), text);
+}
+
 /** Records the upload progress bar's states (hidden, value; null value = indeterminate) as they change. */
 function recordProgress(): void {
   const states: { hidden: boolean; value: number | null }[] = [];
@@ -336,6 +348,7 @@ Deno.test(
                 try {
                   await screenshot(page, `${name}-${label}.png`);
                   if (name === "model") await assertPerPriorityFigures(page, where);
+                  if (name === "model" && label === "desktop") await assertPreview(page);
                   await assertHostileShown(page, name);
                   await assertHarmless(page, where);
                   if (label === "mobile") await assertFitsWidth(page, where);
