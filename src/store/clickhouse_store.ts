@@ -405,23 +405,19 @@ export class ClickHouseStore implements Store {
     } catch {
       return; // another process moved it first
     }
-    const [row] = await readRows(
-      this.#client,
-      "SELECT comment FROM system.tables WHERE database = {db:String} AND name = {name:String}",
-      { db: DATABASE, name: aside.split(".")[1] },
-    );
-    if (row && String(row.comment) !== seen) {
+    const moved = await this.#leaseComment(aside);
+    if (moved !== null && moved !== seen) {
       await this.#client.command({ query: `RENAME TABLE ${aside} TO ${LEASE_TABLE}` }).catch(() => {});
     }
     await this.#client.command({ query: `DROP TABLE IF EXISTS ${aside} SYNC` });
   }
 
-  /** The lease's comment (`<until ms> <holder>`), or null when nobody holds it. */
-  async #leaseComment(): Promise<string | null> {
+  /** The comment of the lease (`<until ms> <holder>`; of a lease moved aside: `table`), or null when there is none. */
+  async #leaseComment(table = LEASE_TABLE): Promise<string | null> {
     const [row] = await readRows(
       this.#client,
       "SELECT comment FROM system.tables WHERE database = {db:String} AND name = {name:String}",
-      { db: DATABASE, name: LEASE_TABLE.split(".")[1] },
+      { db: DATABASE, name: table.split(".")[1] },
     );
     return row ? String(row.comment) : null;
   }
