@@ -8,6 +8,8 @@ import { TOPICS } from "../src/bus/bus.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { startApp, upload } from "./support/app.ts";
 import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "./support/samples.ts";
+import { textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
+import { emptyTicket } from "../src/ticket/schema.ts";
 
 async function healthy(base: string): Promise<boolean> {
   const response = await fetch(`${base}/healthz`);
@@ -264,6 +266,63 @@ Deno.test("a rescore scores every open ticket again and keeps an agent's overrid
       [other, "agent", before.priority_label],
       "the override reads as the label, and the upload's own label is kept",
     );
+  } finally {
+    await app.close();
+  }
+});
+
+Deno.test("similar tickets: a copy under another id first, a reworded one next, never the ticket itself", async () => {
+  const app = await startApp();
+  try {
+    // Enough tickets that the store's signature search, not the whole table, picks the candidates.
+    const own = {
+      ...emptyTicket(),
+      ticket_subject: "Espresso grinder bricked",
+      ticket_description:
+        "The firmware update bricked my espresso grinder after the third reboot; the display stays dark.",
+    };
+    const tickets = [
+      ...textSignalTickets(1500, 31),
+      { ...own, ticket_id: "grinder" },
+      { ...own, ticket_id: "grinder-copy" },
+      {
+        ...own,
+        ticket_id: "grinder-reworded",
+        ticket_description: "After the firmware update my espresso grinder is bricked and its display stays dark.",
+      },
+    ];
+    const { json } = await upload(app.base, ticketsCsv(tickets));
+    await waitForUpload(app.base, json.upload_id);
+
+    const similar = await (await fetch(`${app.base}/api/tickets/grinder/similar?limit=5`)).json();
+    const ids = similar.rows.map((r: { ticket_id: string }) => r.ticket_id);
+    deepStrictEqual(ids.slice(0, 2), ["grinder-copy", "grinder-reworded"], JSON.stringify(similar.rows));
+    ok(!ids.includes("grinder"), "never the ticket itself");
+    const [copy, reworded] = similar.rows;
+    equal(copy.similarity, 1);
+    ok(reworded.similarity > 0.5 && reworded.similarity < 1, `reworded: ${reworded.similarity}`);
+    deepStrictEqual(Object.keys(copy).sort(), [
+      "priority_label",
+      "priority_pred",
+      "similarity",
+      "ticket_id",
+      "ticket_subject",
+    ]);
+    ok(
+      similar.rows.every((r: { similarity: number }, i: number) =>
+        i === 0 || r.similarity <= similar.rows[i - 1].similarity
+      ),
+      "most similar first",
+    );
+
+    // Of a generated ticket: tickets sharing its words, each as similar as the answer says.
+    const generated = await (await fetch(`${app.base}/api/tickets/text-31-7/similar`)).json();
+    ok(generated.rows.length === 5 && generated.rows.every((r: { ticket_id: string }) => r.ticket_id !== "text-31-7"));
+
+    equal((await fetch(`${app.base}/api/tickets/no-such-ticket/similar`)).status, 404);
+    const tooMany = await fetch(`${app.base}/api/tickets/grinder/similar?limit=51`);
+    equal(tooMany.status, 400);
+    ok((await tooMany.json()).error.includes("limit"));
   } finally {
     await app.close();
   }

@@ -32,7 +32,7 @@ import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
 import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import { ensureTopics } from "../src/bus/kafka_topics.ts";
-import { checkUploadContract } from "./support/store_contract.ts";
+import { checkSignatureContract, checkUploadContract } from "./support/store_contract.ts";
 import { startApp } from "./support/app.ts";
 import { scoredTicket, scoredTickets } from "./support/tickets.ts";
 
@@ -291,6 +291,7 @@ Deno.test(
         await Promise.all([timed(store), timed(second)]).finally(() => second.close());
         spans.sort((a, b) => a[0] - b[0]);
         assert.ok(spans[1][0] >= spans[0][1], `the two builds overlapped: ${JSON.stringify(spans)}`);
+        await checkSignatureContract(store);
       });
     },
   }),

@@ -145,6 +145,10 @@ Deno.test(
           for (const { term, weight } of explanation.terms) {
             ok(weight > 0 && term.toLowerCase().split(" ").every((w: string) => words.has(w)), `"${term}" is its own`);
           }
+          // Its similar tickets, by the new version's weights: others, most similar first.
+          const similar = (await (await fetch(`${app.base}/api/tickets/${row.ticket_id}/similar?limit=3`)).json()).rows;
+          ok(similar.length === 3 && similar.every((s: { ticket_id: string }) => s.ticket_id !== row.ticket_id));
+          ok(similar[0].similarity >= similar[2].similarity && similar[2].similarity > 0, JSON.stringify(similar));
           const top = explanation.terms[0].term.split(" ")[0];
           const without = (text: string | null) => text?.replace(new RegExp(`\\b${top}\\b`, "gi"), "") ?? null;
           const [before, after] = await app.app.model.predict([

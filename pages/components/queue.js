@@ -40,6 +40,24 @@ function reasons(why) {
   } (the model ${why.model_version})`;
 }
 
+/** Similar tickets the details list. */
+const SIMILAR_SHOWN = 5;
+
+/**
+ * The tickets most like this one (GET /api/tickets/:id/similar): how alike, what they were labelled and predicted,
+ * their subjects as text; "–" for none.
+ */
+function similarList(rows) {
+  if (!rows?.length) return rows ? "none stored" : "–";
+  return el`<ol class="similar">${
+    rows.map((r) =>
+      el`<li><span class="similar-id">${r.ticket_id}</span> ${formatPercent(r.similarity)} alike: ${
+        r.ticket_subject ?? "no subject"
+      } (label ${r.priority_label ?? "none"}, predicted ${r.priority_pred})</li>`
+    )
+  }</ol>`;
+}
+
 /** The keys, as the page lists them (the `?` key opens the list). */
 export const QUEUE_KEYS = [
   ["↓ or j", "next ticket"],
@@ -152,8 +170,10 @@ export function queueTable(rows, page) {
       announce(`Ticket ${tr.row.ticket_id}: details closed.`);
       return;
     }
-    const response = await fetch(`/api/tickets/${encodeURIComponent(tr.row.ticket_id)}`);
+    const path = `/api/tickets/${encodeURIComponent(tr.row.ticket_id)}`;
+    const [response, alike] = await Promise.all([fetch(path), fetch(`${path}/similar?limit=${SIMILAR_SHOWN}`)]);
     const ticket = response.ok ? await response.json() : null;
+    const similar = alike.ok ? (await alike.json()).rows : null;
     const p = ticket?.probabilities ?? {};
     const why = ticket?.explanation;
     const facts = ticket == null ? [["Ticket", `not found (${response.status})`]] : [
@@ -162,6 +182,7 @@ export function queueTable(rows, page) {
       ["Why " + (why?.predicted ?? "this priority"), reasons(why)],
       ["Probabilities", PRIORITY_DOMAIN.map((name) => `${name} ${formatPercent(p[name])}`).join(", ")],
       ["Model", ticket.model_version ?? "–"],
+      ["Similar tickets", similarList(similar)],
       ["Language, sentiment", `${ticket.language ?? "unknown"}, ${ticket.sentiment?.toFixed(2) ?? "–"}`],
       ["Label", ticket.priority_label ? `${ticket.priority_label} (${ticket.label_source ?? "upload"})` : "none yet"],
       ["Purchased, came in", `${ticket.date_of_purchase ?? "–"}, ${ticket.ingested_at ?? "–"}`],

@@ -104,6 +104,12 @@ function readCell(
       const flag = FLAGS.get(text.toLowerCase());
       return flag ?? new Unreadable("not true or false");
     }
+    case "hash": {
+      const n = Number(text);
+      return Number.isInteger(n) && n >= 0 && n <= 0xffff_ffff
+        ? n
+        : new Unreadable("not a whole number from 0 to 4294967295");
+    }
   }
 }
 

@@ -39,6 +39,7 @@ import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { languageOf, LANGUAGES, sentimentOf, WORD_LISTS } from "./signals.ts";
 import { HASH_BUCKETS, readText, TEXT_SEED } from "./text.ts";
 import { termSink, type TextLayer } from "./text_layer.ts";
+import { SimHasher } from "./simhash.ts";
 
 /** Version of the encoding; stored in the model metadata and checked when a model is loaded. */
 export const FEATURE_SPEC_VERSION = "ticket-features-v4";
@@ -229,6 +230,11 @@ export interface EncodedTickets {
   languages: (string | null)[];
   /** Each ticket's sentiment, -1 (negative) to 1 (positive), or null without text. */
   sentiments: (number | null)[];
+  /**
+   * Each ticket's text signature (`simhash.ts`), high then low half: `2 × tickets` values; zeros without a text
+   * layer or without text.
+   */
+  signatures: Uint32Array;
 }
 
 /** The text the model reads of a ticket: subject and description as one, a description that repeats the subject once. */
@@ -272,6 +278,7 @@ export class FeatureSpec {
   readonly #words = new Float32Array(HASH_BUCKETS);
 
   readonly #terms = termSink();
+  readonly #hasher = new SimHasher();
 
   constructor(vocabularies: Vocabularies, textLayer: TextLayer | null = null) {
     this.vocabularies = vocabularies;
@@ -326,6 +333,7 @@ export class FeatureSpec {
     const out = new Float32Array(tickets.length * width);
     const languages: (string | null)[] = new Array(tickets.length);
     const sentiments: (number | null)[] = new Array(tickets.length);
+    const signatures = new Uint32Array(2 * tickets.length), hasher = this.#hasher;
     for (let r = 0; r < tickets.length; r++) {
       const t = tickets[r];
       const base = r * width;
@@ -347,7 +355,12 @@ export class FeatureSpec {
         out[base + 1] = out[base + 2] = out[base + 5] = NaN;
       }
       // Without text the layer's scores are its bias: what it says of a ticket it knows nothing of.
-      if (layer !== null) layer.score(terms!, out, base + scoreOffset);
+      if (layer !== null) {
+        layer.score(terms!, out, base + scoreOffset, hasher);
+        const signature = hasher.finish();
+        signatures[2 * r] = signature.high;
+        signatures[2 * r + 1] = signature.low;
+      }
       languages[r] = language;
       sentiments[r] = sentiment;
       out[base + 6] = sentiment ?? NaN;
@@ -361,7 +374,7 @@ export class FeatureSpec {
         if (value !== null) out[base + lookup(group, value)] = 1;
       }
     }
-    return { features: out, languages, sentiments };
+    return { features: out, languages, sentiments, signatures };
   }
 
   /** The feature matrix of {@linkcode FeatureSpec.encode}, for when language and sentiment are not needed. */

@@ -48,6 +48,11 @@ export class LiveModel {
     return this.#withLive((model) => model.explain(ticket));
   }
 
+  /** The similarity of `ticket`'s text to each of `others`' by the live model (see `PriorityModel.similarity`). */
+  similarity(ticket: Ticket, others: readonly Ticket[]): Promise<number[]> {
+    return this.#withLive((model) => Promise.resolve(model.similarity(ticket, others)));
+  }
+
   /** Runs `work` on the live model, which is not closed under it if another is made live meanwhile. */
   async #withLive<T>(work: (model: PriorityModel) => Promise<T>): Promise<T> {
     const using = this.#current;

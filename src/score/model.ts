@@ -40,6 +40,9 @@ export interface Prediction {
   language: string | null;
   /** The description's sentiment, -1 to 1, or null. */
   sentiment: number | null;
+  /** The text's SimHash in two halves (`simhash.ts`), to find similar tickets. */
+  simhash_high: number;
+  simhash_low: number;
   /** The version of the model that made this prediction. */
   model_version: string;
 }
@@ -64,6 +67,12 @@ export interface PriorityModel {
   probabilities(features: Float32Array): Promise<Float32Array>;
   /** Why the model predicts what it does for `ticket`, in the ticket's own words (see {@linkcode Explanation}). */
   explain(ticket: Ticket): Promise<Explanation>;
+  /**
+   * How alike `ticket`'s text is to each of `others`', 0 (no term in common) to 1 (the same terms in the same
+   * proportions): the cosine of their terms weighted as the text layer weighs them, which their signatures
+   * (`simhash.ts`) estimate.
+   */
+  similarity(ticket: Ticket, others: readonly Ticket[]): number[];
   /** Releases the ONNX session. */
   close(): Promise<void>;
 }
@@ -305,6 +314,8 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
             needs_review: !chance.better_than_chance || threshold === null || confidence < threshold,
             language: encoded.languages[r],
             sentiment: encoded.sentiments[r],
+            simhash_high: encoded.signatures[2 * r],
+            simhash_low: encoded.signatures[2 * r + 1],
             model_version: metadata.model_version,
           };
         }
@@ -333,6 +344,18 @@ export async function loadModel(dir = SHIPPED_MODEL_DIR): Promise<PriorityModel>
         terms: terms.map((t) => ({ term: t.term, weight: round(t.weight) })),
         other: { weight: round(margin - named) },
       };
+    },
+    similarity(ticket, others) {
+      const vectorOf = (t: Ticket) => {
+        const text = ticketText(t);
+        return textLayer.vector(text === null ? [] : termsOf(text, TEXT_SEED, TERMS_PER_TICKET));
+      };
+      const target = vectorOf(ticket);
+      return others.map((other) => {
+        let dot = 0;
+        for (const [bucket, weight] of vectorOf(other)) dot += weight * (target.get(bucket) ?? 0);
+        return Math.min(1, dot);
+      });
     },
     close: () => session.release(),
   };

@@ -5,6 +5,7 @@ import { ticket as baseTicket } from "../../tests/support/tickets.ts";
 import { PRIORITIES, type Ticket } from "../ticket/schema.ts";
 import { FEATURE_SPEC_VERSION } from "./features.ts";
 import { calibrate, loadModel, ModelLoadError } from "./model.ts";
+import { signatureDistance } from "./simhash.ts";
 
 /** The committed model (`deno task train` writes it). */
 const MODELS = fileURLToPath(new URL("../../models", import.meta.url));
@@ -276,5 +277,37 @@ Deno.test("the shipped model loads from a checkout whose path has a space", asyn
     assertEquals(out, shipped);
   } finally {
     await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("signatures and similarity: a reworded ticket is near, an unrelated one far, the same text identical", async () => {
+  const model = await loadModel(MODELS);
+  try {
+    const text = (ticket_subject: string, ticket_description: string): Ticket => ({
+      ...baseTicket(),
+      ticket_subject,
+      ticket_description,
+    });
+    const original = text(
+      "Printer driver crashes",
+      "The printer driver crashes every time I print a spreadsheet with charts from the desktop app.",
+    );
+    const reworded = text(
+      "Printer driver crashes",
+      "The printer driver crashes each time I print a spreadsheet with charts from the desktop application.",
+    );
+    const unrelated = text("Refund for a double charge", "I was billed twice for my annual plan, please refund one.");
+    const [a, b, c, again] = await model.predict([original, reworded, unrelated, { ...original }]);
+    const bits = (x: { simhash_high: number; simhash_low: number }, y: typeof x) =>
+      signatureDistance({ high: x.simhash_high, low: x.simhash_low }, { high: y.simhash_high, low: y.simhash_low });
+    assertEquals(bits(a, again), 0, "the same text signs the same");
+    assert(bits(a, b) < bits(a, c), `reworded ${bits(a, b)} bits away, unrelated ${bits(a, c)}`);
+    assert(bits(a, c) >= 20, `an unrelated text differs in about half the bits: ${bits(a, c)}`);
+    const [same, near, far] = model.similarity(original, [{ ...original }, reworded, unrelated]);
+    assert(Math.abs(same - 1) < 1e-9, `a text is fully similar to itself: ${same}`);
+    assert(near > 0.5 && near < 1, `reworded: ${near}`);
+    assert(far < 0.2, `unrelated: ${far}`);
+  } finally {
+    await model.close();
   }
 });

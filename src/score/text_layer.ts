@@ -14,6 +14,7 @@
  * @module
  */
 import { HASH_BUCKETS, readText, type Term, type TermSink, TEXT_SEED } from "./text.ts";
+import type { SimHasher } from "./simhash.ts";
 
 /** Buckets of the text layer's terms: a power of two, far more than the trees' hashed text has. */
 export const TERM_BUCKETS = 1 << 18;
@@ -128,8 +129,11 @@ export class TextLayer {
     return layer;
   }
 
-  /** Writes the class scores of the terms in `sink` into `out[offset .. offset + classes)`; empties the sink. */
-  score(sink: TermSink, out: Float32Array, offset: number): void {
+  /**
+   * Writes the class scores of the terms in `sink` into `out[offset .. offset + classes)`; empties the sink. With
+   * `hasher`, each term is also added to it with its weight (to sign the text for similar tickets, `simhash.ts`).
+   */
+  score(sink: TermSink, out: Float32Array, offset: number, hasher?: SimHasher): void {
     // Each bucket counted once per ticket: the slot remembers which ticket last counted it, and where.
     const slots = this.#slots, buckets = this.#buckets, counts = this.#counts, hashes = sink.hashes;
     let ticket = this.#ticket = (this.#ticket + 1) | 0;
@@ -150,7 +154,7 @@ export class TextLayer {
       }
     }
     sink.count = 0;
-    this.scoreCounts(buckets, counts, n, out, offset);
+    this.scoreCounts(buckets, counts, n, out, offset, hasher);
   }
 
   /**
@@ -170,8 +174,7 @@ export class TextLayer {
     let norm = 0;
     const weighted: { term: string; w: number; row: number }[] = [];
     for (const [bucket, { term, count }] of byBucket) {
-      const row = slots[4 * bucket], tf = count === 1 ? 1 : 1 + Math.log(count);
-      const w = tf * (row < 0 ? this.#idfUnseen : table[row]);
+      const row = slots[4 * bucket], w = this.#weight(bucket, count);
       norm += w * w;
       weighted.push({ term, w, row });
     }
@@ -184,8 +187,44 @@ export class TextLayer {
     });
   }
 
+  /**
+   * A ticket's terms (`termsOf` its text) as the layer weighs them: each distinct bucket's TF-IDF weight, scaled so
+   * that the weights' squares sum to 1. The cosine similarity of two texts is the sum, over their common buckets, of
+   * the products of their weights.
+   */
+  vector(terms: readonly Term[]): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const { hash } of terms) {
+      const bucket = hash & (TERM_BUCKETS - 1);
+      counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+    }
+    const vector = new Map<number, number>();
+    let norm = 0;
+    for (const [bucket, count] of counts) {
+      const w = this.#weight(bucket, count);
+      norm += w * w;
+      vector.set(bucket, w);
+    }
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (const [bucket, w] of vector) vector.set(bucket, w * scale);
+    return vector;
+  }
+
+  /** A bucket's weight in a ticket that has `count` of its terms: `(1 + ln count) × idf`. */
+  #weight(bucket: number, count: number): number {
+    const row = this.#slots[4 * bucket], tf = count === 1 ? 1 : 1 + Math.log(count);
+    return tf * (row < 0 ? this.#idfUnseen : this.#table[row]);
+  }
+
   /** {@linkcode TextLayer.score} of terms already counted: `n` distinct buckets and their counts. */
-  scoreCounts(buckets: Int32Array, counts: Int32Array, n: number, out: Float32Array, offset: number): void {
+  scoreCounts(
+    buckets: Int32Array,
+    counts: Int32Array,
+    n: number,
+    out: Float32Array,
+    offset: number,
+    hasher?: SimHasher,
+  ): void {
     const classes = this.classes, slots = this.#slots, table = this.#table, sums = this.#sums;
     sums.fill(0);
     let norm = 0;
@@ -194,6 +233,7 @@ export class TextLayer {
       const tf = count === 1 ? 1 : 1 + Math.log(count);
       const w = tf * (row < 0 ? this.#idfUnseen : table[row]);
       norm += w * w;
+      hasher?.add(buckets[i], w);
       if (row < 0) continue;
       for (let c = 0; c < classes; c++) sums[c] += w * table[row + 1 + c];
     }

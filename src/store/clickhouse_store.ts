@@ -27,6 +27,7 @@ import {
   queueConditions,
   type QueueQuery,
   type Row,
+  type SignatureQuery,
   type SqlDialect,
   STALE_UPLOAD_FAILURE,
   type Store,
@@ -523,6 +524,22 @@ export class ClickHouseStore implements Store {
     const [params, dialect] = this.#dialect();
     const where = queueConditions(query, dialect).join(" AND ");
     return this.#page(`FROM ${CURRENT_TICKETS} WHERE ${where}`, QUEUE_ORDER, params, query);
+  }
+
+  async nearSignature({ signature, exclude, limit }: SignatureQuery): Promise<Row[]> {
+    // The nearest counted copies, read from the table itself (two integer columns per ticket, no FINAL), then those
+    // tickets as they read now.
+    return await readRows(
+      this.#client,
+      `SELECT * FROM ${CURRENT_TICKETS} WHERE ticket_id IN (
+         SELECT ticket_id FROM ${DATABASE}.tickets
+         WHERE ticket_id <> {exclude:String} AND simhash_high IS NOT NULL
+           AND upload_id NOT IN (SELECT upload_id FROM ${DATABASE}.uploads FINAL WHERE status <> 'done')
+         ORDER BY bitCount(bitXor(simhash_high, {high:UInt32})) + bitCount(bitXor(simhash_low, {low:UInt32}))
+         LIMIT {limit:UInt32}
+       )`,
+      { exclude, high: signature.high, low: signature.low, limit },
+    );
   }
 
   /** ClickHouse's typed query parameters (`{name:Type}`) and case-blind matching, and the values it collects. */

@@ -21,6 +21,7 @@ import {
   queueConditions,
   type QueueQuery,
   type Row,
+  type SignatureQuery,
   type SqlDialect,
   STALE_UPLOAD_FAILURE,
   type Store,
@@ -476,10 +477,31 @@ export class DuckDbStore implements Store {
   }
 
   getTicket(id: string): Promise<Row | null> {
-    return this.#reads.run(async () => {
-      const [row] = await readAll(this.#reader, "SELECT * FROM tickets_current WHERE ticket_id = $id", { id });
-      return row ?? null;
-    });
+    return this.#reads.run(async () => (await this.#currentOf([id]))[0] ?? null);
+  }
+
+  /**
+   * The tickets of `ids` as they read now (any order; unknown ids left out). Their counted copies are read from the
+   * table itself, with the agents' overrides: a ticket with one counted copy reads as that copy. Only tickets with
+   * more than one (stored again since the last compaction) are read through `tickets_current`, which works out the
+   * latest copy of every repeated ticket in the table first and costs a pass over all of it.
+   */
+  async #currentOf(ids: readonly string[]): Promise<Row[]> {
+    const list = { values: { ids: listValue([...ids]) }, types: { ids: LIST(VARCHAR) } };
+    const read = (sql: string) =>
+      this.#reader.runAndReadAll(sql, list.values, list.types).then((r) => r.getRowObjectsJS().map(plainRow));
+    const copies = await read(withOverrides(
+      `(SELECT * FROM tickets WHERE ticket_id IN (SELECT unnest($ids))
+          AND upload_id NOT IN (SELECT upload_id FROM uploads_uncounted))`,
+      LATEST_OVERRIDES,
+    ));
+    const seen = new Map<unknown, number>();
+    for (const row of copies) seen.set(row.ticket_id, (seen.get(row.ticket_id) ?? 0) + 1);
+    const repeated = [...seen].filter(([, n]) => n > 1).map(([id]) => String(id));
+    if (repeated.length === 0) return copies;
+    list.values.ids = listValue(repeated);
+    const latest = await read("SELECT * FROM tickets_current WHERE ticket_id IN (SELECT unnest($ids))");
+    return [...copies.filter((row) => seen.get(row.ticket_id) === 1), ...latest];
   }
 
   listTickets(query: TicketQuery): Promise<Page> {
@@ -520,6 +542,23 @@ export class DuckDbStore implements Store {
     const [values, dialect] = this.#dialect();
     const where = queueConditions(query, dialect).join(" AND ");
     return this.#page(`FROM tickets_current WHERE ${where}`, QUEUE_ORDER, values, query);
+  }
+
+  nearSignature({ signature, exclude, limit }: SignatureQuery): Promise<Row[]> {
+    // The nearest counted copies, read from the table itself (two integer columns per ticket), then those tickets as
+    // they read now.
+    return this.#reads.run(async () => {
+      const near = await readAll(
+        this.#reader,
+        `SELECT ticket_id FROM tickets
+         WHERE ticket_id <> $exclude AND simhash_high IS NOT NULL
+           AND upload_id NOT IN (SELECT upload_id FROM uploads_uncounted)
+         ORDER BY bit_count(xor(simhash_high, $high::UINTEGER)) + bit_count(xor(simhash_low, $low::UINTEGER))
+         LIMIT $limit`,
+        { exclude, high: signature.high, low: signature.low, limit },
+      );
+      return await this.#currentOf([...new Set(near.map((row) => String(row.ticket_id)))]);
+    });
   }
 
   /** DuckDB's way with query parameters (`$name`) and case-blind matching, and the values it collects. */

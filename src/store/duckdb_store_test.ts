@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { deepStrictEqual, equal, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import type { ScoredTicket } from "../ticket/schema.ts";
-import { checkUploadContract } from "../../tests/support/store_contract.ts";
+import { checkSignatureContract, checkUploadContract } from "../../tests/support/store_contract.ts";
 import { scoredTicket } from "../../tests/support/tickets.ts";
 import { DATABASE_FILE, openDuckDbStore } from "./duckdb_store.ts";
 import type { Row } from "./store.ts";
@@ -186,6 +186,7 @@ Deno.test("uploads count only once done; the latest counted copy wins; failed up
     await checkUploadContract(store);
     // Compaction dropped the failed upload's copies.
     equal((await store.readMart("tickets")).filter((row) => row.upload_id === "c").length, 0);
+    await checkSignatureContract(store);
   } finally {
     await store.close();
   }

@@ -71,7 +71,7 @@ Deno.test("in one process, the sink still checks what the scorer added: a predic
 });
 
 /** The prediction's fields of a scored ticket. */
-function pickPrediction(t: Prediction): Prediction {
+function pickPrediction(t: Omit<Prediction, "simhash_high" | "simhash_low">): Prediction {
   const { priority_pred, p_low, p_medium, p_high, p_critical, confidence, needs_review, language, sentiment } = t;
   return {
     priority_pred,
@@ -83,6 +83,8 @@ function pickPrediction(t: Prediction): Prediction {
     needs_review,
     language,
     sentiment,
+    simhash_high: 0,
+    simhash_low: 0,
     model_version: t.model_version,
   };
 }

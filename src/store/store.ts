@@ -12,6 +12,7 @@
  * @module
  */
 import type { IngestSummary } from "../ingest/ingest.ts";
+import type { Signature } from "../score/simhash.ts";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 
 /** A row as the API and the site see it: numbers as numbers, instants as ISO strings. */
@@ -121,7 +122,20 @@ export interface Store {
   overridePriority(ticketId: string, priority: Priority, agent: string | null): Promise<Row | null>;
   /** Open tickets, most urgent first ({@linkcode QUEUE_ORDER}), filtered, a page at a time. */
   queue(query: QueueQuery): Promise<Page>;
+  /**
+   * Stored tickets (as they read now) whose text signatures differ from `query.signature` in the fewest bits, at
+   * most `query.limit`, in no order: the candidates among which `web/similar.ts` finds a ticket's similar tickets.
+   */
+  nearSignature(query: SignatureQuery): Promise<Row[]>;
   close(): Promise<void>;
+}
+
+/** Which tickets {@linkcode Store.nearSignature} looks for. */
+export interface SignatureQuery {
+  signature: Signature;
+  /** A ticket id left out (the ticket whose similar tickets are sought). */
+  exclude: string;
+  limit: number;
 }
 
 /** Which stored tickets to list. */

@@ -17,6 +17,7 @@ const ENGINE_TYPES: Record<ColumnType, { duckdb: string; clickhouse: string; cod
   rating: { duckdb: "DOUBLE", clickhouse: "Float64" },
   probability: { duckdb: "DOUBLE", clickhouse: "Float64" },
   number: { duckdb: "DOUBLE", clickhouse: "Float64" },
+  hash: { duckdb: "UINTEGER", clickhouse: "UInt32" },
   flag: { duckdb: "BOOLEAN", clickhouse: "Bool" },
   date: { duckdb: "DATE", clickhouse: "Date" },
   instant: { duckdb: "TIMESTAMP", clickhouse: "DateTime64(3, 'UTC')", codec: "Delta(8), ZSTD(1)" },
@@ -72,6 +73,7 @@ export function clickhouseColumnsFromJson(columns: readonly ColumnSpec[] = TICKE
       case "rating":
       case "probability":
       case "number":
+      case "hash":
       case "flag":
         expression = c.nullable
           ? `JSONExtract(value, '${c.name}', '${clickhouseType(c)}')`

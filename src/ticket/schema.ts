@@ -25,6 +25,7 @@ export type Priority = typeof PRIORITIES[number];
  * - `rating`: a number from 1 to 5.
  * - `probability`: a number from 0 to 1 (the scorer's).
  * - `number`: any real number.
+ * - `hash`: half of a 64-bit hash, a whole number from 0 to 4294967295 (the scorer's).
  * - `flag`: true or false (`true`/`false`, `yes`/`no`, `1`/`0` in an upload).
  * - `date`: `YYYY-MM-DD`; `instant`: `YYYY-MM-DD HH:MM:SS` from an upload, or ISO 8601 (read as UTC). Uploads may
  *   write either ISO 8601 or day/month-first (see `ingest/dates.ts`).
@@ -38,6 +39,7 @@ export type ColumnType =
   | "rating"
   | "probability"
   | "number"
+  | "hash"
   | "flag"
   | "date"
   | "instant";
@@ -98,6 +100,9 @@ export const TICKET_COLUMNS = [
   // What the scorer read in the description: its language (ISO 639-1) and sentiment (-1 negative to 1 positive).
   { name: "language",            type: "category",    nullable: true,  source: "score" },
   { name: "sentiment",           type: "number",      nullable: true,  source: "score" },
+  // The text's SimHash in two halves, to find similar tickets (score/simhash.ts); null in tickets scored before it.
+  { name: "simhash_high",        type: "hash",        nullable: true,  source: "score" },
+  { name: "simhash_low",         type: "hash",        nullable: true,  source: "score" },
   { name: "model_version",       type: "category",    nullable: false, source: "score" },
   // From ingest: the upload the ticket came in.
   { name: "upload_id",           type: "id",          nullable: false, source: "origin" },
@@ -107,7 +112,7 @@ export const TICKET_COLUMNS = [
 ] as const satisfies readonly ColumnSpec[];
 
 /** The TypeScript value of a column type. */
-type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" | "number" ? number
+type ValueOf<T extends ColumnType> = T extends "age" | "rating" | "probability" | "number" | "hash" ? number
   : T extends "flag" ? boolean
   : T extends "priority" ? Priority
   : string;

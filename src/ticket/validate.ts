@@ -82,6 +82,8 @@ function ofType(type: ColumnType, value: unknown): boolean {
       return typeof value === "number" && value >= 0 && value <= 1;
     case "number":
       return typeof value === "number" && Number.isFinite(value);
+    case "hash":
+      return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
     case "flag":
       return typeof value === "boolean";
     case "date":
@@ -128,6 +130,10 @@ const TYPES: Record<ColumnType, {
   number: {
     sql: (c) => `${c.type} IN ('Int64', 'UInt64', 'Double')`,
     expected: "a finite number",
+  },
+  hash: {
+    sql: (c) => `${c.type} IN ('Int64', 'UInt64') AND ${c.number} BETWEEN 0 AND 4294967295`,
+    expected: "a whole number from 0 to 4294967295",
   },
   flag: { sql: (c) => `${c.type} = 'Bool'`, expected: "true or false" },
   date: {

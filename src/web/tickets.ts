@@ -1,7 +1,8 @@
 /**
  * Tickets over HTTP: one ticket (`GET /api/tickets/:id`), a page of tickets (`GET /api/tickets?upload_id=&
  * labelled=&limit=&offset=`), an agent's priority for a ticket (`PUT /api/tickets/:id/priority`) and the triage
- * queue (`GET /api/queue?...`). A ticket answers its latest score: the predicted priority
+ * queue (`GET /api/queue?...`), and a ticket's similar tickets (`GET /api/tickets/:id/similar?limit=`, see
+ * `similar.ts`). A ticket answers its latest score: the predicted priority
  * with each class's calibrated probability, the confidence, whether it needs review, the language and sentiment
  * read in its text, the model version, the human label, and its other fields. Customer name and email were never
  * kept. The queue, which the dashboards show, leaves out the free text too (description and resolution can carry
@@ -14,13 +15,17 @@ import type { QueueQuery, Row, Store } from "../store/store.ts";
 import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
 import type { LiveModel } from "../score/live_model.ts";
 import { agentOf } from "./security.ts";
+import { findSimilar, MAX_SIMILAR } from "./similar.ts";
 
 /** The most tickets one page answers. */
 export const MAX_PAGE = 1000;
 
-/** A stored ticket as the API answers it: the class probabilities gathered into `probabilities`. */
+/**
+ * A stored ticket as the API answers it: the class probabilities gathered into `probabilities`, the text signature
+ * (an index, not a fact about the ticket) left out.
+ */
 export function apiTicket(row: Row): Record<string, unknown> {
-  const { p_low, p_medium, p_high, p_critical, needs_review, ...fields } = row;
+  const { p_low, p_medium, p_high, p_critical, needs_review, simhash_high: _high, simhash_low: _low, ...fields } = row;
   return {
     ticket_id: fields.ticket_id,
     priority_pred: fields.priority_pred,
@@ -58,7 +63,11 @@ function flag(value: string | undefined, name: string): boolean | undefined {
 }
 
 /** Adds the ticket routes to `app`. */
-export function ticketRoutes(app: Hono, store: Store, model: Pick<LiveModel, "explain">): void {
+export function ticketRoutes(
+  app: Hono,
+  store: Store,
+  model: Pick<LiveModel, "explain" | "predict" | "similarity">,
+): void {
   app.get("/api/tickets/:id", async (c) => {
     const row = await store.getTicket(c.req.param("id"));
     if (!row) return c.json({ error: "no ticket with that id" }, 404);
@@ -66,6 +75,18 @@ export function ticketRoutes(app: Hono, store: Store, model: Pick<LiveModel, "ex
     // model's: the explanation names its model).
     const explanation = await model.explain(row as unknown as Ticket);
     return c.json({ ...apiTicket(row), explanation });
+  });
+
+  app.get("/api/tickets/:id/similar", async (c) => {
+    try {
+      const limit = whole(c.req.query("limit"), "limit", 5, MAX_SIMILAR);
+      const row = await store.getTicket(c.req.param("id"));
+      if (!row) return c.json({ error: "no ticket with that id" }, 404);
+      return c.json({ rows: await findSimilar(store, model, row, limit) });
+    } catch (error) {
+      if (error instanceof BadQuery) return c.json({ error: error.message }, 400);
+      throw error;
+    }
   });
 
   app.get("/api/tickets", async (c) => {

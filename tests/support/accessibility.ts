@@ -92,6 +92,9 @@ export async function keyboardQueue(browser: Browser, app: StartedApp): Promise<
     const marked = await page.locator("tr.queue-details mark").allTextContents();
     ok(marked.length > 0 && marked.every((m) => opened.includes(m)), `marked terms: ${marked.join(", ")}`);
     ok(/Why (Low|Medium|High|Critical)/.test(opened), "the details say why");
+    // The tickets most like it, never itself.
+    const similar = await page.locator("tr.queue-details .similar .similar-id").allTextContents();
+    ok(similar.length > 0 && !similar.includes(ids[1]), `similar tickets: ${similar.join(", ")}`);
     await page.keyboard.press("Escape");
     equal(await page.locator("tr.queue-details").count(), 0, "Escape closes the details");
 

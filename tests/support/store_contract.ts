@@ -2,11 +2,11 @@
  * What every store engine must do with uploads, whatever it is (the DuckDB test and the ClickHouse test both run
  * these on a fresh store): a ticket counts only once its upload is done, the latest counted copy wins, a failed
  * upload never counts, uploads left receiving by a dead server are found stale, and dead letters count against their
- * upload.
+ * upload; and finding tickets near a text signature.
  *
  * @module
  */
-import { deepStrictEqual, equal } from "node:assert/strict";
+import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { buildMarts } from "../../src/marts/build.ts";
 import type { Store, TicketQuery, UploadRecord } from "../../src/store/store.ts";
 import { scoredTickets } from "./tickets.ts";
@@ -130,4 +130,43 @@ export async function checkUploadContract(store: Store): Promise<void> {
   await store.recordDeadLetters([letter(null, null)]);
   deepStrictEqual([(await store.getUpload("b"))?.scored, (await store.getUpload("b"))?.dead_lettered], [4, 2]);
   equal((await store.getUpload("a"))?.dead_lettered, 0);
+}
+
+/**
+ * Runs the text signature contract on `store` (after {@linkcode checkUploadContract}): tickets near a signature, the
+ * fewest differing bits first, counted copies only.
+ */
+export async function checkSignatureContract(store: Store): Promise<void> {
+  // Tickets near a text signature: the fewest differing bits first, the excluded ticket and tickets that do not
+  // count (a receiving upload's) never, an older copy replaced by a later upload never (its current copy may be).
+  const signed = (id: string, upload_id: string, high: number, low: number) =>
+    scoredTickets(1, {
+      ticket_id: id,
+      upload_id,
+      simhash_high: high,
+      simhash_low: low,
+      ingested_at: "2024-01-06T00:00:00Z",
+    });
+  await store.saveUpload(upload("g"));
+  await store.writeScored([
+    ...signed("s1", "g", 0xffff_ffff, 0xffff_ffff),
+    ...signed("s2", "g", 0xffff_ffff, 0xffff_fffe), // 1 bit from s1
+    ...signed("s3", "g", 0x0000_ffff, 0xffff_ffff), // 16 bits
+    ...signed("s4", "g", 0x0000_00ff, 0xffff_ffff), // 24 bits
+    ...signed("s5", "g", 0xffff_ffff, 0xff00_0000), // 24 bits, then re-uploaded far away
+  ]);
+  await store.saveUpload(upload("g", "done"));
+  await store.saveUpload(upload("h"));
+  await store.writeScored(signed("s9", "h", 0xffff_ffff, 0xffff_ffff)); // h is still receiving
+  const near = async (limit: number) =>
+    (await store.nearSignature({ signature: { high: 0xffff_ffff, low: 0xffff_ffff }, exclude: "s1", limit }))
+      .map((r) => `${r.ticket_id}:${r.simhash_high}`).sort().join(" ");
+  equal(await near(2), `s2:${0xffff_ffff} s3:${0x0000_ffff}`, "s9 does not count yet; s1 is excluded");
+  await store.saveUpload(upload("i"));
+  await store.writeScored(
+    signed("s5", "i", 0, 0).map((t) => ({ ...t, ingested_at: "2024-01-07T00:00:00Z" })),
+  );
+  await store.saveUpload(upload("i", "done"));
+  const five = await near(5);
+  ok(five.includes("s4:") && !five.includes(`s5:${0xffff_ffff}`), `the replaced copy of s5 is gone: ${five}`);
 }

@@ -42,6 +42,8 @@ export function scoredTicket(overrides: Partial<ScoredTicket> = {}): ScoredTicke
     needs_review: false,
     language: "en",
     sentiment: 0,
+    simhash_high: 0,
+    simhash_low: 0,
     model_version: "test-model",
     scored_at: "2023-06-02T10:00:01.000Z",
     ...overrides,
