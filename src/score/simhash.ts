@@ -11,15 +11,7 @@
  *
  * @module
  */
-
-/** MurmurHash3's 32-bit finaliser (as in `text.ts`). */
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
+import { mix } from "./text.ts";
 
 /** A signature: the high and low 32 bits, each an unsigned whole number. */
 export interface Signature {
@@ -71,15 +63,4 @@ export class SimHasher {
     }
     return { high: high >>> 0, low: low >>> 0 };
   }
-}
-
-/** Bits in which two signatures differ, 0 to 64. */
-export function signatureDistance(a: Signature, b: Signature): number {
-  return bitCount(a.high ^ b.high) + bitCount(a.low ^ b.low);
-}
-
-function bitCount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }

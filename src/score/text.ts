@@ -20,7 +20,7 @@ export const HASH_BUCKETS = 512;
 export const TEXT_SEED = 0x27_d4_eb_2f;
 
 /** MurmurHash3's 32-bit finaliser: spreads every input bit over the output. */
-function mix(h: number): number {
+export function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
