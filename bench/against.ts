@@ -8,7 +8,7 @@
  * @module
  */
 import { commandLine, runCommand } from "../src/cli.ts";
-import { startTask } from "../tests/support/task_start.ts";
+import { startTask } from "../scripts/harness/task_start.ts";
 import { resampledCsv } from "./input.ts";
 import { median } from "./median.ts";
 import { journey } from "./run.ts";

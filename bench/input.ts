@@ -6,7 +6,7 @@
  */
 
 import { seededRandom } from "../src/train/random.ts";
-import { ISO_SAMPLE } from "../tests/support/samples.ts";
+import { ISO_SAMPLE } from "../scripts/samples/paths.ts";
 
 /** Writes `tickets` resampled tickets to a new temporary CSV file and answers its path. */
 export async function resampledCsv(tickets: number): Promise<string> {

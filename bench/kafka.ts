@@ -20,7 +20,7 @@ import { loadConfig } from "../src/config.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import type { IngestedTicket, Ticket } from "../src/ticket/schema.ts";
-import { eventually, startApp, type TestApp, upload } from "../tests/support/app.ts";
+import { eventually, startApp, type TestApp, upload } from "../scripts/harness/app.ts";
 import { resampledCsv } from "./input.ts";
 
 async function timeJourney(

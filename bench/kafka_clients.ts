@@ -53,8 +53,8 @@ import { readTicketFile } from "../src/ingest/read_file.ts";
 import { loadModel } from "../src/score/model.ts";
 import { scoreTickets } from "../src/score/scorer.ts";
 import type { IngestedTicket, ScoredTicket } from "../src/ticket/schema.ts";
-import { topicSize } from "../tests/support/kafka.ts";
-import { ISO_SAMPLE } from "../tests/support/samples.ts";
+import { topicSize } from "../scripts/kafka/harness.ts";
+import { ISO_SAMPLE } from "../scripts/samples/paths.ts";
 import { median } from "./median.ts";
 import { fileURLToPath } from "node:url";
 

@@ -15,9 +15,9 @@ import { commandLine, runCommand } from "../src/cli.ts";
 import { buildMarts } from "../src/marts/build.ts";
 import { openDuckDbStore } from "../src/store/duckdb_store.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
-import { startClickHouseServer } from "../tests/support/clickhouse_http.ts";
+import { startClickHouseServer } from "../scripts/clickhouse/server.ts";
 import type { ScoredTicket } from "../src/ticket/schema.ts";
-import { EXCEL_SAMPLE } from "../tests/support/samples.ts";
+import { EXCEL_SAMPLE } from "../scripts/samples/paths.ts";
 
 const HELP = `Usage: deno task bench:marts
 

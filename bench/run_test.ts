@@ -3,8 +3,8 @@
  * (the same end-to-end measurement at several sizes, each on a fresh app) is left out to keep CI short.
  */
 import { equal, ok } from "node:assert/strict";
-import { needing } from "../tests/support/means.ts";
-import { textSignalTickets, ticketsCsv } from "../tests/support/synthetic.ts";
+import { needing } from "../scripts/means.ts";
+import { textSignalTickets, ticketsCsv } from "../scripts/samples/synthetic.ts";
 import { fileURLToPath } from "node:url";
 
 /** Runs a script of this folder with `args`: its exit code and what it printed. */

@@ -25,7 +25,7 @@ import { loadConfig } from "../src/config.ts";
 import type { IngestedTicket, Ticket } from "../src/ticket/schema.ts";
 import { seededRandom } from "../src/train/random.ts";
 import { median } from "./median.ts";
-import { ISO_SAMPLE } from "../tests/support/samples.ts";
+import { ISO_SAMPLE } from "../scripts/samples/paths.ts";
 
 const HELP = `Usage: deno task bench:similar [options]
 

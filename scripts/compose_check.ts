@@ -1,5 +1,5 @@
 /**
- * The compose-go checker (`tests/support/compose_check/`, Go): how `deno task setup` builds it, how a test knows it
+ * The compose-go checker (`scripts/compose_check/`, Go): how `deno task setup` builds it, how a test knows it
  * is there and current, and how a test runs it. It loads docker-compose.yml with compose-go, the library
  * `docker compose` uses, so the tests see the project as Docker would, with no Docker here.
  *
@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 
 const SOURCE_DIR = new URL("compose_check/", import.meta.url);
 const SOURCES = ["go.mod", "go.sum", "main.go"];
-const CACHE = new URL("../../.cache/", import.meta.url);
+const CACHE = new URL("../.cache/", import.meta.url);
 const OUT_DIR = new URL("compose-check/", CACHE);
 
 /** The checker binary. */
@@ -36,7 +36,7 @@ export function composeCheckMissing(): string | null {
   try {
     if (Deno.readTextFileSync(STAMP).trim() === sourcesHash()) return null;
   } catch { /* no stamp: built by hand */ }
-  return "the compose-go checker was built from other sources than tests/support/compose_check/";
+  return "the compose-go checker was built from other sources than scripts/compose_check/";
 }
 
 /** The Go toolchain's command: `go` on PATH, or the official installer's place. Null when neither runs. */
@@ -66,7 +66,7 @@ export async function buildComposeCheck(go: string): Promise<void> {
     },
     stdin: "null",
   }).spawn().status;
-  if (!status.success) throw new Error(`go build of tests/support/compose_check failed with exit code ${status.code}`);
+  if (!status.success) throw new Error(`go build of scripts/compose_check failed with exit code ${status.code}`);
   await Deno.writeTextFile(STAMP, `${sourcesHash()}\n`);
 }
 

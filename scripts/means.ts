@@ -10,9 +10,9 @@
  *
  * @module
  */
-import { kafkaMissing } from "../../scripts/kafka/jars.ts";
-import { pythonMissing } from "../../src/train/python.ts";
-import { chdbMissing } from "./chdb.ts";
+import { kafkaMissing } from "./kafka/jars.ts";
+import { pythonMissing } from "../src/train/python.ts";
+import { chdbMissing } from "./clickhouse/chdb.ts";
 import { CHROMIUM } from "./chromium.ts";
 import { composeCheckMissing } from "./compose_check.ts";
 

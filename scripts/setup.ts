@@ -18,9 +18,9 @@
  */
 import { commandLine, runCommand } from "../src/cli.ts";
 import { ensureKafkaJars, javaProblem, KAFKA_VERSION, kafkaJarsCached } from "./kafka/jars.ts";
-import { chdbMissing, installChdb } from "../tests/support/chdb.ts";
-import { buildComposeCheck, composeCheckMissing, findGo } from "../tests/support/compose_check.ts";
-import { chromiumMissing, commandWorks } from "../tests/support/means.ts";
+import { chdbMissing, installChdb } from "./clickhouse/chdb.ts";
+import { buildComposeCheck, composeCheckMissing, findGo } from "./compose_check.ts";
+import { chromiumMissing, commandWorks } from "./means.ts";
 import { PROJECT_PYTHON, pythonMissing, REQUIREMENTS } from "../src/train/python.ts";
 import { fileURLToPath } from "node:url";
 

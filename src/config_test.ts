@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, ok, throws } from "node:assert/strict";
-import { clientToken, ConfigError, loadConfig } from "./config.ts";
+import { clientToken, ConfigError, envExample, loadConfig, SETTINGS } from "./config.ts";
 
 Deno.test("defaults run the embedded app", () => {
   const config = loadConfig({});
@@ -30,18 +30,25 @@ Deno.test("loopback by default; beyond it only with AUTH_TOKEN, whose tokens may
     { name: null, token: "0123456789abcdefXYZ" },
   ]);
   throws(() => loadConfig({ AUTH_TOKEN: "short" }), /AUTH_TOKEN: each token needs at least 16 characters/);
+  throws(() => loadConfig({ AUTH_TOKEN: "a token with spaces!" }), /AUTH_TOKEN: a token may hold letters, digits/);
   equal(clientToken({ AUTH_TOKEN: "ana:0123456789abcdef,other-token-0123456" }), "0123456789abcdef");
   equal(clientToken({}), null);
 });
 
-Deno.test("deno task start --help names every setting the configuration reads", async () => {
-  const source = await Deno.readTextFile(new URL("./config.ts", import.meta.url));
-  const settings = [...new Set([...source.matchAll(/\("([A-Z][A-Z0-9_]+)"/g)].map((m) => m[1]))];
+Deno.test("deno task start --help lists every setting, within the terminal's width", async () => {
   const help = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./main.ts", import.meta.url).href, "--help"],
   }).output();
   const text = new TextDecoder().decode(help.stdout);
   equal(help.code, 0);
-  deepStrictEqual(settings.filter((name) => !text.includes(name)), [], "settings missing from --help");
-  ok(settings.length >= 20, `read ${settings.length} settings from config.ts`);
+  const settings = Object.values(SETTINGS).map((s) => s.env);
+  deepStrictEqual(settings.filter((name) => !text.includes(`  ${name} `)), [], "settings missing from --help");
+  ok(settings.length >= 20, `${settings.length} settings`);
+  deepStrictEqual(text.split("\n").filter((line) => line.length > 118), [], "lines wider than 118 characters");
+});
+
+Deno.test(".env.example is written from the settings a deployment must set", async () => {
+  const committed = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
+  equal(committed, envExample(), "run deno task env:example to write it again");
+  for (const name of ["AUTH_TOKEN", "CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD"]) ok(committed.includes(`\n${name}=`));
 });

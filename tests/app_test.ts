@@ -6,9 +6,9 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { TOPICS } from "../src/bus/bus.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
-import { startApp, upload } from "./support/app.ts";
-import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "./support/samples.ts";
-import { textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
+import { startApp, upload } from "../scripts/harness/app.ts";
+import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "../scripts/samples/paths.ts";
+import { textSignalTickets, ticketsCsv } from "../scripts/samples/synthetic.ts";
 import { emptyTicket } from "../src/ticket/schema.ts";
 
 async function healthy(base: string): Promise<boolean> {

@@ -33,9 +33,9 @@ import {
 } from "./support/browser.ts";
 import { HOSTILE, hostileCsv, NEVER_SHOWN } from "./support/hostile.ts";
 import { auditEveryPage, keyboardQueue } from "./support/accessibility.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE, ISO_SAMPLE, JIRA_SAMPLE } from "./support/samples.ts";
-import { type StartedApp, startTask } from "./support/task_start.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE, JIRA_SAMPLE } from "../scripts/samples/paths.ts";
+import { type StartedApp, startTask } from "../scripts/harness/task_start.ts";
 import config from "../observablehq.config.ts";
 import { fileURLToPath } from "node:url";
 

@@ -33,8 +33,8 @@ import assert from "node:assert/strict";
 import { createClient } from "@clickhouse/client";
 import { DATABASE, loadClusterSql, loadMigrations, loadViews } from "../src/store/clickhouse_migrations.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
-import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
-import { needing } from "./support/means.ts";
+import { type ClickHouseServer, startClickHouseServer } from "../scripts/clickhouse/server.ts";
+import { needing } from "../scripts/means.ts";
 import { scoredTicket } from "./support/tickets.ts";
 import { fileURLToPath } from "node:url";
 

@@ -24,16 +24,16 @@ import { SCORED_SOURCES, type ScoredTicket, TICKET_COLUMNS } from "../src/ticket
 import { clickhouseTicketCheck, readTicket } from "../src/ticket/validate.ts";
 import fc from "fast-check";
 import { messageLike } from "./support/messages.ts";
-import { type ClickHouseServer, startClickHouseServer } from "./support/clickhouse_http.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
+import { type ClickHouseServer, startClickHouseServer } from "../scripts/clickhouse/server.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "../scripts/samples/paths.ts";
 import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { KafkaBus } from "../src/bus/kafka_bus.ts";
 import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import { ensureTopics } from "../src/bus/kafka_topics.ts";
 import { checkSignatureContract, checkUploadContract } from "./support/store_contract.ts";
-import { startApp } from "./support/app.ts";
+import { startApp } from "../scripts/harness/app.ts";
 import { scoredTicket, scoredTickets } from "./support/tickets.ts";
 
 /** The samples, each uploaded in turn (the second holds the same ticket ids as the first). */

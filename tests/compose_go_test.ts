@@ -14,8 +14,8 @@
  * does after loading (pulling images, building, starting containers), which needs a daemon this machine lacks.
  */
 import assert from "node:assert/strict";
-import { composeCheck, type ResolvedProject } from "./support/compose_check.ts";
-import { needing } from "./support/means.ts";
+import { composeCheck, type ResolvedProject } from "../scripts/compose_check.ts";
+import { needing } from "../scripts/means.ts";
 
 const ROOT = new URL("../", import.meta.url);
 

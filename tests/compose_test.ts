@@ -7,6 +7,7 @@
  * agreeing with each other and with the services (macros unique per replica, the 2 x 2 layout, one Keeper
  * quorum, every macro the cluster SQL uses defined). compose_go_test.ts loads the same file with compose-go.
  */
+import { SETTINGS } from "../src/config.ts";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { KAFKA_VERSION } from "../scripts/kafka/jars.ts";
@@ -49,12 +50,9 @@ const CLUSTER_SERVICES = [
 ];
 const CLUSTER_DIR = "deploy/clickhouse/cluster/";
 
-/** Variables the app reads: every name config.ts reads, plus the ClickHouse credentials the store reads. */
+/** Variables the app reads: the settings' (`src/config.ts`). */
 function appVariables(): Set<string> {
-  const names = new Set<string>();
-  for (const m of read("src/config.ts").matchAll(/(?:get|integer)\("([A-Z_]+)"/g)) names.add(m[1]);
-  for (const m of read("src/store/clickhouse_store.ts").matchAll(/env\.([A-Z_]+)/g)) names.add(m[1]);
-  return names;
+  return new Set(Object.values(SETTINGS).map((setting) => setting.env));
 }
 
 Deno.test("compose: the stack has its services, and every image is pinned", () => {

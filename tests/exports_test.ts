@@ -7,8 +7,8 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parse } from "csv-parse/sync";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
-import { startApp, upload } from "./support/app.ts";
-import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "./support/samples.ts";
+import { startApp, upload } from "../scripts/harness/app.ts";
+import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "../scripts/samples/paths.ts";
 import { fileURLToPath } from "node:url";
 
 // deno-lint-ignore no-explicit-any

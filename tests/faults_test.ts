@@ -22,12 +22,12 @@ import {
   startStalledMultipart,
   upload,
   utf8Bytes,
-} from "./support/app.ts";
-import { startClickHouseServer } from "./support/clickhouse_http.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
-import { writeTicketsFile } from "./support/synthetic.ts";
-import { type StartedApp, startTask } from "./support/task_start.ts";
+} from "../scripts/harness/app.ts";
+import { startClickHouseServer } from "../scripts/clickhouse/server.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "../scripts/samples/paths.ts";
+import { writeTicketsFile } from "../scripts/samples/synthetic.ts";
+import { type StartedApp, startTask } from "../scripts/harness/task_start.ts";
 
 // deno-lint-ignore no-explicit-any
 async function json(url: string, init?: RequestInit): Promise<any> {

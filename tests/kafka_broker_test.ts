@@ -8,7 +8,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { type Consumer, Kafka, logLevel, Partitioners } from "kafkajs";
 import { startLocalBroker } from "../scripts/kafka/broker.ts";
 import { ensureKafkaJars, KAFKA_VERSION } from "../scripts/kafka/jars.ts";
-import { needing } from "./support/means.ts";
+import { needing } from "../scripts/means.ts";
 
 const MESSAGES = 1_000;
 const TOPIC = "broker-test";

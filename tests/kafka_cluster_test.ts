@@ -7,7 +7,7 @@
  *   own, so each sees every scored ticket);
  * - the two servers' marts agree row for row (tickets uploaded to the second server included);
  * - the killed broker starts again and is back in every partition's in-sync replicas.
- * The web servers run in this process on the app's own wiring (`tests/support/app.ts`, no site build: two site
+ * The web servers run in this process on the app's own wiring (`scripts/harness/app.ts`, no site build: two site
  * builds at each refresh would only slow a two-core machine down). Without Java and the Kafka jars it is ignored
  * (under CI: failed).
  */
@@ -16,10 +16,10 @@ import { Kafka, logLevel } from "kafkajs";
 import { TOPICS } from "../src/bus/bus.ts";
 import { martNames } from "../src/marts/models.ts";
 import { startLocalCluster } from "../scripts/kafka/broker.ts";
-import { eventually, heldUpload, refreshedTotal, startApp, type TestApp, upload } from "./support/app.ts";
-import { needing } from "./support/means.ts";
-import { startScorerProcess, topicSize } from "./support/kafka.ts";
-import { writeTicketsFile } from "./support/synthetic.ts";
+import { eventually, heldUpload, refreshedTotal, startApp, type TestApp, upload } from "../scripts/harness/app.ts";
+import { needing } from "../scripts/means.ts";
+import { startScorerProcess, topicSize } from "../scripts/kafka/harness.ts";
+import { writeTicketsFile } from "../scripts/samples/synthetic.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const MODEL_DIR = new URL("models/", ROOT).pathname;

@@ -16,12 +16,12 @@ import {
   type TestApp,
   upload,
   utf8Bytes,
-} from "./support/app.ts";
+} from "../scripts/harness/app.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
 import { openRegistry } from "../src/score/registry.ts";
-import { needing } from "./support/means.ts";
-import { startScorerProcess as startScorer, topicSize } from "./support/kafka.ts";
-import { EXCEL_SAMPLE, ISO_SAMPLE } from "./support/samples.ts";
+import { needing } from "../scripts/means.ts";
+import { startScorerProcess as startScorer, topicSize } from "../scripts/kafka/harness.ts";
+import { EXCEL_SAMPLE, ISO_SAMPLE } from "../scripts/samples/paths.ts";
 import { scoredTicket, ticket } from "./support/tickets.ts";
 
 /** Runs `body` with a fresh broker and an app on it. */

@@ -9,9 +9,9 @@ import { waitForUpload } from "../src/ingest/upload_client.ts";
 import type { Prediction } from "../src/score/model.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { macroF1 } from "../src/train/compare.ts";
-import { eventually, heldUpload, startApp, type TestApp, upload } from "./support/app.ts";
-import { needing } from "./support/means.ts";
-import { textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
+import { eventually, heldUpload, startApp, type TestApp, upload } from "../scripts/harness/app.ts";
+import { needing } from "../scripts/means.ts";
+import { textSignalTickets, ticketsCsv } from "../scripts/samples/synthetic.ts";
 
 /** `deno task train` against the app, as a user runs it while the app runs; answers its JSON report. */
 async function trainFromStore(app: TestApp, extra: string[] = []): Promise<{

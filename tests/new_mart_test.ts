@@ -6,11 +6,11 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { cp } from "node:fs/promises";
 import { join } from "node:path";
-import { refreshMarts, upload } from "./support/app.ts";
+import { refreshMarts, upload } from "../scripts/harness/app.ts";
 import { assertRendered } from "./support/browser.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
-import { startTask } from "./support/task_start.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE } from "../scripts/samples/paths.ts";
+import { startTask } from "../scripts/harness/task_start.ts";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));

@@ -3,10 +3,10 @@
  * on a read-only view of the project folder, takes an upload, refreshes marts and site, and serves the dashboards.
  */
 import { equal, ok } from "node:assert/strict";
-import { refreshMarts, upload } from "./support/app.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
-import { startTask } from "./support/task_start.ts";
+import { refreshMarts, upload } from "../scripts/harness/app.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE } from "../scripts/samples/paths.ts";
+import { startTask } from "../scripts/harness/task_start.ts";
 
 Deno.test(
   await needing(["readOnlyMount"], {

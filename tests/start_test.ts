@@ -5,9 +5,9 @@
  */
 import { equal, ok } from "node:assert/strict";
 import { assertRendered } from "./support/browser.ts";
-import { needing } from "./support/means.ts";
-import { EXCEL_SAMPLE } from "./support/samples.ts";
-import { peakRssMiB, startTask } from "./support/task_start.ts";
+import { needing } from "../scripts/means.ts";
+import { EXCEL_SAMPLE } from "../scripts/samples/paths.ts";
+import { peakRssMiB, startTask } from "../scripts/harness/task_start.ts";
 
 Deno.test(
   await needing(["chromium"], {

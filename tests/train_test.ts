@@ -9,10 +9,16 @@ import { writeMatrix } from "../src/train/matrix.ts";
 import { runTrainPy } from "../src/train/python.ts";
 import { PRIORITIES } from "../src/ticket/schema.ts";
 import { waitForUpload } from "../src/ingest/upload_client.ts";
-import { startApp, upload } from "./support/app.ts";
-import { needing } from "./support/means.ts";
+import { startApp, upload } from "../scripts/harness/app.ts";
+import { needing } from "../scripts/means.ts";
 import { parityMaxDiff, readParitySample, textLayerMaxDiff } from "./support/parity.ts";
-import { inBatches, syntheticPriority, syntheticTickets, textSignalTickets, ticketsCsv } from "./support/synthetic.ts";
+import {
+  inBatches,
+  syntheticPriority,
+  syntheticTickets,
+  textSignalTickets,
+  ticketsCsv,
+} from "../scripts/samples/synthetic.ts";
 
 const TRAIN_TICKETS = 10_000, TEST_TICKETS = 2000;
 

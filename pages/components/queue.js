@@ -64,7 +64,7 @@ export const QUEUE_KEYS = [
   ["↑ or k", "previous ticket"],
   ["Home / End", "first / last ticket"],
   ["Enter or o", "open or close the ticket's details"],
-  ["1 2 3 4", "set the priority to Low, Medium, High, Critical"],
+  ["1 2 3 4", `set the priority to ${PRIORITY_DOMAIN.join(", ")}`],
   ["r", "mark reviewed: the predicted priority is right"],
   ["f", "go to the filters"],
   ["/", "go to the search box"],
@@ -228,7 +228,7 @@ export function queueTable(rows, page) {
     }
     if (!tr || !trs.includes(tr)) return;
     const at = trs.indexOf(tr);
-    const priority = { "1": "Low", "2": "Medium", "3": "High", "4": "Critical" }[event.key];
+    const priority = /^[1-4]$/.test(event.key) ? PRIORITY_DOMAIN[Number(event.key) - 1] : undefined;
     let handled = true;
     if (event.key === "ArrowDown" || event.key === "j") moveTo(trs[at + 1]);
     else if (event.key === "ArrowUp" || event.key === "k") moveTo(trs[at - 1]);

@@ -8,7 +8,7 @@
 import { CHANNELS, GENDERS, PRODUCTS, STATUSES, SUBJECTS, TICKET_TYPES } from "./bundled_values.ts";
 import { emptyTicket, PRIORITIES, type Priority, type Ticket } from "../../src/ticket/schema.ts";
 import { seededRandom } from "../../src/train/random.ts";
-import { HEADER } from "./samples.ts";
+import { HEADER } from "./paths.ts";
 
 /** Age band used by the synthetic rule: under 30, 30–44, 45–59, 60 and over. */
 function ageBand(age: number): number {

@@ -21,9 +21,9 @@ export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
  * How old a consumer's view of the cluster (which broker leads which partition) may get. kafkajs refreshes it only
- * when it is this old (default 5 minutes): when a broker dies, a consumer keeps fetching from it, failing, until
- * then. Measured on three local brokers with one killed mid-upload: the store sink stood still for 5 minutes with
- * the default; with 5 s it carried on within seconds. A metadata request every 5 s costs nothing worth counting.
+ * when it is this old (kafkajs's default: minutes): when a broker dies, a consumer keeps fetching from it, failing,
+ * until then. With a few seconds the store sink carries on soon after a broker's death, and the metadata requests
+ * cost next to nothing (`bench/HISTORY.md`, "Figures behind the code").
  */
 export const CONSUMER_METADATA_MAX_AGE_MS = 5_000;
 
@@ -38,11 +38,11 @@ const CONSUMER_RETRIES = 5;
 
 /**
  * Batches of different partitions a consumer handles at once (kafkajs: one at a time). Each batch ends in a few
- * round trips (the scorer's publish, the commit) and the store's load, which cost about as much for 100 tickets
- * as for 1,000; one partition after another, six partitions at 5,000 tickets/s kept the stages busy with those
- * costs alone. Handled together, their publishes go out side by side (one producer per partition) and the store
- * loads what arrives together in one go. Measured with `deno task bench:kafka` (5,000 tickets/s offered, three
- * interleaved pairs): p50 0.48 to 0.90 s → 0.25 to 0.39 s.
+ * round trips (the scorer's publish, the commit) and the store's load, which cost about as much for a small batch
+ * as for a large one; one partition after another, six partitions under a steady load kept the stages busy with
+ * those costs alone. Handled together, their publishes go out side by side (one producer per partition) and the
+ * store loads what arrives together in one go, which halved the latency (`bench/HISTORY.md`, "Figures behind the
+ * code").
  */
 export const PARTITIONS_AT_ONCE = 6;
 
@@ -251,15 +251,13 @@ export class KafkaBus implements Bus {
     const consumer = this.kafka.consumer({
       groupId: group,
       allowAutoTopicCreation: false,
-      // Batches of up to 4 MiB per partition (kafkajs: 1 MiB): fewer, larger model runs and store writes; 100,000
-      // tickets went through 13% faster.
+      // Larger batches per partition than kafkajs's default: fewer, larger model runs and store writes.
       maxBytesPerPartition: MAX_BATCH_BYTES_PER_PARTITION,
       metadataMaxAge: CONSUMER_METADATA_MAX_AGE_MS,
       // A consumer that crashed (broker gone too long, a handler error kafkajs deems fatal) starts again rather
       // than leaving the stream unconsumed; uncommitted batches come again. It crashes after a few failed tries
-      // (about 10 s), not 50 (about 4 minutes): kafkajs keeps committing to the group coordinator it found when it
-      // joined, and when that broker dies only a restart finds the new one. Measured on three local brokers with
-      // the coordinator killed mid-upload: the sink stood still for 4 minutes with 50 tries.
+      // (seconds), not kafkajs's 50 (minutes): kafkajs keeps committing to the group coordinator it found when it
+      // joined, and when that broker dies only a restart finds the new one.
       retry: {
         initialRetryTime: 300,
         maxRetryTime: 5_000,
@@ -319,8 +317,8 @@ export class KafkaBus implements Bus {
           failing(error as Error);
           // A broker that cannot be reached or has left the cluster (the group coordinator this consumer commits to,
           // when it died) is replaced only by joining the group afresh: marked not retriable, the error makes
-          // kafkajs restart the consumer at once instead of after its tries (seen: 45 to 55 s of failed commits
-          // after a broker's death). A broker that comes back is found by the restarted consumer all the same.
+          // kafkajs restart the consumer at once instead of after its tries, each a failed commit. A broker that
+          // comes back is found by the restarted consumer all the same.
           if (RESTART_ON.has((error as Error).name)) (error as { retriable?: boolean }).retriable = false;
           throw error; // the batch comes again
         }

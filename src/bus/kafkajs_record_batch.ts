@@ -2,9 +2,9 @@
  * A faster record-batch writer for kafkajs 2.2.4's produce requests. kafkajs encodes each record into an encoder of
  * its own (a zero-filled buffer, grown and copied as it fills), each header into another, sizes every timestamp delta
  * through 64-bit `Long` arithmetic, copies all of them into the batch, computes the batch's CRC-32C one byte at a
- * time, and copies the batch twice more. Producing was the largest cost of the Kafka path: 22.6 to 25.2 µs of CPU
- * per scored ticket, against 9 to 11 µs to consume it (one ticket per message, sends of 1,000). This writes a batch's
- * records straight into one buffer of the right size and computes CRC-32C eight bytes at a time: 14.6 to 17.7 µs.
+ * time, and copies the batch twice more. Producing was the largest cost of the Kafka path, more than twice the cost
+ * of consuming. This writes a batch's records straight into one buffer of the right size and computes CRC-32C eight
+ * bytes at a time, which cut producing by about a third (`bench/HISTORY.md`, "Figures behind the code").
  *
  * kafkajs's produce request takes its record writers when it is first loaded, at the first produce, so the
  * replacement is installed before that: {@linkcode installFastRecordBatch} puts it in kafkajs's module cache, and

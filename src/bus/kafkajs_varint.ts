@@ -1,9 +1,8 @@
 /**
  * Faster varint writers for kafkajs 2.2.4's protocol encoder. kafkajs writes each varint of a record (several
  * per message) by building an array and copying it through a new `Buffer`, and 64-bit ones through `Long`
- * objects; under Deno's `Buffer` those allocations were the largest single CPU cost of the Kafka path (1.6 s of
- * 10 s busy for 100,000 tickets through produce → score → store). Writing the bytes in place lifted throughput
- * from 17,900 to 20,900 tickets/s.
+ * objects; under Deno's `Buffer` those allocations were the largest single CPU cost of the Kafka path. Writing the
+ * bytes in place removes them (the figures are in `bench/HISTORY.md`, "Figures behind the code").
  *
  * kafkajs is no longer released, so its internals hold still; even so, each replacement is installed only after
  * it wrote exactly the bytes of the original for a set of sample values, and otherwise kafkajs is left as it is.

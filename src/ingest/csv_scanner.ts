@@ -1,8 +1,8 @@
 /**
  * An incremental RFC 4180 scanner: text chunks in, records out, each with the physical line it starts on.
  *
- * Why not a library: of the streaming CSV parsers measured here, csv-parse is correct but took 6.3 s for a
- * million tickets (the ingest target allows about 4× DuckDB's 1 s for the whole upload), and uDSV, the fast one,
+ * Why not a library: of the streaming CSV parsers measured here, csv-parse is correct but several times slower than
+ * the whole upload may take (`bench/HISTORY.md`, "Figures behind the code"), and uDSV, the fast one,
  * silently merges a row that has too few or too many fields into its neighbours, which would lose rows without a
  * trace. This scanner does only what uploads need, and its tests check it against csv-parse on generated input.
  *

@@ -1,5 +1,5 @@
 import { deepStrictEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { EXCEL_SAMPLE, HEADER } from "../../tests/support/samples.ts";
+import { EXCEL_SAMPLE, HEADER } from "../../scripts/samples/paths.ts";
 import type { Ticket } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";

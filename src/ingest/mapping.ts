@@ -145,7 +145,7 @@ export function parseMapping(text: string, fallbackName: string, presets: readon
 
   const priorities: Record<string, Priority | null> = { ...(base?.priorities ?? COMMON_PRIORITIES) };
   if (file.priorities !== undefined && (typeof file.priorities !== "object" || file.priorities === null)) {
-    throw invalid("priorities must map the export's values to Low, Medium, High, Critical or null");
+    throw invalid(`priorities must map the export's values to ${PRIORITIES.join(", ")} or null`);
   }
   for (const [value, priority] of Object.entries(file.priorities ?? {})) {
     const ours = priority === null ? null : PRIORITY_NAMES.get(String(priority).toLowerCase());

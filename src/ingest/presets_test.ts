@@ -1,6 +1,6 @@
 import { deepStrictEqual, equal, match, ok, rejects, throws } from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "../../tests/support/samples.ts";
+import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "../../scripts/samples/paths.ts";
 import type { Ticket } from "../ticket/schema.ts";
 import { UploadError } from "./errors.ts";
 import { ingestCsv, type IngestSummary } from "./ingest.ts";

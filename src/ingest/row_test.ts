@@ -1,6 +1,6 @@
 import { equal, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { HEADER } from "../../tests/support/samples.ts";
+import { HEADER } from "../../scripts/samples/paths.ts";
 import { type ColumnType, INGESTED_SOURCES, UPLOAD_COLUMNS } from "../ticket/schema.ts";
 import { readTicket } from "../ticket/validate.ts";
 import { mapHeader } from "./header.ts";

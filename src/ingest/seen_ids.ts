@@ -1,7 +1,7 @@
 /**
  * Which ticket ids an upload has already seen, so that a repeated id is noticed however far apart its rows are.
  * Each id is kept as a 64-bit fingerprint (two different 32-bit hashes) in an open-addressing table: 8 bytes per
- * slot, at most 16 bytes per distinct id, where a `Set` of the strings measured about 60 bytes per id. Two
+ * slot, at most 16 bytes per distinct id, a fraction of what a `Set` of the strings takes. Two
  * different ids share a fingerprint with probability about n² / 2⁶⁵ (one in 37 million for a million-ticket
  * upload); the cost of that is one ticket reported as a repeat that was not.
  *

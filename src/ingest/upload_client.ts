@@ -3,8 +3,8 @@
  * waiting until its tickets are stored.
  *
  * It uses `node:http` rather than `fetch`: Deno's `fetch` with a streamed request body stalls each time the server
- * stops reading for a moment (measured: 228 MB to a server that pauses 50 ms every 40 chunks took 30.7 s with
- * `fetch`, 4.8 s with `node:http`, 4.75 s with curl), and an upload server pauses whenever a batch is being stored.
+ * stops reading for a moment (several times slower than `node:http` or curl; `bench/HISTORY.md`, "Figures behind the
+ * code"), and an upload server pauses whenever a batch is being stored.
  *
  * @module
  */

@@ -3,7 +3,7 @@ import { TOPICS } from "../bus/bus.ts";
 import { MemoryBus } from "../bus/memory_bus.ts";
 import { openDuckDbStore } from "../store/duckdb_store.ts";
 import type { IngestedTicket } from "../ticket/schema.ts";
-import { HEADER } from "../../tests/support/samples.ts";
+import { HEADER } from "../../scripts/samples/paths.ts";
 import { runUpload } from "./upload.ts";
 
 const ROW = ",Ann Lee,ann@example.com,32,Female,GoPro Hero,2021-03-22,Technical issue,Product setup,It broke.," +

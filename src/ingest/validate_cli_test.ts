@@ -1,5 +1,5 @@
 import { equal, ok } from "node:assert/strict";
-import { ISO_SAMPLE } from "../../tests/support/samples.ts";
+import { ISO_SAMPLE } from "../../scripts/samples/paths.ts";
 import { fileURLToPath } from "node:url";
 
 async function validate(...args: string[]) {

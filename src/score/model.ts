@@ -187,17 +187,15 @@ export function calibrate(p: Float32Array, temperature: number, classes: number)
 }
 
 /**
- * Tickets per ONNX run, encoded just before it. A run's features (1.2 MB for 512 tickets) are then still in the
- * cache when the graph reads them: scoring batches of 4,096 this way took 6.06 and 5.12 µs per ticket, against 6.69
- * and 6.01 when the whole batch was encoded first (300-tree benchmark model, interleaved in one process). Memory
- * stays small too: the graph holds a few values per split and ticket while it runs.
+ * Tickets per ONNX run, encoded just before it. A run's features are then still in the cache when the graph reads
+ * them, which is faster than encoding the whole batch first. Memory stays small too: the graph holds a few values
+ * per split and ticket while it runs.
  */
 const ROWS_PER_RUN = 512;
 
 /**
  * Threads per ONNX run: the calling thread and one helper. The graph's gathers and comparisons split over rows, so
- * two threads ran the 300-tree benchmark model in 3.2 µs per ticket against 5.1 µs on one (measured interleaved
- * in one process, runs of 1,024 rows).
+ * a second thread shortens each run.
  */
 const SCORING_THREADS = Math.max(1, Math.min(2, navigator.hardwareConcurrency));
 

@@ -8,7 +8,7 @@
 import { buildApp } from "../app.ts";
 import { TOPICS } from "../bus/bus.ts";
 import { commandLine, runCommand } from "../cli.ts";
-import { loadConfig } from "../config.ts";
+import { loadConfig, settingsHelp } from "../config.ts";
 import { checkReadiness } from "../health.ts";
 
 const HELP = `Usage: deno task scorer
@@ -20,8 +20,21 @@ Start more instances to share the partitions.
 Health: GET /healthz answers 200 when every consumer keeps up, 503 with the problems when one has crashed, keeps
 failing or is stalled; GET /livez answers 200 while the process runs.
 
-Environment: KAFKA_BROKERS (required), SCORER_PORT (health endpoint, default 8001), HOST (default 127.0.0.1),
-BATCH_SIZE, KAFKA_PARTITIONS and KAFKA_REPLICATION_FACTOR (for topics created if missing), CONNECT_RETRY_SECONDS.`;
+Environment (KAFKA_BROKERS required):
+${
+  settingsHelp([
+    "kafkaBrokers",
+    "scorerPort",
+    "host",
+    "batchSize",
+    "kafkaPartitions",
+    "kafkaReplicationFactor",
+    "modelDir",
+    "modelRegistryDir",
+    "dataDir",
+    "connectRetrySeconds",
+  ])
+}`;
 
 const REPORT_EVERY_MS = 10_000;
 

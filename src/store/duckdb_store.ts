@@ -48,30 +48,28 @@ const SCHEMA_SQL = new URL("../../sql/duckdb/schema.sql", import.meta.url);
 
 /**
  * The largest ticket, as JSON, the store loads. A ticket from an upload is at most 1 MiB of CSV (ingest's record
- * limit), so at most 6 MiB of JSON even if every character needs an escape. DuckDB's default is 16 MiB, and it
- * allocates twice this per reading thread for every load: halving it saved memory at no cost in speed.
+ * limit), so at most six times that as JSON even if every character needs an escape. DuckDB's default is twice
+ * this, and it allocates twice this per reading thread for every load: halving it saved memory at no cost in speed.
  */
 const MAX_TICKET_JSON_BYTES = 8 * 1024 * 1024;
 
 /**
  * DuckDB's threads outside a marts build. One: on two cores shared with the JavaScript thread (parsing, scoring)
- * a second DuckDB thread took a quarter more CPU for the same loads and marts (200,000 tickets in one process:
- * 16.9 s of CPU → 12.8 s, and less time end to end), and left less of the machine to the rest of the upload.
+ * a second DuckDB thread took more CPU for the same loads and marts, and left less of the machine to the rest of the
+ * upload (`bench/HISTORY.md`, "Figures behind the code").
  */
 const LOAD_THREADS = 1;
 
 /**
  * DuckDB's threads while the marts build: every core. The JavaScript thread has little to do then, and the marts'
- * scans and aggregates split well: 1,000,000 tickets built in 2.62 to 2.83 s on two threads against 4.56 to 4.98 s
- * on one (three interleaved pairs).
+ * scans and aggregates split well.
  */
 const MARTS_THREADS = Math.max(1, navigator.hardwareConcurrency);
 
 /**
  * Rows a staged load waits for: DuckDB's row group. An insert of at least a row group is written to the database
  * file as it goes (DuckDB's optimistic write) instead of into the write-ahead log first and the file again at the
- * next checkpoint. Loading 1,000,000 scored tickets from their 4,096-ticket files, one thread, two rounds: 14.8 and
- * 14.0 µs of CPU per ticket one file per statement, 14.7 and 15.2 for 8 files (32,768 rows), 7.3 and 8.9 for 32.
+ * next checkpoint, which halved the CPU a load costs (`bench/HISTORY.md`, "Figures behind the code").
  */
 const STAGED_LOAD_ROWS = 122_880;
 
@@ -80,7 +78,7 @@ const STAGED_QUIET_MS = 50;
 
 /**
  * Staged loads queued or running at most; staging more waits. Staged batches wait as files, not in memory, so this
- * bounds the disk they take (two loads of about 100 MB of JSON each), not the process.
+ * bounds the disk they take (two loads' JSON), not the process.
  */
 const STAGED_LOADS_AT_ONCE = 2;
 
@@ -97,7 +95,7 @@ function jsonArray(tickets: readonly ScoredTicket[]): string {
 /**
  * The latest counted copy of each ticket, given `repeated` (the `tickets_repeated` view, or a snapshot of it) and
  * `uncounted` (the uploads whose copies do not count, or a snapshot). Reading the table through an anti-join with
- * the few repeated tickets measured 3.4× faster on 1,000,000 tickets than a window over every row.
+ * the few repeated tickets is much cheaper than a window over every row.
  */
 const latestCopies = (repeated: string, uncounted: string) =>
   `SELECT t.* FROM tickets AS t
@@ -223,12 +221,12 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * Stores a batch through a JSON file that DuckDB loads on its own threads. This measured about 4× less work on
-   * the JavaScript thread than DuckDB's appender (a native call per value, then a synchronous flush), and the
-   * load runs while the caller reads the next batch.
+   * Stores a batch through a JSON file that DuckDB loads on its own threads. This is far less work on the
+   * JavaScript thread than DuckDB's appender (a native call per value, then a synchronous flush), and the load runs
+   * while the caller reads the next batch.
    *
    * Batches that arrive while a load runs are loaded together in the next one, in the order they were written (a
-   * group commit): a load costs about 8 ms however small its batch, and a Kafka sink writes one batch per
+   * group commit): a load has a fixed cost however small its batch, and a Kafka sink writes one batch per
    * partition, so at a steady trickle of tickets it spent most of its time on loads of a few hundred tickets each.
    * Each write still succeeds or fails on its own.
    */
@@ -417,7 +415,7 @@ export class DuckDbStore implements Store {
         await connection.run("BEGIN TRANSACTION");
         // Which uploads count and which stored copies are stale is settled once (a scan of every ticket id); the
         // staging views then read the table through a cheap anti-join with that usually empty list.
-        // Materialising all of staging instead took twice as long and 40 MB more memory on 1,000,000 tickets.
+        // Materialising all of staging instead took longer and more memory.
         await connection.run("CREATE TEMP TABLE session_uploads_uncounted AS SELECT * FROM uploads_uncounted");
         await connection.run("CREATE TEMP TABLE session_tickets_repeated AS SELECT * FROM tickets_repeated");
         await connection.run(
@@ -610,8 +608,8 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   if (!inMemory) await Deno.mkdir(dataDir, { recursive: true });
   const instance = await DuckDBInstance.create(inMemory ? ":memory:" : join(dataDir, DATABASE_FILE), {
     memory_limit: memoryLimit,
-    // Checkpoint (fold the write-ahead log into the file) every 64 MB of log rather than DuckDB's 16 MB: the
-    // 1,000,000-ticket upload took 15% less time, for about 30 MB more memory at the peak.
+    // Checkpoint (fold the write-ahead log into the file) less often than DuckDB's default: large uploads take
+    // less time, for a little more memory at the peak.
     checkpoint_threshold: "64MB",
     threads: String(LOAD_THREADS),
   });

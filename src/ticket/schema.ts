@@ -14,6 +14,11 @@ export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
 /** One of {@linkcode PRIORITIES}. */
 export type Priority = typeof PRIORITIES[number];
 
+/** The scored ticket's column holding the probability of `priority` (`p_low` ... `p_critical`). */
+export function probabilityColumn(priority: Priority): `p_${Lowercase<Priority>}` {
+  return `p_${priority.toLowerCase() as Lowercase<Priority>}`;
+}
+
 /**
  * What a column holds, and so how an upload's cell is read:
  * - `id`: non-empty text; a row without one is rejected.
@@ -160,8 +165,7 @@ export function emptyTicket(): Ticket {
 /**
  * Makes a ticket of its upload columns' values, given in {@linkcode UPLOAD_COLUMNS} order: ingest makes one per
  * row. The function is written out from the list above as one object literal, because filling an empty ticket field
- * by field (a store under a different name each time, which V8 cannot specialise) took 8 times as long: 180 against
- * 20 ms per million tickets.
+ * by field (a store under a different name each time, which V8 cannot specialise) took several times as long.
  */
 export const ticketOfValues = new Function(
   "values",

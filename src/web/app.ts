@@ -8,6 +8,8 @@
  */
 import { Hono } from "hono";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
 import { getMimeType } from "hono/utils/mime";
 import { join, normalize } from "node:path";
 import type { Bus } from "../bus/bus.ts";
@@ -54,6 +56,8 @@ function errorResponse(c: Context, error: unknown, log: (line: string) => void):
   if (error instanceof UploadError) {
     return c.json({ error: error.message, ...error.details }, error.status as 400);
   }
+  // Hono's middleware (bearer-auth) answers by throwing its response.
+  if (error instanceof HTTPException) return error.getResponse();
   log(`internal error: ${(error as Error)?.stack ?? error}`);
   return c.json({ error: "internal error; the server log has the details" }, 500);
 }
@@ -111,7 +115,6 @@ export async function serveSite(siteDir: string, path: string): Promise<Response
         headers: {
           "content-type": getMimeType(file) ?? "application/octet-stream",
           "content-length": String(info.size),
-          "x-content-type-options": "nosniff",
           "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
         },
       });
@@ -131,11 +134,13 @@ export function createApp(deps: AppDeps): Hono {
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    c.header("x-content-type-options", "nosniff");
     if (c.req.path.startsWith("/api/")) {
       log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(0)} ms`);
     }
   });
+  // Hono's secure headers (nosniff, no framing by other sites, no referrer...); no content security policy, as
+  // Framework's pages run inline scripts.
+  app.use("*", secureHeaders());
   app.use("*", refuseCrossSite());
   if (config.authTokens.length > 0) {
     const authentication = new Authentication(config.authTokens);

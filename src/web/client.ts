@@ -5,11 +5,11 @@
  * @module
  */
 import { UsageError } from "../cli.ts";
-import { clientToken } from "../config.ts";
+import { clientToken, readSetting } from "../config.ts";
 
 /** The app's address: `--url` when given, else `http://localhost:$PORT` (PORT defaulting to 8000). */
 export function appUrl(url: string | undefined): string {
-  return (url ?? `http://localhost:${Deno.env.get("PORT") ?? "8000"}`).replace(/\/+$/, "");
+  return (url ?? `http://localhost:${readSetting("port")}`).replace(/\/+$/, "");
 }
 
 /** The headers that authenticate a command to the app: none when `AUTH_TOKEN` is unset. */

@@ -6,15 +6,18 @@
  *   app's own, with authentication on or off. A page on another site cannot post into a support agent's instance.
  * - **Authentication**, when `AUTH_TOKEN` is set: every route but the health checks (`/healthz`, `/livez`) and the
  *   sign-in page needs a token.
- *   API clients send `Authorization: Bearer <token>`; a browser signs in once on `/login` and then carries an
- *   HttpOnly, SameSite=Strict session cookie (Secure behind TLS), signed with a key derived from the tokens.
+ *   API clients send `Authorization: Bearer <token>` (Hono's bearer-auth middleware); a browser signs in once on
+ *   `/login` and then carries an HttpOnly, SameSite=Strict session cookie (Secure behind TLS): Hono's signed cookie,
+ *   with a key derived from the tokens.
  *   Tokens are compared in constant time; failed sign-ins, by the form or a bearer token, are rate-limited per client
  *   address. A token given as `name:token` names who made the request (recorded with uploads and overrides).
  *
  * @module
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { bearerAuth } from "hono/bearer-auth";
+import { deleteCookie, getSignedCookie, setSignedCookie } from "hono/cookie";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AuthToken } from "../config.ts";
 
 /** The session cookie's name. */
@@ -123,13 +126,30 @@ export class SignInLimiter {
 /** The guard and sign-in routes for a set of tokens. */
 export class Authentication {
   readonly #tokens: readonly AuthToken[];
-  readonly #key: Buffer;
+  readonly #key: string;
   readonly #limiter = new SignInLimiter();
+  readonly #bearer: MiddlewareHandler;
 
   constructor(tokens: readonly AuthToken[]) {
     this.#tokens = tokens;
     // Sessions survive a restart (the same tokens give the same key) and end when the tokens change.
-    this.#key = createHash("sha256").update(`ticket-triage-session\n${tokens.map((t) => t.token).join("\n")}`).digest();
+    this.#key = createHash("sha256").update(`ticket-triage-session\n${tokens.map((t) => t.token).join("\n")}`).digest(
+      "base64",
+    );
+    const refused = { error: "authentication required: send Authorization: Bearer <token>" };
+    this.#bearer = bearerAuth({
+      // A bearer token is a sign-in too: a wrong one counts against the address as a failed form does.
+      verifyToken: (token, c) => {
+        const owner = this.#owner(token), address = clientAddress(c);
+        if (owner === null) this.#limiter.failed(address);
+        else this.#limiter.succeeded(address);
+        if (owner) (c.set as (key: string, value: unknown) => void)(AGENT, owner);
+        return owner !== null;
+      },
+      invalidTokenMessage: refused,
+      invalidAuthenticationHeaderMessage: refused,
+      noAuthenticationHeaderMessage: refused,
+    });
   }
 
   /** The token's owner (its name, or "" for an unnamed token), or null when no token matches. */
@@ -140,27 +160,15 @@ export class Authentication {
     return owner;
   }
 
-  #sign(payload: string): string {
-    return createHmac("sha256", this.#key).update(payload).digest("base64url");
-  }
-
-  /** A session cookie value for `owner`. */
-  #session(owner: string): string {
-    const payload = `${encodeURIComponent(owner)}.${Math.floor(Date.now() / 1000) + SESSION_SECONDS}`;
-    return `${payload}.${this.#sign(payload)}`;
-  }
-
-  /** The owner of a valid, unexpired session cookie value, else null. */
-  #sessionOwner(value: string | undefined): string | null {
-    // owner.expires.signature, read from the right: an owner's name may hold dots (jane.doe).
-    const signatureAt = value?.lastIndexOf(".") ?? -1;
-    const expiresAt = signatureAt > 0 ? value!.lastIndexOf(".", signatureAt - 1) : -1;
-    if (expiresAt < 0) return null;
-    const owner = value!.slice(0, expiresAt), expires = value!.slice(expiresAt + 1, signatureAt);
-    const signature = value!.slice(signatureAt + 1);
-    if (!sameSecret(signature, this.#sign(`${owner}.${expires}`)) || Number(expires) * 1000 < Date.now()) return null;
+  /** The owner of a valid, unexpired session (Hono's signed cookie of `owner.expires`), else null. */
+  async #sessionOwner(c: Context): Promise<string | null> {
+    const value = await getSignedCookie(c, this.#key, SESSION);
+    if (!value) return null;
+    // Read from the right: an owner's name may hold dots (jane.doe).
+    const at = value.lastIndexOf(".");
+    if (at < 0 || Number(value.slice(at + 1)) * 1000 < Date.now()) return null;
     try {
-      return decodeURIComponent(owner);
+      return decodeURIComponent(value.slice(0, at));
     } catch {
       return null;
     }
@@ -171,21 +179,15 @@ export class Authentication {
     return async (c, next) => {
       const path = c.req.path;
       if (path === "/healthz" || path === "/livez" || path === "/login") return await next();
-      const bearer = /^Bearer (.+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-      let owner: string | null;
-      if (bearer !== undefined) {
-        // A bearer token is a sign-in too: guessing one is limited as the form is.
-        const address = clientAddress(c), wait = this.#limiter.wait(address);
+      if (c.req.header("authorization") !== undefined) {
+        const wait = this.#limiter.wait(clientAddress(c));
         if (wait > 0) {
           c.header("retry-after", String(wait));
           return c.json({ error: "too many failed sign-ins from this address: wait a minute and try again" }, 429);
         }
-        owner = this.#owner(bearer);
-        if (owner === null) this.#limiter.failed(address);
-        else this.#limiter.succeeded(address);
-      } else {
-        owner = this.#sessionOwner(cookie(c, SESSION));
+        return await this.#bearer(c, next);
       }
+      const owner = await this.#sessionOwner(c);
       if (owner === null) {
         if (path.startsWith("/api/") || c.req.method !== "GET") {
           return c.json({ error: "authentication required: send Authorization: Bearer <token>" }, 401);
@@ -200,7 +202,7 @@ export class Authentication {
   /** The sign-in page (`GET /login`), its form (`POST /login`) and signing out (`POST /logout`). */
   routes(app: Hono): void {
     app.post("/logout", (c) => {
-      c.header("set-cookie", `${SESSION}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+      deleteCookie(c, SESSION, { path: "/", httpOnly: true, sameSite: "Strict" });
       return c.redirect("/login", 303);
     });
     app.get("/login", (c) => c.html(loginPage(safeNext(c.req.query("next")), null)));
@@ -218,24 +220,17 @@ export class Authentication {
         return c.html(loginPage(next, "That token is not right."), 401);
       }
       this.#limiter.succeeded(address);
-      const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
-      c.header(
-        "set-cookie",
-        `${SESSION}=${this.#session(owner)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_SECONDS}` +
-          (secure ? "; Secure" : ""),
-      );
+      const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
+      await setSignedCookie(c, SESSION, `${encodeURIComponent(owner)}.${expires}`, this.#key, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "Strict",
+        maxAge: SESSION_SECONDS,
+        secure: new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https",
+      });
       return c.redirect(next, 303);
     });
   }
-}
-
-/** A cookie of the request. */
-function cookie(c: Context, name: string): string | undefined {
-  for (const part of (c.req.header("cookie") ?? "").split(";")) {
-    const [key, ...value] = part.trim().split("=");
-    if (key === name) return value.join("=");
-  }
-  return undefined;
 }
 
 /** Where to go after signing in: a path of this app only (never another site). */

@@ -12,7 +12,7 @@
  */
 import type { Hono } from "hono";
 import type { QueueQuery, Row, Store } from "../store/store.ts";
-import { PRIORITIES, type Priority, type Ticket } from "../ticket/schema.ts";
+import { PRIORITIES, type Priority, probabilityColumn, type Ticket } from "../ticket/schema.ts";
 import type { LiveModel } from "../score/live_model.ts";
 import { agentOf } from "./security.ts";
 import { findSimilar, MAX_SIMILAR } from "./similar.ts";
@@ -25,13 +25,16 @@ export const MAX_PAGE = 1000;
  * (an index, not a fact about the ticket) left out.
  */
 export function apiTicket(row: Row): Record<string, unknown> {
-  const { p_low, p_medium, p_high, p_critical, needs_review, simhash_high: _high, simhash_low: _low, ...fields } = row;
+  const fields: Row = { ...row };
+  for (const column of [...PRIORITIES.map(probabilityColumn), "needs_review", "simhash_high", "simhash_low"]) {
+    delete fields[column];
+  }
   return {
     ticket_id: fields.ticket_id,
     priority_pred: fields.priority_pred,
-    probabilities: { Low: p_low, Medium: p_medium, High: p_high, Critical: p_critical },
+    probabilities: Object.fromEntries(PRIORITIES.map((p) => [p, row[probabilityColumn(p)]])),
     confidence: fields.confidence,
-    needs_review: Boolean(needs_review),
+    needs_review: Boolean(row.needs_review),
     language: fields.language,
     sentiment: fields.sentiment,
     model_version: fields.model_version,

@@ -12,7 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import config from "../../observablehq.config.ts";
 import { assertClean, openPage } from "./browser.ts";
 import { hostileCsv } from "./hostile.ts";
-import type { StartedApp } from "./task_start.ts";
+import type { StartedApp } from "../../scripts/harness/task_start.ts";
 import { fileURLToPath } from "node:url";
 
 // Functions given to page.evaluate run in the browser (axe-core injected); their globals are declared for this

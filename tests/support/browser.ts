@@ -7,8 +7,8 @@
  */
 import { deepEqual } from "node:assert/strict";
 import { type Browser, chromium, type Page, type Response } from "playwright-core";
-import { CHROMIUM, CHROMIUM_FLAGS } from "./chromium.ts";
-import type { StartedApp } from "./task_start.ts";
+import { CHROMIUM, CHROMIUM_FLAGS } from "../../scripts/chromium.ts";
+import type { StartedApp } from "../../scripts/harness/task_start.ts";
 
 // The function given to waitForFunction runs in the browser; its global is declared for this module only (a DOM
 // lib reference would leak into every module type-checked with this one).

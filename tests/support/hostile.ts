@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { EXCEL_SAMPLE } from "./samples.ts";
+import { EXCEL_SAMPLE } from "../../scripts/samples/paths.ts";
 
 // Payloads: each would set window.__pwned if it ever reached the page as HTML.
 const SCRIPT = "<script>window.__pwned=1</script>";
