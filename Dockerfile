@@ -6,7 +6,7 @@ ENV DENO_DIR=/deno-dir DATA_DIR=/data OBSERVABLE_TELEMETRY_DISABLE=true
 COPY deno.json deno.lock ./
 COPY . .
 RUN deno install --frozen \
-  && deno cache src/main.ts src/score/service.ts src/marts/cli.ts src/bus/kafka_setup_cli.ts src/store/migrate_cli.ts \
+  && deno cache src/commands/start.ts src/commands/scorer.ts src/commands/marts.ts src/commands/kafka_setup.ts src/commands/db_migrate.ts \
   && mkdir -p /data && chown -R deno:deno /data /app /deno-dir
 USER deno
 EXPOSE 8000 8001

@@ -18,7 +18,7 @@ import { KafkaBus } from "../src/bus/kafka_bus.ts";
 import { commandLine, runCommand, UsageError } from "../src/cli.ts";
 import { loadConfig } from "../src/config.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import type { IngestedTicket, Ticket } from "../src/ticket/schema.ts";
 import { eventually, startApp, type TestApp, upload } from "../scripts/harness/app.ts";
 import { resampledCsv } from "./input.ts";

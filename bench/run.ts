@@ -11,7 +11,7 @@ import { commandLine, runCommand } from "../src/cli.ts";
 import { loadConfig } from "../src/config.ts";
 import { ingestCsv } from "../src/ingest/ingest.ts";
 import { readTicketFile } from "../src/ingest/read_file.ts";
-import { postCsvFile } from "../src/ingest/upload_client.ts";
+import { postCsvFile } from "../src/client/upload.ts";
 import { loadModel } from "../src/score/model.ts";
 import type { Ticket } from "../src/ticket/schema.ts";
 import { macroF1 } from "../src/train/compare.ts";

@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     );
 
     let started = performance.now();
-    const trainCli = fileURLToPath(new URL("../src/train/train_cli.ts", import.meta.url));
+    const trainCli = fileURLToPath(new URL("../src/commands/train.ts", import.meta.url));
     await run(Deno.execPath(), ["run", "-A", trainCli, "--out-dir", modelDir, "--iterations", iterations, trainCsv]);
     const trainSeconds = (performance.now() - started) / 1000;
     const model = await loadModel(modelDir);

@@ -10,7 +10,7 @@
  */
 import { createHash } from "node:crypto";
 
-const SOURCE_DIR = new URL("compose_check/", import.meta.url);
+const SOURCE_DIR = new URL("./compose_check/", import.meta.url);
 const SOURCES = ["go.mod", "go.sum", "main.go"];
 const CACHE = new URL("../.cache/", import.meta.url);
 const OUT_DIR = new URL("compose-check/", CACHE);

@@ -1,7 +1,7 @@
 /**
  * The app, wired once. From a configuration it opens the bus (in-process or Kafka), the model and the store, and
  * starts the stages this process runs: the scorer, the store sink, the dead-letter log, the refresher (marts, then
- * the site) and the HTTP app. `deno task start` (`main.ts`), `deno task scorer` (`score/service.ts`), the tests
+ * the site) and the HTTP app. `deno task start` (`commands/start.ts`), `deno task scorer` (`commands/scorer.ts`), the tests
  * and the benchmark all build the app here, so they run the same thing.
  *
  * ```ts
@@ -32,7 +32,6 @@ import { startStoreSink } from "./store/sink.ts";
 import type { Store } from "./store/store.ts";
 import type { ScoredTicket } from "./ticket/schema.ts";
 import { MappingLibrary } from "./ingest/mapping_library.ts";
-import { createApp } from "./web/app.ts";
 import { STALE_UPLOAD_MS } from "./ingest/upload.ts";
 
 /** How to build the app. */
@@ -151,6 +150,8 @@ export async function buildApp(config: Config, options: AppOptions): Promise<Web
       for (const m of messages) log(`dead letter: key ${m.key}: ${m.headers?.error ?? "no reason given"}`);
       await store!.recordDeadLetters(messages.map((m) => deadLetterRecord(m)));
     });
+    // Loaded only here: a scorer process (`deno task scorer`) never loads the web app.
+    const { createApp } = await import("./web/app.ts");
     const http = createApp({
       config,
       store,

@@ -37,7 +37,7 @@ Deno.test("loopback by default; beyond it only with AUTH_TOKEN, whose tokens may
 
 Deno.test("deno task start --help lists every setting, within the terminal's width", async () => {
   const help = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./main.ts", import.meta.url).href, "--help"],
+    args: ["run", "-A", new URL("./commands/start.ts", import.meta.url).href, "--help"],
   }).output();
   const text = new TextDecoder().decode(help.stdout);
   equal(help.code, 0);

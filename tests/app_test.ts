@@ -5,7 +5,7 @@
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { TOPICS } from "../src/bus/bus.ts";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import { startApp, upload } from "../scripts/harness/app.ts";
 import { EXCEL_SAMPLE, HEADER, ISO_SAMPLE } from "../scripts/samples/paths.ts";
 import { textSignalTickets, ticketsCsv } from "../scripts/samples/synthetic.ts";

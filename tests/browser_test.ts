@@ -52,7 +52,7 @@ declare const MutationObserver: InPage;
 declare const DataTransfer: InPage;
 declare const File: InPage;
 
-const SCREENSHOTS = new URL("./.artifacts/screenshots/", import.meta.url);
+const SCREENSHOTS = new URL(".artifacts/screenshots/", import.meta.url);
 
 const DESKTOP = { width: 1280, height: 800 };
 const MOBILE = { width: 390, height: 844 };

@@ -22,7 +22,7 @@
  *   shard cityHash64(ticket_id) picks (shard 2's wait in the distribution queue), the ClickHouse store reads the
  *   latest copy of each ticket among done uploads through the Distributed table with uploads and overrides local,
  *   and `db:migrate` refuses the layout;
- * - `src/store/cluster_sql_cli.ts` prints the same statements, in order, placeholders filled.
+ * - `src/commands/db_cluster_sql.ts` prints the same statements, in order, placeholders filled.
  *
  * Not checked, as it needs servers this machine cannot run: `ON CLUSTER` through Keeper's DDL queue; replication
  * between replicas (a chdb replicated table stays read-only: its inserts never finish); Distributed reads and
@@ -143,9 +143,9 @@ Deno.test("cluster SQL: every single-node migration and view has its cluster cou
   }
 });
 
-Deno.test("cluster SQL: src/store/cluster_sql_cli.ts prints every statement in order, placeholders filled", async () => {
+Deno.test("cluster SQL: src/commands/db_cluster_sql.ts prints every statement in order, placeholders filled", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-check", fileURLToPath(new URL("../src/store/cluster_sql_cli.ts", import.meta.url))],
+    args: ["run", "-A", "--no-check", fileURLToPath(new URL("../src/commands/db_cluster_sql.ts", import.meta.url))],
     env: { KAFKA_BROKERS: "kafka:9092" },
     stdout: "piped",
     stderr: "piped",

@@ -580,14 +580,14 @@ Deno.test(
 
 Deno.test(
   await needing(["chdb"], {
-    name: "src/store/migrate_cli.ts (deno task db:migrate) applies the migrations once, over HTTP",
+    name: "src/commands/db_migrate.ts (deno task db:migrate) applies the migrations once, over HTTP",
     fn: async () => {
       const chdb = await startClickHouseServer();
       const http = chdb;
       try {
         const run = async () => {
           const out = await new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", "src/store/migrate_cli.ts", "--wait", "5"],
+            args: ["run", "-A", "src/commands/db_migrate.ts", "--wait", "5"],
             cwd: new URL("../", import.meta.url),
             env: { CLICKHOUSE_URL: http.url, KAFKA_BROKERS: "127.0.0.1:9" },
             stdout: "piped",

@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { parse } from "csv-parse/sync";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import { startApp, upload } from "../scripts/harness/app.ts";
 import { FRESHDESK_SAMPLE, JIRA_SAMPLE, ZENDESK_SAMPLE } from "../scripts/samples/paths.ts";
 import { fileURLToPath } from "node:url";
@@ -146,7 +146,7 @@ Deno.test("a team's own mapping: saved over the API or by deno task upload --map
       args: [
         "run",
         "-A",
-        "src/ingest/upload_cli.ts",
+        "src/commands/upload.ts",
         "--url",
         app.base,
         "--mapping",

@@ -13,7 +13,7 @@
 import { deepStrictEqual, equal, match, ok } from "node:assert/strict";
 import { DATABASE } from "../src/store/clickhouse_migrations.ts";
 import { openClickHouseStore } from "../src/store/clickhouse_store.ts";
-import { postCsvFile, waitForUpload } from "../src/ingest/upload_client.ts";
+import { postCsvFile, waitForUpload } from "../src/client/upload.ts";
 import {
   eventually,
   refreshMarts,

@@ -17,7 +17,7 @@ import {
   upload,
   utf8Bytes,
 } from "../scripts/harness/app.ts";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { needing } from "../scripts/means.ts";
 import { startScorerProcess as startScorer, topicSize } from "../scripts/kafka/harness.ts";

@@ -5,7 +5,7 @@
  * refused unless forced; a promotion in the middle of an upload loses nothing and scores nothing twice.
  */
 import { deepStrictEqual, equal, ok } from "node:assert/strict";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import type { Prediction } from "../src/score/model.ts";
 import { openRegistry } from "../src/score/registry.ts";
 import { macroF1 } from "../src/train/compare.ts";

@@ -8,7 +8,7 @@ import { FeatureSpec, learnVocabularies } from "../src/score/features.ts";
 import { writeMatrix } from "../src/train/matrix.ts";
 import { runTrainPy } from "../src/train/python.ts";
 import { PRIORITIES } from "../src/ticket/schema.ts";
-import { waitForUpload } from "../src/ingest/upload_client.ts";
+import { waitForUpload } from "../src/client/upload.ts";
 import { startApp, upload } from "../scripts/harness/app.ts";
 import { needing } from "../scripts/means.ts";
 import { parityMaxDiff, readParitySample, textLayerMaxDiff } from "./support/parity.ts";

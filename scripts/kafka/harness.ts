@@ -28,7 +28,7 @@ export interface ScorerProcess {
  */
 export async function startScorerProcess(brokers: string, env: Record<string, string>): Promise<ScorerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "src/score/service.ts"],
+    args: ["run", "-A", "src/commands/scorer.ts"],
     cwd: ROOT,
     env: { KAFKA_BROKERS: brokers, SCORER_PORT: "0", ...env },
     stdout: "piped",

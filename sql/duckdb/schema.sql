@@ -9,9 +9,11 @@
 CREATE TABLE IF NOT EXISTS store_identity (store_id VARCHAR NOT NULL);
 INSERT INTO store_identity SELECT uuid()::VARCHAR WHERE NOT EXISTS (SELECT 1 FROM store_identity);
 
--- Every upload, whatever became of it: the summary accounts for each row it received.
+-- Every upload, whatever became of it: the summary accounts for each row it received. One row per upload_id, kept
+-- so by the store (it writes one upload at a time), not by a key: a key's index that a write failed under (the disk
+-- full) made DuckDB stop the whole process at the next save of that upload.
 CREATE TABLE IF NOT EXISTS uploads (
-    upload_id    VARCHAR PRIMARY KEY,
+    upload_id    VARCHAR NOT NULL,
     created_at   TIMESTAMP NOT NULL,
     filename     VARCHAR,
     bytes        BIGINT,

@@ -5,8 +5,16 @@
  *
  * @module
  */
-import type { DeadLetter } from "../store/store.ts";
 import type { BusMessage } from "./bus.ts";
+
+/** A ticket a stage could not use: which (when the message says), where, why, and when it was recorded. */
+export interface DeadLetter {
+  upload_id: string | null;
+  ticket_id: string | null;
+  stage: string;
+  reason: string;
+  recorded_at: string;
+}
 
 /** A message as it goes to the dead letters: as it came, with why and where in the `error` and `stage` headers. */
 export function deadLetter(message: BusMessage<unknown>, reason: string, stage: string): BusMessage<unknown> {

@@ -18,7 +18,6 @@ import { type ClickHouseClient, type ClickHouseSettings, createClient } from "@c
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import { DATABASE, migrate, type MigrationValues, type SqlRunner } from "./clickhouse_migrations.ts";
 import {
-  type DeadLetter,
   listingFromRow,
   type MartSession,
   overrideOf,
@@ -40,6 +39,7 @@ import {
   type UploadRecord,
   withOverrides,
 } from "./store.ts";
+import type { DeadLetter } from "../bus/dead_letter.ts";
 import { INSTANT_COLUMNS } from "./ticket_table.ts";
 
 /**

@@ -12,7 +12,6 @@ import { DuckDBConnection, DuckDBInstance, LIST, listValue, VARCHAR } from "@duc
 import { join } from "node:path";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 import {
-  type DeadLetter,
   listingFromRow,
   type MartSession,
   overrideOf,
@@ -35,6 +34,7 @@ import {
   type UploadRecord,
   withOverrides,
 } from "./store.ts";
+import type { DeadLetter } from "../bus/dead_letter.ts";
 import { compareTable, duckdbTicketColumns, duckdbType } from "./ticket_table.ts";
 
 /** The database file inside the data directory. */
@@ -333,36 +333,46 @@ export class DuckDbStore implements Store {
   }
 
   saveUpload(upload: UploadRecord): Promise<boolean> {
+    const values = {
+      id: upload.upload_id,
+      created_at: upload.created_at,
+      filename: upload.filename,
+      bytes: upload.bytes === null ? null : String(upload.bytes),
+      uploaded_by: upload.uploaded_by,
+      status: upload.status,
+      received: String(upload.summary?.received ?? 0),
+      accepted: String(upload.summary?.accepted ?? 0),
+      rejected: String(upload.summary?.rejected ?? 0),
+      summary: upload.summary === null ? null : JSON.stringify(upload.summary),
+      failure: upload.failure,
+    } as Record<string, string>;
+    // One writer at a time: an upload's row is updated while it is receiving, made when there is none, and an ended
+    // upload's left as it is (false).
+    const { created_at: _created, ...updates } = values;
     return this.#writes.run(async () => {
-      const saved = await readAll(
+      const updated = await readAll(
+        this.#writer,
+        `UPDATE uploads SET
+           updated_at = now()::TIMESTAMP, filename = $filename, bytes = $bytes::BIGINT, uploaded_by = $uploaded_by,
+           status = $status, received = $received::BIGINT, accepted = $accepted::BIGINT, rejected = $rejected::BIGINT,
+           summary = $summary, failure = $failure
+         WHERE upload_id = $id AND status = 'receiving'
+         RETURNING upload_id`,
+        updates,
+      );
+      if (updated.length > 0) return true;
+      const inserted = await readAll(
         this.#writer,
         `INSERT INTO uploads
            (upload_id, created_at, updated_at, filename, bytes, uploaded_by, status, received, accepted, rejected,
             summary, failure)
-         VALUES ($id, $created_at::TIMESTAMPTZ::TIMESTAMP, now()::TIMESTAMP, $filename, $bytes::BIGINT, $uploaded_by,
-                 $status, $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure)
-         ON CONFLICT (upload_id) DO UPDATE SET
-           updated_at = excluded.updated_at, filename = excluded.filename, bytes = excluded.bytes,
-           uploaded_by = excluded.uploaded_by, status = excluded.status, received = excluded.received,
-           accepted = excluded.accepted, rejected = excluded.rejected, summary = excluded.summary,
-           failure = excluded.failure
-         WHERE uploads.status = 'receiving'
+         SELECT $id, $created_at::TIMESTAMPTZ::TIMESTAMP, now()::TIMESTAMP, $filename, $bytes::BIGINT, $uploaded_by,
+                $status, $received::BIGINT, $accepted::BIGINT, $rejected::BIGINT, $summary, $failure
+         WHERE NOT EXISTS (SELECT 1 FROM uploads WHERE upload_id = $id)
          RETURNING upload_id`,
-        {
-          id: upload.upload_id,
-          created_at: upload.created_at,
-          filename: upload.filename,
-          bytes: upload.bytes === null ? null : String(upload.bytes),
-          uploaded_by: upload.uploaded_by,
-          status: upload.status,
-          received: String(upload.summary?.received ?? 0),
-          accepted: String(upload.summary?.accepted ?? 0),
-          rejected: String(upload.summary?.rejected ?? 0),
-          summary: upload.summary === null ? null : JSON.stringify(upload.summary),
-          failure: upload.failure,
-        } as Record<string, string>,
+        values,
       );
-      return saved.length > 0;
+      return inserted.length > 0;
     });
   }
 
@@ -617,6 +627,7 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
   // Every instant in the store is UTC, whatever the machine's time zone.
   await writer.run("SET GLOBAL TimeZone = 'UTC'");
   const columnTypes = await ensureTicketsTable(writer, dataDir);
+  await dropUploadsKey(writer);
   await writer.run(await Deno.readTextFile(SCHEMA_SQL));
   await writer.run(LATEST_TICKETS_VIEW);
   await writer.run(CURRENT_TICKETS_VIEW);
@@ -638,6 +649,24 @@ export async function openDuckDbStore(dataDir: string, memoryLimit = "128MB"): P
     { snapshot: inMemory ? null : join(dataDir, MARTS_SNAPSHOT_FILE), incoming },
     columnTypes,
     String(storeId),
+  );
+}
+
+/**
+ * Rebuilds an `uploads` table made with a primary key (before this release) without it: see `schema.sql` for why.
+ */
+async function dropUploadsKey(writer: DuckDBConnection): Promise<void> {
+  const [{ keys }] = await readAll(
+    writer,
+    "SELECT count(*) AS keys FROM duckdb_constraints() WHERE table_name = 'uploads' AND constraint_type = 'PRIMARY KEY'",
+  );
+  if (Number(keys) === 0) return;
+  await writer.run(
+    `BEGIN TRANSACTION;
+     CREATE TABLE uploads_without_key AS SELECT * FROM uploads;
+     DROP TABLE uploads;
+     ALTER TABLE uploads_without_key RENAME TO uploads;
+     COMMIT`,
   );
 }
 

@@ -203,3 +203,38 @@ Deno.test("reading a mart takes a table name only: SQL in the name is refused an
     await store.close();
   }
 });
+
+Deno.test("a database whose uploads table has a key (before this release) opens without it, its uploads kept", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await (await openDuckDbStore(dir)).close();
+    const instance = await DuckDBInstance.create(join(dir, DATABASE_FILE));
+    const connection = await instance.connect();
+    await connection.run(
+      `CREATE OR REPLACE TABLE uploads AS SELECT * FROM uploads;
+       ALTER TABLE uploads ADD PRIMARY KEY (upload_id);
+       INSERT INTO uploads (upload_id, created_at, status, received, accepted, rejected)
+       VALUES ('old', TIMESTAMP '2024-01-01 00:00:00', 'done', 3, 3, 0)`,
+    );
+    const keys =
+      "SELECT count(*)::INTEGER FROM duckdb_constraints() WHERE table_name = 'uploads' AND constraint_type = 'PRIMARY KEY'";
+    equal((await connection.runAndReadAll(keys)).getRows()[0][0], 1);
+    connection.closeSync();
+    instance.closeSync();
+
+    const store = await openDuckDbStore(dir);
+    try {
+      equal((await store.getUpload("old"))?.status, "done");
+      equal((await store.readMart("uploads")).filter((u) => u.upload_id === "old" && u.accepted === 3).length, 1);
+    } finally {
+      await store.close();
+    }
+    const reopened = await DuckDBInstance.create(join(dir, DATABASE_FILE));
+    const after = await reopened.connect();
+    equal((await after.runAndReadAll(keys)).getRows()[0][0], 0, "the key is gone");
+    after.closeSync();
+    reopened.closeSync();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -11,12 +11,19 @@
  *
  * @module
  */
-import type { IngestSummary } from "../ingest/ingest.ts";
+import type { DeadLetter } from "../bus/dead_letter.ts";
 import type { Signature } from "../score/simhash.ts";
 import type { Priority, ScoredTicket } from "../ticket/schema.ts";
 
 /** A row as the API and the site see it: numbers as numbers, instants as ISO strings. */
 export type Row = Record<string, string | number | boolean | null>;
+
+/** The counts of an upload's rows that the store reads out of its summary. */
+export interface UploadCounts {
+  received: number;
+  accepted: number;
+  rejected: number;
+}
 
 /** The record kept of every upload, whatever became of it. */
 export interface UploadRecord {
@@ -29,8 +36,11 @@ export interface UploadRecord {
   uploaded_by: string | null;
   /** `receiving` while rows stream in; `done` once every row is accounted for; `failed` if the upload broke off. */
   status: "receiving" | "done" | "failed";
-  /** Counts and reports; for a failed upload, what was counted before it broke off. */
-  summary: IngestSummary | null;
+  /**
+   * Ingest's summary (`IngestSummary`): its counts, which the store keeps as columns, and the rest, kept as written;
+   * for a failed upload, what was counted before it broke off.
+   */
+  summary: UploadCounts | null;
   /** Why the upload failed, when it did. */
   failure: string | null;
 }
@@ -273,15 +283,6 @@ export function queueConditions(query: QueueQuery, dialect: SqlDialect): string[
 
 /** An upload record as the store has it. */
 export type StoredUpload = UploadRecord & { updated_at: string; scored: number; dead_lettered: number };
-
-/** A ticket a stage could not use: which (when the message says), where, why, and when it was recorded. */
-export interface DeadLetter {
-  upload_id: string | null;
-  ticket_id: string | null;
-  stage: string;
-  reason: string;
-  recorded_at: string;
-}
 
 /** An upload in a list: what became of it and its counts. */
 export type UploadListing = Omit<UploadRecord, "summary"> & {

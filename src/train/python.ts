@@ -8,7 +8,7 @@
 import { fileURLToPath } from "node:url";
 
 /** The project root (where deno.json is), without a trailing slash. */
-export const PROJECT_ROOT: string = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+export const PROJECT_ROOT: string = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
 /** The interpreter of the project's virtual environment. */
 export const PROJECT_PYTHON = `${PROJECT_ROOT}/.venv/bin/python`;
 /** The pinned training libraries. */

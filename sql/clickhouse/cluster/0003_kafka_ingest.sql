@@ -4,7 +4,7 @@
 -- its shard: which node consumed a message does not decide where it is stored. With 6 partitions and 4 nodes, two
 -- nodes read two partitions each; more consumers than partitions would sit idle.
 -- The kafka_brokers and kafka_group placeholders are filled in when the SQL is rendered
--- (src/store/cluster_sql_cli.ts); the settings are the single node's.
+-- (src/commands/db_cluster_sql.ts); the settings are the single node's.
 CREATE TABLE IF NOT EXISTS db_tickets.tickets_scored_queue ON CLUSTER '{cluster}'
 (
     schema_version UInt16,

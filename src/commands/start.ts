@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { buildApp } from "./app.ts";
-import { commandLine, runCommand } from "./cli.ts";
-import { isLoopback, loadConfig, settingsHelp } from "./config.ts";
+import { buildApp } from "../app.ts";
+import { commandLine, runCommand } from "../cli.ts";
+import { isLoopback, loadConfig, settingsHelp } from "../config.ts";
 
 const HELP = `Usage: deno task start
 

@@ -11,7 +11,7 @@
 import { createReadStream } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import { authHeaders, fetchApp } from "../web/client.ts";
+import { authHeaders, fetchApp } from "./app.ts";
 
 /** The server's answer to an upload. */
 export interface UploadAnswer {

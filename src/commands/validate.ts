@@ -7,9 +7,9 @@
  */
 import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { loadConfig } from "../config.ts";
-import { UploadError } from "./errors.ts";
-import { ingestCsv } from "./ingest.ts";
-import { mappingOfOption } from "./presets.ts";
+import { UploadError } from "../ingest/errors.ts";
+import { ingestCsv } from "../ingest/ingest.ts";
+import { mappingOfOption } from "../ingest/presets.ts";
 
 const HELP = `Usage: deno task validate [--mapping M] [--date-order DMY|MDY] FILE
 

@@ -5,7 +5,7 @@
  */
 import { commandLine, runCommand } from "../cli.ts";
 import { loadConfig } from "../config.ts";
-import { buildSite } from "./build.ts";
+import { buildSite } from "../site/build.ts";
 
 const HELP = `Usage: deno task build [--output DIR] [--verbose]
 

@@ -20,10 +20,10 @@ import { FEATURE_SPEC_VERSION, FeatureSpec, learnVocabularies } from "../score/f
 import type { Mapping } from "../ingest/mapping.ts";
 import { openRegistry } from "../score/registry.ts";
 import { type Ticket, UPLOAD_COLUMNS } from "../ticket/schema.ts";
-import { appUrl, fetchApp } from "../web/client.ts";
-import { compareModels, outOfFold, predictWith } from "./compare.ts";
-import { matrixInput, writeMatrix } from "./matrix.ts";
-import { PROJECT_PYTHON, PROJECT_ROOT, pythonMissing, runTrainPy } from "./python.ts";
+import { appUrl, fetchApp } from "../client/app.ts";
+import { compareModels, outOfFold, predictWith } from "../train/compare.ts";
+import { matrixInput, writeMatrix } from "../train/matrix.ts";
+import { PROJECT_PYTHON, PROJECT_ROOT, pythonMissing, runTrainPy } from "../train/python.ts";
 
 /** What `deno task train` trains on when given no files: the Excel sample. */
 export const DEFAULT_TRAINING_FILE = `${PROJECT_ROOT}/samples/tickets.csv`;

@@ -6,11 +6,11 @@
  */
 import { basename } from "node:path";
 import { commandLine, runCommand, UsageError } from "../cli.ts";
-import { appUrl, fetchApp } from "../web/client.ts";
-import { UploadError } from "./errors.ts";
-import { MAPPING_NAME } from "./mapping.ts";
-import { mappingOfOption } from "./presets.ts";
-import { postCsvFile, waitForUpload } from "./upload_client.ts";
+import { appUrl, fetchApp } from "../client/app.ts";
+import { UploadError } from "../ingest/errors.ts";
+import { MAPPING_NAME } from "../ingest/mapping.ts";
+import { mappingOfOption } from "../ingest/presets.ts";
+import { postCsvFile, waitForUpload } from "../client/upload.ts";
 
 const HELP = `Usage: deno task upload [--url URL] [--mapping M] [--date-order DMY|MDY] [--wait] FILE
 

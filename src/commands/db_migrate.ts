@@ -8,7 +8,7 @@
  */
 import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { clickhouseOptions, openClickHouseStore } from "./clickhouse_store.ts";
+import { clickhouseOptions, openClickHouseStore } from "../store/clickhouse_store.ts";
 
 const HELP = `Usage: deno task db:migrate [--wait SECONDS]
 

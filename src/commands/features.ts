@@ -7,7 +7,7 @@
 import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { FEATURE_SPEC_VERSION } from "../score/features.ts";
 import { PRIORITIES } from "../ticket/schema.ts";
-import { matrixInput, writeMatrixOfFiles } from "./matrix.ts";
+import { matrixInput, writeMatrixOfFiles } from "../train/matrix.ts";
 
 const HELP = `Usage: deno task features --out MATRIX.csv FILE.csv [FILE.csv ...]
 

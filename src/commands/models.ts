@@ -7,9 +7,9 @@
  * @module
  */
 import { commandLine, runCommand, UsageError } from "../cli.ts";
-import { appUrl, fetchApp } from "../web/client.ts";
+import { appUrl, fetchApp } from "../client/app.ts";
 import { loadConfig } from "../config.ts";
-import { openRegistry, PromotionRefused, UnknownVersion } from "./registry.ts";
+import { openRegistry, PromotionRefused, UnknownVersion } from "../score/registry.ts";
 
 const HELP = `Usage: deno task models [--url URL]
        deno task models:promote VERSION [--force] [--url URL]

@@ -8,7 +8,7 @@
  */
 import { commandLine, runCommand, UsageError } from "../cli.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { loadClusterSql } from "./clickhouse_migrations.ts";
+import { loadClusterSql } from "../store/clickhouse_migrations.ts";
 
 const HELP = `Usage: deno task db:cluster-sql [--group NAME]
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 async function validate(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", fileURLToPath(new URL("./validate_cli.ts", import.meta.url)), ...args],
+    args: ["run", "-A", fileURLToPath(new URL("./validate.ts", import.meta.url)), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -7,7 +7,7 @@
 import { commandLine, runCommand } from "../cli.ts";
 import { loadConfig } from "../config.ts";
 import { openStore } from "../store/open.ts";
-import { buildMarts } from "./build.ts";
+import { buildMarts } from "../marts/build.ts";
 
 const HELP = `Usage: deno task marts
 

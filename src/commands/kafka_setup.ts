@@ -7,7 +7,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { commandLine, runCommand } from "../cli.ts";
 import { ConfigError, loadConfig } from "../config.ts";
-import { ensureTopics } from "./kafka_topics.ts";
+import { ensureTopics } from "../bus/kafka_topics.ts";
 
 const HELP = `Usage: deno task kafka:setup
 
