@@ -5,6 +5,6 @@ SELECT
     priority_pred AS priority,
     priority_rank,
     count(*) AS tickets
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY floor(confidence * 20), priority_pred, priority_rank
 ORDER BY confidence_from, priority_rank

@@ -5,6 +5,6 @@ SELECT
     priority_rank,
     count(*) AS tickets,
     count(*) / sum(count(*)) OVER (PARTITION BY customer_gender) AS share
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY customer_gender, priority_pred, priority_rank
 ORDER BY customer_gender, priority_rank

@@ -3,6 +3,6 @@ SELECT
     language,
     count(*) AS tickets,
     count(*) / sum(count(*)) OVER () AS share
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY language
 ORDER BY tickets DESC, language

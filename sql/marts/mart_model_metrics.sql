@@ -2,7 +2,7 @@
 -- agreement expected if predictions were independent of labels with the same class shares (Cohen's p_e).
 WITH labelled AS (
     SELECT priority_label AS label, priority_pred AS predicted
-    FROM stg_tickets
+    FROM {{ ref('stg_tickets') }}
     WHERE priority_label IS NOT NULL
 ),
 per_class AS (
@@ -13,7 +13,7 @@ per_class AS (
         sum(CASE WHEN l.label = p.priority AND l.predicted <> p.priority THEN 1 ELSE 0 END) AS false_negatives,
         sum(CASE WHEN l.label = p.priority THEN 1 ELSE 0 END) AS labelled_as,
         sum(CASE WHEN l.predicted = p.priority THEN 1 ELSE 0 END) AS predicted_as
-    FROM priorities AS p
+    FROM {{ ref('priorities') }} AS p
     CROSS JOIN labelled AS l
     GROUP BY p.priority
 ),
@@ -30,12 +30,12 @@ totals AS (
     FROM per_class
 )
 SELECT
-    (SELECT count(*) FROM stg_tickets) AS tickets,
+    (SELECT count(*) FROM {{ ref('stg_tickets') }}) AS tickets,
     coalesce(labelled_tickets, 0) AS labelled_tickets,
     coalesce(correct / nullif(labelled_tickets, 0), 0) AS accuracy,
     coalesce(macro_f1, 0) AS macro_f1,
     coalesce(chance_pairs / nullif(labelled_tickets * labelled_tickets, 0), 0) AS chance_accuracy,
     coalesce(majority_class_tickets / nullif(labelled_tickets, 0), 0) AS majority_class_accuracy,
-    0.25 AS uniform_chance_accuracy,
-    (SELECT max(model_version) FROM stg_tickets) AS model_version
+    1.0 / (SELECT count(*) FROM {{ ref('priorities') }}) AS uniform_chance_accuracy,
+    (SELECT max(model_version) FROM {{ ref('stg_tickets') }}) AS model_version
 FROM totals

@@ -11,8 +11,8 @@ SELECT
         WHEN pa.priority_rank < pp.priority_rank THEN 'lowered'
         ELSE 'confirmed'
     END AS direction
-FROM stg_overrides AS o
-LEFT JOIN priorities AS pp ON pp.priority = o.predicted
-LEFT JOIN priorities AS pa ON pa.priority = o.agent_priority
+FROM {{ ref('stg_overrides') }} AS o
+LEFT JOIN {{ ref('priorities') }} AS pp ON pp.priority = o.predicted
+LEFT JOIN {{ ref('priorities') }} AS pa ON pa.priority = o.agent_priority
 GROUP BY o.predicted, o.agent_priority, pp.priority_rank, pa.priority_rank
 ORDER BY pp.priority_rank, pa.priority_rank

@@ -12,4 +12,4 @@ SELECT
     max(ingested_at) AS data_as_of,
     max(scored_at) AS last_scored_at,
     max(model_version) AS model_version
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}

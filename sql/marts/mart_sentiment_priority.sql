@@ -7,6 +7,6 @@ SELECT
     avg(sentiment) AS mean_sentiment,
     coalesce(sum(CASE WHEN sentiment < -0.2 THEN 1 ELSE 0 END) / nullif(count(sentiment), 0), 0) AS negative_share,
     coalesce(sum(CASE WHEN sentiment > 0.2 THEN 1 ELSE 0 END) / nullif(count(sentiment), 0), 0) AS positive_share
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY priority_pred, priority_rank
 ORDER BY priority_rank

@@ -5,6 +5,6 @@ SELECT
     priority_rank,
     count(*) AS tickets,
     count(*) / sum(count(*)) OVER (PARTITION BY ticket_status) AS share
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY ticket_status, priority_pred, priority_rank
 ORDER BY ticket_status, priority_rank

@@ -5,6 +5,6 @@ SELECT
     priority_rank,
     count(*) AS tickets,
     count(*) / sum(count(*)) OVER (PARTITION BY ticket_channel) AS share
-FROM stg_tickets
+FROM {{ ref('stg_tickets') }}
 GROUP BY ticket_channel, priority_pred, priority_rank
 ORDER BY ticket_channel, priority_rank

@@ -7,7 +7,7 @@ WITH per_product AS (
         product_purchased AS product,
         count(*) AS tickets,
         sum(CASE WHEN priority_pred = 'Critical' THEN 1 ELSE 0 END) AS critical_tickets
-    FROM stg_tickets
+    FROM {{ ref('stg_tickets') }}
     GROUP BY product_purchased
 ),
 rated AS (

@@ -1,5 +1,3 @@
--- priorities: the four priority classes in order, so marts can show a class that has no tickets yet.
-SELECT 'Low' AS priority, 1 AS priority_rank
-UNION ALL SELECT 'Medium', 2
-UNION ALL SELECT 'High', 3
-UNION ALL SELECT 'Critical', 4
+-- priorities: the priority classes in order (their list is src/ticket/schema.ts's), so marts can show a class that
+-- has no tickets yet. Columns: priority, priority_rank (1 = Low).
+{{ priority_rows }}

@@ -41,4 +41,4 @@ SELECT
     ingested_at,
     scored_at
 FROM {{source_tickets}} AS t
-LEFT JOIN priorities AS pr ON pr.priority = t.priority_pred
+LEFT JOIN {{ ref('priorities') }} AS pr ON pr.priority = t.priority_pred

@@ -2,6 +2,7 @@ import { deepStrictEqual, equal, ok } from "node:assert/strict";
 import { openDuckDbStore } from "../store/duckdb_store.ts";
 import { scoredTickets } from "../../tests/support/tickets.ts";
 import { buildMarts } from "./build.ts";
+import { columnDescriptions } from "./data_tests.ts";
 
 Deno.test("marts count every stored ticket once and pass their data tests", async () => {
   const store = await openDuckDbStore(":memory:");
@@ -92,6 +93,25 @@ Deno.test("a generic data test declared beside a model fails the build when its 
     equal(report.ok, false);
     const failed = report.tests.filter((t) => !t.passed).map((t) => t.name);
     ok(failed.includes("stg_tickets.priority_pred.relationships"), failed.join(", "));
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("every mart's .yml describes each of its columns, and only those", async () => {
+  const store = await openDuckDbStore(":memory:");
+  try {
+    await store.writeScored(scoredTickets(100));
+    await store.overridePriority("1", "Critical", "ana"); // so the overrides' mart has a row to read columns from
+    const report = await buildMarts(store);
+    ok(report.ok, report.error ?? "");
+    const sqlDir = new URL("../../sql/", import.meta.url);
+    for (const { name } of report.marts) {
+      const [row] = await store.readMart(name);
+      ok(row, `${name} has a row`);
+      const described = await columnDescriptions(sqlDir, { name, layer: "marts" });
+      deepStrictEqual([...described.keys()].sort(), Object.keys(row).sort(), `sql/marts/${name}.yml`);
+    }
   } finally {
     await store.close();
   }

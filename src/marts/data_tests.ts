@@ -1,18 +1,22 @@
 /**
- * Generic data tests, declared beside the model they check (as dbt's schema tests are): `sql/<layer>/<model>.yml`
- * lists, per column, the tests it must pass. Each becomes a query that returns the failing rows, run with the
- * custom tests of `sql/tests/` after every build; one failing row fails the build and keeps the previous marts.
+ * A model's `.yml`, beside it (as dbt's are): `sql/<layer>/<model>.yml` says what the model holds, column by
+ * column, and the generic data tests each column must pass. Each test becomes a query that returns the failing rows,
+ * run with the custom tests of `sql/tests/` after every build; one failing row fails the build and keeps the previous
+ * marts. A column is either its list of tests, or its description and tests:
  *
  * ```yaml
+ * description: One clean row per ticket.
  * columns:
  *   ticket_id: [not_null, unique]
  *   priority_pred:
- *     - not_null
- *     - relationships: { to: priorities, field: priority }   # every value is one of priorities.priority
+ *     description: the predicted priority
+ *     tests:
+ *       - not_null
+ *       - relationships: { to: priorities, field: priority }   # every value is one of priorities.priority
  *   priority_label:
- *     - accepted_values: [Low, Medium, High, Critical]       # or null
+ *     tests: [{ accepted_values: [Low, Medium, High, Critical] }]   # or null
  *   tickets:
- *     - sums_to_rows_of: stg_tickets                          # sum(tickets) = the rows of stg_tickets
+ *     tests: [{ sums_to_rows_of: stg_tickets }]                    # sum(tickets) = the rows of stg_tickets
  * ```
  *
  * @module
@@ -79,7 +83,8 @@ export async function genericTests(
     }
     const where = `sql/${model.layer}/${model.name}.yml`;
     const declared = parse(text) as { columns?: Record<string, unknown> } | null;
-    for (const [column, list] of Object.entries(declared?.columns ?? {})) {
+    for (const [column, entry] of Object.entries(declared?.columns ?? {})) {
+      const list = Array.isArray(entry) ? entry : (entry as { tests?: unknown } | null)?.tests ?? [];
       if (!isName(column) || !Array.isArray(list)) throw new Error(`${where}: ${column} needs a list of tests`);
       for (const entry of list) {
         const [kind, argument] = typeof entry === "string" ? [entry, undefined] : Object.entries(entry ?? {})[0] ?? [];
@@ -96,4 +101,25 @@ export async function genericTests(
     }
   }
   return tests;
+}
+
+/** The description of each column of a model, from its `.yml` (empty without one). */
+export async function columnDescriptions(
+  sqlDir: URL,
+  model: { name: string; layer: string },
+): Promise<Map<string, string>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(new URL(`${model.layer}/${model.name}.yml`, sqlDir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Map();
+    throw error;
+  }
+  const declared = parse(text) as { columns?: Record<string, { description?: unknown } | unknown[]> } | null;
+  const described = new Map<string, string>();
+  for (const [column, entry] of Object.entries(declared?.columns ?? {})) {
+    const description = Array.isArray(entry) ? undefined : entry?.description;
+    if (typeof description === "string" && description.trim() !== "") described.set(column, description);
+  }
+  return described;
 }

@@ -2,11 +2,12 @@
  * The SQL models, read from `sql/`, each written once for every engine: staging models (`sql/staging/`, views),
  * marts (`sql/marts/`, tables) and custom data tests (`sql/tests/`, each returns failing rows), plus the generic
  * tests declared beside a model in `<model>.yml` (see `data_tests.ts`). Names come from file names, so adding a
- * mart is adding a file. Build order comes from the SQL itself, as dbt's `ref()` does: a model that names another
- * model is built after it.
+ * mart is adding a file. A model reads another as dbt's models do, through `{{ ref('name') }}`: that declares what
+ * it reads, and the build order follows (a model is built after the models it refers to).
  *
  * @module
  */
+import { PRIORITIES } from "../ticket/schema.ts";
 import { type DataTest, genericTests } from "./data_tests.ts";
 
 const SQL_DIR = new URL("../../sql/", import.meta.url);
@@ -42,16 +43,33 @@ async function readSql(dir: string): Promise<{ name: string; sql: string }[]> {
   return files.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** SQL without its comments, for finding the names it reads. */
+/** SQL without its comments (a placeholder written in one must not become SQL). */
 function withoutComments(sql: string): string {
   return sql.replace(/--[^\n]*/g, " ").replace(/\/\*[\s\S]*?\*\//g, " ");
 }
 
-/** The names among `names` that `sql` reads (as whole words, outside comments and string literals). */
-export function referencedNames(sql: string, names: Iterable<string>): string[] {
-  const code = withoutComments(sql).replace(/'(?:[^']|'')*'/g, "''");
-  return [...names].filter((name) => new RegExp(`\\b${name}\\b`).test(code));
+/** `{{ ref('name') }}`: a model's reference to another model. */
+const REF = /\{\{\s*ref\('(\w+)'\)\s*\}\}/g;
+
+/**
+ * `sql` with its `{{ ref('name') }}` made plain names, and the names it refers to, each once, in order.
+ *
+ * @throws {Error} for a name that is not among `names`, naming `where`.
+ */
+export function resolveRefs(sql: string, names: ReadonlySet<string>, where: string): { sql: string; refs: string[] } {
+  const refs: string[] = [];
+  const resolved = sql.replace(REF, (_, name: string) => {
+    if (!names.has(name)) throw new Error(`${where}: ref('${name}') names no model of sql/staging or sql/marts`);
+    if (!refs.includes(name)) refs.push(name);
+    return name;
+  });
+  return { sql: resolved, refs };
 }
+
+/** The `priorities` model's rows: the priority classes of the ticket schema, in order, ranked from 1. */
+const PRIORITY_ROWS = PRIORITIES.map((p, i) =>
+  i === 0 ? `SELECT '${p}' AS priority, ${i + 1} AS priority_rank` : `UNION ALL SELECT '${p}', ${i + 1}`
+).join("\n");
 
 /**
  * Orders models so that each comes after the models it reads (ties: staging before marts, then by name).
@@ -84,19 +102,21 @@ export function buildOrder(models: SqlModel[]): SqlModel[] {
  * engine names them (see `Store.sources`).
  */
 export async function loadMartModels(sources: { tickets: string; overrides: string }): Promise<MartModels> {
-  const files: SqlModel[] = [];
+  const files: { name: string; layer: SqlModel["layer"]; sql: string }[] = [];
   for (const layer of LAYERS) {
-    for (const { name, sql } of await readSql(layer)) {
-      // Comments go first: a placeholder written in one must not become SQL.
-      const rendered = withoutComments(sql).replaceAll("{{source_tickets}}", sources.tickets)
-        .replaceAll("{{source_overrides}}", sources.overrides);
-      files.push({ name, layer, sql: rendered, refs: [] });
-    }
+    for (const { name, sql } of await readSql(layer)) files.push({ name, layer, sql: withoutComments(sql) });
   }
-  const names = files.map((m) => m.name);
-  for (const model of files) model.refs = referencedNames(model.sql, names.filter((n) => n !== model.name));
-  const models = buildOrder(files);
-  const custom = (await readSql("tests")).map(({ name, sql }) => ({ name, sql }));
+  const names = new Set(files.map((m) => m.name));
+  const models = buildOrder(files.map(({ name, layer, sql }) => {
+    const rendered = sql.replaceAll("{{source_tickets}}", sources.tickets)
+      .replaceAll("{{source_overrides}}", sources.overrides)
+      .replaceAll("{{ priority_rows }}", PRIORITY_ROWS);
+    return { name, layer, ...resolveRefs(rendered, names, `sql/${layer}/${name}.sql`) };
+  }));
+  const custom = (await readSql("tests")).map(({ name, sql }) => ({
+    name,
+    sql: resolveRefs(withoutComments(sql), names, `sql/tests/${name}.sql`).sql,
+  }));
   return { models, tests: [...await genericTests(SQL_DIR, models), ...custom] };
 }
 

@@ -1,6 +1,6 @@
-import { deepStrictEqual, equal, rejects, throws } from "node:assert/strict";
+import { deepStrictEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { genericTests } from "./data_tests.ts";
-import { buildOrder, loadMartModels, referencedNames, type SqlModel } from "./models.ts";
+import { buildOrder, loadMartModels, resolveRefs, type SqlModel } from "./models.ts";
 
 const model = (name: string, layer: SqlModel["layer"], refs: string[] = []): SqlModel => ({
   name,
@@ -9,13 +9,19 @@ const model = (name: string, layer: SqlModel["layer"], refs: string[] = []): Sql
   refs,
 });
 
-Deno.test("a model reads the names in its SQL, not those in comments or strings", () => {
-  const sql = `-- built from stg_old\nSELECT 'mart_b' AS label FROM stg_tickets JOIN priorities USING (x) /* mart_c */`;
-  deepStrictEqual(referencedNames(sql, ["stg_tickets", "priorities", "stg_old", "mart_b", "mart_c"]), [
-    "stg_tickets",
-    "priorities",
-  ]);
-  deepStrictEqual(referencedNames("SELECT * FROM stg_tickets_extra", ["stg_tickets"]), []);
+Deno.test("a model declares what it reads with ref(): plain names in the SQL, each once; an unknown one refused", () => {
+  const names = new Set(["stg_tickets", "priorities", "mart_b"]);
+  const sql = "SELECT 'mart_b' AS label FROM {{ ref('stg_tickets') }} AS t JOIN {{ref('priorities')}} USING (x) " +
+    "WHERE t.id IN (SELECT id FROM {{ ref('stg_tickets') }})";
+  deepStrictEqual(resolveRefs(sql, names, "sql/marts/mart_a.sql"), {
+    sql: "SELECT 'mart_b' AS label FROM stg_tickets AS t JOIN priorities USING (x) " +
+      "WHERE t.id IN (SELECT id FROM stg_tickets)",
+    refs: ["stg_tickets", "priorities"],
+  });
+  throws(
+    () => resolveRefs("SELECT * FROM {{ ref('stg_nowhere') }}", names, "sql/marts/mart_a.sql"),
+    /sql\/marts\/mart_a\.sql: ref\('stg_nowhere'\) names no model/,
+  );
 });
 
 Deno.test("models are built after the models they read; a cycle is refused by name", () => {
@@ -36,6 +42,9 @@ Deno.test("the project's models: staging before the marts that read it, generic 
   const { models, tests } = await loadMartModels({ tickets: "tickets_current", overrides: "overrides" });
   const at = (name: string) => models.findIndex((m) => m.name === name);
   equal(at("priorities") < at("stg_tickets"), true);
+  deepStrictEqual(models.find((m) => m.name === "stg_tickets")?.refs, ["priorities"]);
+  ok(!models.some((m) => m.sql.includes("{{")), "every placeholder rendered");
+  ok(models.find((m) => m.name === "priorities")?.sql.includes("UNION ALL SELECT 'Critical', 4"));
   equal(models.filter((m) => m.layer === "marts").every((m) => at(m.name) > at("stg_tickets")), true);
   const names = tests.map((t) => t.name);
   for (const name of ["stg_tickets.ticket_id.unique", "mart_overview.tickets.sums_to_rows_of"]) {
