@@ -15,7 +15,7 @@ export interface ConnectOptions {
 }
 
 /**
- * Runs `connect` until it succeeds, waiting 0.25 s, 0.5 s, 1 s... (at most 5 s) between attempts.
+ * Runs `connect` until it succeeds, waiting twice as long after each failed attempt, up to a cap.
  *
  * @param what the server, as log lines name it ("Kafka at localhost:9092").
  * @throws the last attempt's error once `retrySeconds` have passed.

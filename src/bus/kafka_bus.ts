@@ -16,7 +16,7 @@ export const MESSAGE_SCHEMA_VERSION = 1;
 /** Tries at sending one request, each with a new producer after the first (see `KafkaBus.#send`). */
 const PUBLISH_ATTEMPTS = 3;
 
-/** Bytes of message values sent in one produce request (the broker refuses record batches over 1 MiB). */
+/** Bytes of message values sent in one produce request (under the record batch size a broker takes by default). */
 export const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
@@ -126,7 +126,7 @@ export class KafkaBus implements Bus {
       logCreator: () => ({ namespace, log }) => {
         if (!EXPECTED_WARNINGS.has(log.message)) this.#log(`kafka ${namespace}: ${log.message}${because(log.error)}`);
       },
-      // Keep retrying through a broker restart instead of giving up after the default ~30 s.
+      // Keep retrying through a broker restart instead of giving up after kafkajs's default retries.
       retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 50 },
     });
   }

@@ -41,7 +41,7 @@ const REPORTED_VALUE_CHARS = 200;
 
 /**
  * Longest text a ticket keeps per field; the rest is cut, with a warning. It bounds a ticket's size wherever it
- * goes: three such fields stay under the 1 MiB a Kafka broker takes in one message, even written out as JSON.
+ * goes: three such fields stay under the message size a Kafka broker takes by default, even written out as JSON.
  */
 export const MAX_TEXT_CHARS = 32_000;
 

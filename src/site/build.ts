@@ -86,12 +86,15 @@ export interface SiteBuildResult {
 }
 
 /** How to build. */
+
+/** How long a site build may take before it is given up. */
+export const BUILD_TIMEOUT_MS = 10 * 60 * 1000;
 export interface BuildSiteOptions {
   /** Where the built site goes; default `<dataDir>/site`. */
   outputDir?: string;
   /** Run Framework with the network denied (`--deny-net`), proving the build fetches nothing. Default true. */
   denyNet?: boolean;
-  /** Give up on a build that runs longer than this; default 10 minutes. */
+  /** Give up on a build that runs longer than this; default {@linkcode BUILD_TIMEOUT_MS}. */
   timeoutMs?: number;
   /**
    * Keep the site being replaced in {@linkcode previousSiteDir} (a server does, for the pages open in browsers);
@@ -203,11 +206,11 @@ export async function buildSite(config: Config, options: BuildSiteOptions = {}):
       OBSERVABLE_TELEMETRY_DISABLE: "true",
       NO_COLOR: "1",
     };
-    const signal = AbortSignal.timeout(options.timeoutMs ?? 600_000);
+    const signal = AbortSignal.timeout(options.timeoutMs ?? BUILD_TIMEOUT_MS);
     const { success, log } = await run(args, env, signal);
     const built = success && await Deno.stat(join(staging, "index.html")).then(() => true, () => false);
     if (!built) {
-      const why = signal.aborted ? `\nthe build took longer than ${options.timeoutMs ?? 600_000} ms` : "";
+      const why = signal.aborted ? `\nthe build took longer than ${options.timeoutMs ?? BUILD_TIMEOUT_MS} ms` : "";
       return { ok: false, seconds: seconds(), outputDir, log: `${log}${why}` };
     }
     const fixed = await makePagesAccessible(staging);

@@ -47,9 +47,9 @@ const INCOMING_DIR = "incoming";
 const SCHEMA_SQL = new URL("../../sql/duckdb/schema.sql", import.meta.url);
 
 /**
- * The largest ticket, as JSON, the store loads. A ticket from an upload is at most 1 MiB of CSV (ingest's record
- * limit), so at most six times that as JSON even if every character needs an escape. DuckDB's default is twice
- * this, and it allocates twice this per reading thread for every load: halving it saved memory at no cost in speed.
+ * The largest ticket, as JSON, the store loads: a ticket of an upload's longest record (ingest's limit) written as
+ * JSON even if every character needs an escape. DuckDB's default is twice this, and it allocates twice this per
+ * reading thread for every load: halving it saved memory at no cost in speed.
  */
 const MAX_TICKET_JSON_BYTES = 8 * 1024 * 1024;
 
