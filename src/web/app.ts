@@ -10,8 +10,9 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
-import { getMimeType } from "hono/utils/mime";
-import { join, normalize } from "node:path";
+import type { MiddlewareHandler } from "hono";
+// Hono marks hono/deno as moving to @hono/deno, which is published on JSR only: out of this project's reach.
+import { serveStatic } from "hono/deno";
 import type { Bus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import { checkReadiness } from "../health.ts";
@@ -93,36 +94,18 @@ export function refreshSummary(report: RefreshReport): Record<string, unknown> {
 }
 
 /**
- * Serves a file of the built site, honouring Framework's clean URLs (`/model` → `model.html`). Framework's own
- * folders (`/_file/`, `/_observablehq/`, `/_npm/`...) hold content-hashed names, cached for a year; pages are
- * checked again each time.
+ * Serves the built site in `siteDir` with Hono's static files, honouring Framework's clean URLs (`/model` →
+ * `model.html`). Framework's own folders (`/_file/`, `/_observablehq/`, `/_npm/`...) hold content-hashed names,
+ * cached for a year; pages are checked again each time. A path the site does not have goes on to the next handler.
  */
-export async function serveSite(siteDir: string, path: string): Promise<Response | null> {
-  const relative = normalize(path).replace(/^(\.\.(\/|$))+/, "");
-  const base = join(siteDir, relative);
-  if (!base.startsWith(normalize(siteDir))) return null;
-  // Decided on the path inside the site, never on where the site lives (a DATA_DIR under /srv/_data is no asset).
-  const hashed = /^\/?_/.test(relative);
-  const candidates = relative.endsWith("/")
-    ? [join(base, "index.html")]
-    : [base, `${base}.html`, join(base, "index.html")];
-  for (const file of candidates) {
-    try {
-      const info = await Deno.stat(file);
-      if (!info.isFile) continue;
-      const opened = await Deno.open(file);
-      return new Response(opened.readable, {
-        headers: {
-          "content-type": getMimeType(file) ?? "application/octet-stream",
-          "content-length": String(info.size),
-          "cache-control": hashed ? "public, max-age=31536000, immutable" : "no-cache",
-        },
-      });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-  }
-  return null;
+export function siteFiles(siteDir: string): MiddlewareHandler[] {
+  // Decided on the path asked for, never on where the site lives (a DATA_DIR under /srv/_data is no asset).
+  const onFound = (_path: string, c: Context) =>
+    void c.header("cache-control", /^\/_/.test(c.req.path) ? "public, max-age=31536000, immutable" : "no-cache");
+  return [
+    serveStatic({ root: siteDir, onFound }),
+    serveStatic({ root: siteDir, onFound, rewriteRequestPath: (path) => path.endsWith("/") ? path : `${path}.html` }),
+  ];
 }
 
 /** Builds the app. */
@@ -241,16 +224,14 @@ export function createApp(deps: AppDeps): Hono {
 
   app.all("/api/*", (c) => c.json({ error: "no such endpoint" }, 404));
 
-  app.get("*", async (c) => {
-    let path: string;
+  // The site, and the one it replaced, for pages opened before the rebuild that still ask for its files.
+  for (const files of [...siteFiles(deps.siteDir), ...siteFiles(previousSiteDir(deps.siteDir))]) app.get("*", files);
+  app.get("*", (c) => {
     try {
-      path = decodeURIComponent(new URL(c.req.url).pathname);
+      decodeURIComponent(new URL(c.req.url).pathname);
     } catch {
       return c.text("Bad request: the address is not valid percent-encoding", 400);
     }
-    const response = await serveSite(deps.siteDir, path) ??
-      await serveSite(previousSiteDir(deps.siteDir), path);
-    if (response) return response;
     if (c.req.path === "/") {
       return c.html(
         "<!doctype html><title>Ticket Triage</title><p>The dashboards are being built; reload in a few seconds.</p>",

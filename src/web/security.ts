@@ -43,7 +43,11 @@ function changes(method: string): boolean {
   return !["GET", "HEAD", "OPTIONS"].includes(method);
 }
 
-/** Refuses state-changing requests from other sites (403), whatever the authentication. */
+/**
+ * Refuses state-changing requests from other sites (403), whatever the authentication. Not Hono's `csrf`: that one
+ * checks only the content types a page on another site can send without asking first (forms, plain text); this
+ * refuses every cross-site write, CSV and JSON ones included.
+ */
 export function refuseCrossSite(): MiddlewareHandler {
   return async (c, next) => {
     if (changes(c.req.method)) {
