@@ -250,10 +250,10 @@ Deno.test("a state-changing request from another site answers 403, authenticatio
       // Reading from another site is not a write: the browser's same-origin policy keeps the answer from it.
       const read = await fetch(`${base}/livez`, { headers: { origin: "https://evil.example" } });
       equal(read.status, 200);
-      // Every answer says: no sniffing its type, no framing by another site, no referrer.
+      // Every answer says: no sniffing its type, no framing by another site, no referrer to other sites.
       deepStrictEqual(
         ["x-content-type-options", "x-frame-options", "referrer-policy"].map((h) => read.headers.get(h)),
-        ["nosniff", "SAMEORIGIN", "no-referrer"],
+        ["nosniff", "SAMEORIGIN", "same-origin"],
       );
       await read.body?.cancel();
     });

@@ -121,9 +121,10 @@ export function createApp(deps: AppDeps): Hono {
       log(`${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(0)} ms`);
     }
   });
-  // Hono's secure headers (nosniff, no framing by other sites, no referrer...); no content security policy, as
-  // Framework's pages run inline scripts.
-  app.use("*", secureHeaders());
+  // Hono's secure headers (nosniff, no framing by other sites...); no content security policy, as Framework's pages
+  // run inline scripts. The referrer goes to this app only: with none at all, a browser posts its forms with
+  // `Origin: null`, which the cross-site check refuses.
+  app.use("*", secureHeaders({ referrerPolicy: "same-origin" }));
   app.use("*", refuseCrossSite());
   if (config.authTokens.length > 0) {
     const authentication = new Authentication(config.authTokens);
