@@ -1,8 +1,8 @@
 /**
  * The app, wired once. From a configuration it opens the bus (in-process or Kafka), the model and the store, and
  * starts the stages this process runs: the scorer, the store sink, the dead-letter log, the refresher (marts, then
- * the site) and the HTTP app. `deno task start` (`commands/start.ts`), `deno task scorer` (`commands/scorer.ts`), the tests
- * and the benchmark all build the app here, so they run the same thing.
+ * the site) and the HTTP app. `deno task start` (`commands/start.ts`), `deno task scorer` (`commands/scorer.ts`),
+ * the tests and the benchmark all build the app here, so they run the same thing.
  *
  * ```ts
  * const app = await buildApp(loadConfig(), { log: console.log });

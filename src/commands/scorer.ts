@@ -1,7 +1,7 @@
 /**
  * `deno task scorer`: the scorer as a Kafka consumer-group service. Run several to share the partitions of
- * `tickets`. Logs its rate and lag every {@linkcode REPORT_EVERY_MS} and answers them on `GET /healthz` (port `SCORER_PORT`). On
- * SIGTERM or Ctrl-C it finishes the batch in hand, commits, leaves the group and exits.
+ * `tickets`. Logs its rate and lag every {@linkcode REPORT_EVERY_MS} and answers them on `GET /healthz` (port
+ * `SCORER_PORT`). On SIGTERM or Ctrl-C it finishes the batch in hand, commits, leaves the group and exits.
  *
  * @module
  */
