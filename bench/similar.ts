@@ -185,8 +185,8 @@ async function exactSimilar(
     for (let part = 0; part < 20; part++) {
       const rows = await session.query(
         `SELECT ticket_id, ticket_subject, ticket_description FROM ${store.sources.tickets}
-         WHERE hash(ticket_id) % 20 = ${part} AND ticket_id <> '${String(row.ticket_id).replaceAll("'", "''")}'`,
-      );
+         WHERE hash(ticket_id) % 20 = ${part}`,
+      ).then((part) => part.filter((r) => r.ticket_id !== row.ticket_id));
       const similarity = await model.similarity(row as unknown as Ticket, rows as unknown as Ticket[]);
       rows.forEach((r, i) => scores.push({ id: String(r.ticket_id), similarity: similarity[i] }));
     }

@@ -52,6 +52,9 @@ export class ConfigError extends Error {
 
 const MIB = 1024 * 1024;
 
+/** The largest upload accepted unless `MAX_UPLOAD_BYTES` says otherwise. */
+const DEFAULT_MAX_UPLOAD_BYTES = 512 * MIB;
+
 /**
  * One setting: the environment variable it is read from, what it does (for `--help`), the default as `--help`
  * shows it, and how its text becomes a value. `read` gets the variable's text (trimmed; undefined when unset or
@@ -135,8 +138,8 @@ export const SETTINGS: { readonly [K in keyof Config]: Setting<Config[K]> } = {
   maxUploadBytes: {
     env: "MAX_UPLOAD_BYTES",
     help: "largest upload accepted, in bytes",
-    shown: `${512 * MIB}, 512 MiB`,
-    read: integer("MAX_UPLOAD_BYTES", 512 * MIB, 1, Number.MAX_SAFE_INTEGER),
+    shown: `${DEFAULT_MAX_UPLOAD_BYTES}, ${DEFAULT_MAX_UPLOAD_BYTES / MIB} MiB`,
+    read: integer("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, 1, Number.MAX_SAFE_INTEGER),
   },
   uploadIdleSeconds: {
     env: "UPLOAD_IDLE_SECONDS",

@@ -357,9 +357,7 @@ export class FeatureSpec {
       // Without text the layer's scores are its bias: what it says of a ticket it knows nothing of.
       if (layer !== null) {
         layer.score(terms!, out, base + scoreOffset, hasher);
-        const signature = hasher.finish();
-        signatures[2 * r] = signature.high;
-        signatures[2 * r + 1] = signature.low;
+        hasher.finish(signatures, 2 * r);
       }
       languages[r] = language;
       sentiments[r] = sentiment;

@@ -40,27 +40,31 @@ export class SimHasher {
     }
   }
 
-  /** The signature of the terms added since the last call; starts the next text. */
-  finish(): Signature {
+  /**
+   * Writes the signature of the terms added since the last call into `out[at]` (high half) and `out[at + 1]` (low
+   * half); starts the next text.
+   */
+  finish(out: Uint32Array, at: number): void {
     const votes = this.#votes;
     let high = 0, low = 0;
     for (let n = 0; n < NIBBLES; n++) {
       // A bit's vote is the weight of the values with the bit set less that of the others: 2 × set − all.
       let all = 0, bit0 = 0, bit1 = 0, bit2 = 0, bit3 = 0;
-      for (let value = 0, at = n * 16; value < 16; value++, at++) {
-        const weight = votes[at];
+      for (let value = 0, cell = n * 16; value < 16; value++, cell++) {
+        const weight = votes[cell];
         all += weight;
         if (value & 1) bit0 += weight;
         if (value & 2) bit1 += weight;
         if (value & 4) bit2 += weight;
         if (value & 8) bit3 += weight;
-        votes[at] = 0;
+        votes[cell] = 0;
       }
       const bits = (2 * bit0 > all ? 1 : 0) | (2 * bit1 > all ? 2 : 0) | (2 * bit2 > all ? 4 : 0) |
         (2 * bit3 > all ? 8 : 0);
       if (n < 8) high |= bits << (4 * n);
       else low |= bits << (4 * (n - 8));
     }
-    return { high: high >>> 0, low: low >>> 0 };
+    out[at] = high >>> 0;
+    out[at + 1] = low >>> 0;
   }
 }
